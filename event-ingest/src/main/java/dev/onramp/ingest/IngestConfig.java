@@ -1,0 +1,41 @@
+package dev.onramp.ingest;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Map;
+
+/** Everything event-ingest can be told; every setting can also come from an environment variable. */
+@ConfigMapping(prefix = "onramp.ingest")
+public interface IngestConfig {
+
+    /**
+     * The sources allowed to send events, by name (the name becomes {@code sourceId} on every event). For example
+     * {@code onramp.ingest.sources.web.write-key} or {@code ONRAMP_INGEST_SOURCES_WEB_WRITE_KEY}.
+     */
+    Map<String, Source> sources();
+
+    /** The topic accepted events are written to. */
+    @WithDefault("onramp.events")
+    String topic();
+
+    /** Partitions of the events topic when this service creates it. */
+    @WithDefault("6")
+    int topicPartitions();
+
+    /** Replication factor of the events topic when this service creates it. */
+    @WithDefault("1")
+    short topicReplicationFactor();
+
+    /** Largest single event, in bytes of JSON (Segment's limit). */
+    @WithDefault("32768")
+    int maxEventBytes();
+
+    /** Largest batch request, in bytes of JSON (Segment's limit). */
+    @WithDefault("512000")
+    int maxBatchBytes();
+
+    interface Source {
+        /** The write key SDKs of this source send. A secret: set it from the environment. */
+        String writeKey();
+    }
+}

@@ -1,0 +1,189 @@
+package dev.onramp.ingest.tracking;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.onramp.ingest.IngestConfig;
+import dev.onramp.ingest.Problem.FieldError;
+import dev.onramp.ingest.ProblemException;
+import dev.onramp.ingest.publish.EventPublisher;
+import dev.onramp.ingest.publish.EventPublisher.Outgoing;
+import dev.onramp.ingest.publish.Traceparent;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.jboss.logging.Logger;
+
+/**
+ * The Segment HTTP Tracking API. Answers 200 only once Kafka acknowledged every event of the call; a rejected call
+ * gets a problem document naming each field at fault.
+ */
+@Path("/v1")
+@Blocking
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+public class TrackingResource {
+
+    private static final Logger LOG = Logger.getLogger(TrackingResource.class);
+    private static final Map<String, Boolean> SUCCESS = Map.of("success", true);
+
+    private final IngestConfig config;
+    private final WriteKeys writeKeys;
+    private final EventPublisher publisher;
+    private final ObjectMapper json;
+    private final InstantSource clock;
+    private final EventNormalizer normalizer = new EventNormalizer();
+
+    TrackingResource(
+            IngestConfig config,
+            WriteKeys writeKeys,
+            EventPublisher publisher,
+            ObjectMapper json,
+            InstantSource clock) {
+        this.config = config;
+        this.writeKeys = writeKeys;
+        this.publisher = publisher;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @POST
+    @Path("{type: track|identify|page|screen|group|alias|t|i|p|s|g|a}{slash: /?}")
+    public CompletionStage<Response> single(
+            @PathParam("type") String path,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent,
+            byte[] body) {
+        Instant receivedAt = clock.instant();
+        if (body != null && body.length > config.maxEventBytes()) {
+            throw ProblemException.tooLarge(
+                    "An event may be at most " + config.maxEventBytes() + " bytes; this one is " + body.length + ".");
+        }
+        ObjectNode raw = parseObject(body);
+        String source = writeKeys.authenticate(authorization, text(raw, "writeKey"));
+        EventType type = EventType.of(path).orElseThrow();
+        List<FieldError> errors = new ArrayList<>();
+        ObjectNode event = normalizer.normalize(raw, type, source, receivedAt, null, "", errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("The " + type.wireName() + " call has invalid fields.", errors);
+        }
+        return publish(List.of(outgoing(event, Traceparent.continueOrStart(traceparent))));
+    }
+
+    @POST
+    @Path("{type: batch|b|import}{slash: /?}")
+    public CompletionStage<Response> batch(
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent,
+            byte[] body) {
+        Instant receivedAt = clock.instant();
+        if (body != null && body.length > config.maxBatchBytes()) {
+            throw ProblemException.tooLarge(
+                    "A batch may be at most " + config.maxBatchBytes() + " bytes; this one is " + body.length + ".");
+        }
+        ObjectNode raw = parseObject(body);
+        String source = writeKeys.authenticate(authorization, text(raw, "writeKey"));
+        JsonNode items = raw.get("batch");
+        if (items == null || !items.isArray()) {
+            throw ProblemException.invalid(
+                    "A batch call carries its events in an array named batch.",
+                    List.of(new FieldError("/batch", "is required and must be an array of events")));
+        }
+        List<FieldError> errors = new ArrayList<>();
+        Instant sentAt = null;
+        JsonNode sentAtNode = raw.get("sentAt");
+        if (sentAtNode != null && !sentAtNode.isNull()) {
+            sentAt = sentAtNode.isTextual() ? EventNormalizer.parseTime(sentAtNode.asText()) : null;
+            if (sentAt == null) {
+                errors.add(new FieldError("/sentAt", "must be an ISO-8601 date-time such as 2026-03-02T09:00:00Z"));
+            }
+        }
+        JsonNode sharedContext = raw.get("context");
+        String trace = Traceparent.continueOrStart(traceparent);
+        List<Outgoing> records = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (sharedContext != null && sharedContext.isObject() && item.isObject() && !item.has("context")) {
+                ((ObjectNode) item).set("context", sharedContext);
+            }
+            ObjectNode event = normalizer.normalize(item, null, source, receivedAt, sentAt, "/batch/" + i, errors);
+            if (event != null) {
+                Outgoing outgoing = outgoing(event, trace);
+                if (outgoing.value().length > config.maxEventBytes()) {
+                    errors.add(new FieldError("/batch/" + i, "is larger than " + config.maxEventBytes() + " bytes"));
+                } else {
+                    records.add(outgoing);
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            // All or nothing: a batch with any invalid event is not written at all, so a retry cannot duplicate.
+            throw ProblemException.invalid(
+                    "The batch was not accepted: " + errors.size() + " problem(s) in its events; none was written.",
+                    errors);
+        }
+        return publish(records);
+    }
+
+    private CompletionStage<Response> publish(List<Outgoing> records) {
+        return publisher.publish(records).handle((ok, error) -> {
+            if (error != null) {
+                LOG.warnf("could not write %d event(s) to Kafka: %s", records.size(), error.toString());
+                throw ProblemException.unavailable(
+                        "The events could not be stored right now and were not accepted; retry later.", 5);
+            }
+            return Response.ok(SUCCESS).build();
+        });
+    }
+
+    private Outgoing outgoing(ObjectNode event, String traceparent) {
+        String key = event.hasNonNull("userId")
+                ? event.get("userId").asText()
+                : event.get("anonymousId").asText();
+        try {
+            return new Outgoing(key, json.writeValueAsBytes(event), traceparent);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a normalised event", e);
+        }
+    }
+
+    private ObjectNode parseObject(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw ProblemException.malformed("The body is empty; send the event as a JSON object.");
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            var location = e.getLocation();
+            String where =
+                    location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+            throw ProblemException.malformed("The body is not valid JSON" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ProblemException.malformed("The body is not valid UTF-8 JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw ProblemException.malformed("The body must be a JSON object.");
+        }
+        return (ObjectNode) node;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.onramp.journey.load;
+
+import dev.onramp.journey.cel.Conditions;
+import dev.onramp.journey.load.Problem.Severity;
+import dev.onramp.journey.model.Journey;
+import dev.onramp.journey.model.JourneySet;
+import dev.onramp.journey.model.MessageSpec;
+import dev.onramp.journey.model.Step;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Loads a journeys directory: every {@code *.yaml} file (scenario files, {@code *.test.yaml}, aside) and the
+ * {@code templates} folder beside them. All or nothing: the journeys are usable only when there is no error, so a
+ * broken change never half-applies.
+ */
+public final class JourneyDirectory {
+
+    static final long MAX_FILE_BYTES = 1_000_000;
+
+    private JourneyDirectory() {}
+
+    /** What a directory holds: the journeys, meaningful only without errors, and every problem found. */
+    public record Loaded(JourneySet journeys, List<Problem> problems, TemplateCatalog templates) {
+        public Loaded {
+            problems = List.copyOf(problems);
+        }
+
+        public boolean hasErrors() {
+            return problems.stream().anyMatch(Problem::isError);
+        }
+
+        public List<Problem> errors() {
+            return problems.stream().filter(Problem::isError).toList();
+        }
+    }
+
+    public static Loaded load(Path directory, Conditions conditions) {
+        return load(directory, directory.resolve("templates"), conditions);
+    }
+
+    public static Loaded load(Path directory, Path templatesDirectory, Conditions conditions) {
+        List<Problem> problems = new ArrayList<>();
+        TemplateCatalog templates = TemplateCatalog.scan(templatesDirectory);
+        if (!Files.isDirectory(directory)) {
+            problems.add(new Problem(directory.toString(), 0, 0, Severity.ERROR, "is not a directory"));
+            return new Loaded(JourneySet.empty(), problems, templates);
+        }
+        JourneyParser parser = new JourneyParser(conditions, templates);
+        List<Journey> journeys = new ArrayList<>();
+        Map<String, String> fileById = new HashMap<>();
+        for (Path file : journeyFiles(directory)) {
+            String name = directory.resolve(directory.relativize(file)).toString();
+            String text;
+            try {
+                if (Files.size(file) > MAX_FILE_BYTES) {
+                    problems.add(
+                            new Problem(name, 0, 0, Severity.ERROR, "is larger than 1 MB; a journey file is small"));
+                    continue;
+                }
+                text = StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                problems.add(new Problem(name, 0, 0, Severity.ERROR, "is not UTF-8 text"));
+                continue;
+            } catch (IOException e) {
+                problems.add(new Problem(name, 0, 0, Severity.ERROR, "cannot be read: " + e.getMessage()));
+                continue;
+            }
+            JourneyParser.Parsed parsed = parser.parse(name, text);
+            problems.addAll(parsed.problems());
+            parsed.journey().ifPresent(journey -> {
+                String other = fileById.putIfAbsent(journey.id(), name);
+                if (other != null) {
+                    problems.add(new Problem(
+                            name,
+                            parsed.idLocation().line(),
+                            parsed.idLocation().column(),
+                            Severity.ERROR,
+                            "journey id '" + journey.id() + "' is already used by " + other));
+                    return;
+                }
+                String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+                if (!base.equals(journey.id())) {
+                    problems.add(new Problem(
+                            name,
+                            parsed.idLocation().line(),
+                            parsed.idLocation().column(),
+                            Severity.WARNING,
+                            "the journey '" + journey.id() + "' is in a file named " + file.getFileName()
+                                    + "; naming the file after the journey makes it easy to find"));
+                }
+                journeys.add(journey);
+            });
+        }
+        boolean errors = problems.stream().anyMatch(Problem::isError);
+        if (!errors) {
+            problems.addAll(unusedTemplates(journeys, templates, directory));
+        }
+        problems.sort(Problem.ORDER);
+        return new Loaded(errors ? JourneySet.empty() : new JourneySet(journeys), problems, templates);
+    }
+
+    private static List<Problem> unusedTemplates(List<Journey> journeys, TemplateCatalog templates, Path directory) {
+        Set<String> used = new HashSet<>();
+        for (Journey journey : journeys) {
+            for (Step step : journey.steps()) {
+                for (MessageSpec message : step.messages()) {
+                    used.add(message.template());
+                }
+            }
+        }
+        List<Problem> problems = new ArrayList<>();
+        for (String template : templates.names()) {
+            if (!used.contains(template)) {
+                problems.add(new Problem(
+                        templates.directory().toString(),
+                        0,
+                        0,
+                        Severity.WARNING,
+                        "template '" + template + "' is not used by any journey"));
+            }
+        }
+        return problems;
+    }
+
+    /** The journey files under {@code directory}, in a stable order. */
+    public static List<Path> journeyFiles(Path directory) {
+        try (Stream<Path> files = Files.walk(directory, 8)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> {
+                        String n = f.getFileName().toString();
+                        return (n.endsWith(".yaml") || n.endsWith(".yml"))
+                                && !n.endsWith(".test.yaml")
+                                && !n.endsWith(".test.yml");
+                    })
+                    .filter(f -> !hidden(directory.relativize(f)))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + directory, e);
+        }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

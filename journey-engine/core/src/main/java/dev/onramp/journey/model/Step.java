@@ -1,0 +1,33 @@
+package dev.onramp.journey.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One thing the user should do.
+ *
+ * @param doneWhen events any of which mark the step done, in whatever order steps get done
+ * @param doneIf when it holds at enrollment, the step starts done; {@code null} when absent
+ * @param messages the nudge (if any) and then the reminders, in the order they are sent
+ */
+public record Step(String id, String name, List<EventMatch> doneWhen, Condition doneIf, List<MessageSpec> messages) {
+
+    public Step {
+        Objects.requireNonNull(id, "id");
+        doneWhen = List.copyOf(doneWhen);
+        messages = List.copyOf(messages);
+        if (doneWhen.isEmpty()) {
+            throw new IllegalArgumentException("step " + id + " needs done_when");
+        }
+    }
+
+    public static List<MessageSpec> messages(MessageSpec nudge, List<MessageSpec> reminders) {
+        List<MessageSpec> all = new ArrayList<>();
+        if (nudge != null) {
+            all.add(nudge);
+        }
+        all.addAll(reminders);
+        return all;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.onramp.journey.run;
+
+import java.time.Instant;
+
+/**
+ * One entry of a user's journey log: what the engine decided and why. Appended, never changed, so support can
+ * explain any message, or any silence.
+ *
+ * @param step the step concerned, or null
+ * @param messageId the message concerned, or null
+ */
+public record Decision(
+        Instant at, String userId, String journey, int cycle, String step, Kind kind, String detail, String messageId) {
+
+    public enum Kind {
+        ENROLLED,
+        NOT_ENROLLED,
+        STEP_DONE,
+        STEP_CURRENT,
+        MESSAGE_SENT,
+        MESSAGE_HELD_OUT,
+        MESSAGE_SKIPPED,
+        MESSAGE_DEFERRED,
+        DELIVERY,
+        COMPLETED,
+        EXITED,
+        CONVERTED,
+        CONDITION_FAILED;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}

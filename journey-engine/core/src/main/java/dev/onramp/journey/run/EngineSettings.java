@@ -1,0 +1,45 @@
+package dev.onramp.journey.run;
+
+import dev.onramp.journey.model.Channel;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the installation decides rather than each journey.
+ *
+ * @param defaultZone for users without a valid {@code timezone} trait, in journeys that name none
+ * @param caps frequency caps per channel, across all journeys
+ * @param timeScale every journey delay is divided by this; 1 in production, larger for a demo that plays a day in a
+ *     minute
+ */
+public record EngineSettings(ZoneId defaultZone, Map<Channel, List<Cap>> caps, double timeScale) {
+
+    public EngineSettings {
+        caps = Map.copyOf(caps);
+        if (!(timeScale >= 1)) {
+            throw new IllegalArgumentException("timeScale must be at least 1");
+        }
+    }
+
+    public static EngineSettings defaults() {
+        return new EngineSettings(ZoneId.of("UTC"), Map.of(), 1);
+    }
+
+    public Duration scale(Duration duration) {
+        if (timeScale == 1) {
+            return duration;
+        }
+        return Duration.ofNanos((long) (duration.toNanos() / timeScale));
+    }
+
+    /** The longest cap period: sends older than this no longer matter. */
+    public Duration capHorizon() {
+        return caps.values().stream()
+                .flatMap(List::stream)
+                .map(Cap::per)
+                .max(Duration::compareTo)
+                .orElse(Duration.ZERO);
+    }
+}

@@ -1,0 +1,769 @@
+package dev.onramp.journey.run;
+
+import dev.onramp.journey.cel.CelValues;
+import dev.onramp.journey.model.Channel;
+import dev.onramp.journey.model.Condition;
+import dev.onramp.journey.model.Durations;
+import dev.onramp.journey.model.EventMatch;
+import dev.onramp.journey.model.Journey;
+import dev.onramp.journey.model.JourneySet;
+import dev.onramp.journey.model.MessageSpec;
+import dev.onramp.journey.model.Reentry;
+import dev.onramp.journey.model.Step;
+import dev.onramp.journey.run.Decision.Kind;
+import dev.onramp.journey.run.Enrollment.SentMessage;
+import dev.onramp.journey.run.Enrollment.Status;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
+
+/**
+ * The journey semantics: given what the engine knows of a user and what just happened (an event, a due timer, a
+ * delivery report), decides what changes, what to log and what to send. Pure: no clock of its own, no I/O, so the
+ * service, the scenario tester and the unit tests all run exactly this code. See {@code docs/journeys.md}.
+ */
+public final class JourneyRuntime {
+
+    private final JourneySet journeys;
+    private final ToIntFunction<String> versions;
+    private final EngineSettings settings;
+
+    /** @param versions the current version number of each journey (for message ids and the log) */
+    public JourneyRuntime(JourneySet journeys, ToIntFunction<String> versions, EngineSettings settings) {
+        this.journeys = journeys;
+        this.versions = versions;
+        this.settings = settings;
+    }
+
+    public JourneySet journeys() {
+        return journeys;
+    }
+
+    /** Whether an event with this name can change anything beyond the profile: saves work on the rest. */
+    public boolean reactsTo(String eventName) {
+        return journeys.reactsTo(eventName);
+    }
+
+    /** Applies one event: profile, then exits, goals and done steps of existing enrollments, then new enrollments. */
+    public Outcome onEvent(UserState state, UserEvent event, Instant now) {
+        Work work = new Work(state, now);
+        if ("identify".equals(event.type())) {
+            work.mergeTraits(event.traits());
+        }
+        Map<String, Object> eventVars = eventVars(event);
+        List<Journey> reacting = journeys.reactingTo(event.name());
+        for (Journey journey : reacting) {
+            for (Draft e : work.enrollmentsOf(journey.id())) {
+                applyToEnrollment(work, journey, e, event, eventVars);
+            }
+        }
+        for (Journey journey : journeys.triggeredBy(event.name())) {
+            maybeEnroll(work, journey, event, eventVars);
+        }
+        fireDue(work);
+        return work.outcome();
+    }
+
+    /** Sends, defers or skips whatever is due for this user at {@code now}. */
+    public Outcome onDue(UserState state, Instant now) {
+        Work work = new Work(state, now);
+        fireDue(work);
+        return work.outcome();
+    }
+
+    /** What a delivery report changes: an unsubscribe or a permanent failure makes a channel unreachable. */
+    public Outcome onDelivery(UserState state, DeliveryReport report, Instant now) {
+        Work work = new Work(state, now);
+        for (Draft e : work.enrollments) {
+            for (int i = 0; i < e.sent.size(); i++) {
+                SentMessage m = e.sent.get(i);
+                if (m.messageId().equals(report.messageId())) {
+                    e.sent.set(
+                            i,
+                            new SentMessage(
+                                    m.messageId(),
+                                    m.step(),
+                                    m.kind(),
+                                    m.ordinal(),
+                                    report.channel() != null ? report.channel() : m.channel(),
+                                    m.template(),
+                                    m.journeyVersion(),
+                                    m.at(),
+                                    report.status()));
+                    work.log(
+                            e,
+                            m.step(),
+                            Kind.DELIVERY,
+                            report.status() + " by " + (report.channel() != null ? report.channel() : m.channel())
+                                    + (report.detail() == null ? "" : ": " + report.detail()),
+                            m.messageId());
+                }
+            }
+        }
+        if (report.channel() != null) {
+            switch (report.status()) {
+                case "unsubscribed" ->
+                    work.blocked.put(
+                            report.scope() == DeliveryReport.Scope.JOURNEY && report.journey() != null
+                                    ? report.channel().wireName() + ":" + report.journey()
+                                    : report.channel().wireName(),
+                            "unsubscribed");
+                case "suppressed" ->
+                    work.blocked.put(
+                            report.channel().wireName(),
+                            "suppressed: " + (report.detail() == null ? "address rejected" : report.detail()));
+                default -> {}
+            }
+        }
+        return work.outcome();
+    }
+
+    /** When the next message of this user is due, if any. */
+    public static Optional<Instant> nextDue(UserState state) {
+        return state.enrollments().stream()
+                .filter(Enrollment::active)
+                .map(Enrollment::dueAt)
+                .filter(java.util.Objects::nonNull)
+                .min(Comparator.naturalOrder());
+    }
+
+    // ---- events
+
+    private void applyToEnrollment(
+            Work work, Journey journey, Draft e, UserEvent event, Map<String, Object> eventVars) {
+        if (e.status == Status.ACTIVE) {
+            for (EventMatch exit : journey.exits()) {
+                if (matches(work, e, null, exit, event, eventVars, "exit")) {
+                    e.status = Status.EXITED;
+                    e.endedAt = work.now;
+                    e.dueAt = null;
+                    work.log(
+                            e,
+                            null,
+                            Kind.EXITED,
+                            "exit event " + event.name() + " arrived; nothing more will be sent",
+                            null);
+                    break;
+                }
+            }
+        }
+        journey.goal().ifPresent(goal -> {
+            boolean inWindow =
+                    goal.within() == null || !work.now.isAfter(e.enrolledAt.plus(settings.scale(goal.within())));
+            if (e.convertedAt == null && inWindow && matches(work, e, null, goal.match(), event, eventVars, "goal")) {
+                e.convertedAt = work.now;
+                work.log(
+                        e,
+                        null,
+                        Kind.CONVERTED,
+                        "goal event " + event.name() + " arrived" + (e.holdout ? " (holdout group)" : ""),
+                        null);
+            }
+        });
+        if (e.status != Status.ACTIVE) {
+            return;
+        }
+        boolean changed = false;
+        for (Step step : journey.steps()) {
+            if (e.done.containsKey(step.id())) {
+                continue;
+            }
+            for (EventMatch doneWhen : step.doneWhen()) {
+                if (matches(work, e, step.id(), doneWhen, event, eventVars, "done_when")) {
+                    e.done.put(step.id(), work.now);
+                    work.log(e, step.id(), Kind.STEP_DONE, event.name() + " arrived", null);
+                    changed = true;
+                    break;
+                }
+            }
+        }
+        if (changed) {
+            advance(work, journey, e);
+        }
+    }
+
+    private void maybeEnroll(Work work, Journey journey, UserEvent event, Map<String, Object> eventVars) {
+        Draft latest = work.latest(journey.id());
+        if (latest != null) {
+            if (latest.status == Status.ACTIVE || journey.reentry() == Reentry.NEVER) {
+                return;
+            }
+        }
+        Condition.Result audience = journey.trigger().where().isAlways()
+                ? Condition.Result.TRUE
+                : journey.trigger().where().program().evaluate(work.userVars(), eventVars, work.now);
+        int cycle = latest == null ? 1 : latest.cycle + 1;
+        if (!audience.value()) {
+            work.decisions.add(new Decision(
+                    work.now,
+                    work.userId,
+                    journey.id(),
+                    cycle,
+                    null,
+                    Kind.NOT_ENROLLED,
+                    audience.failed()
+                            ? "trigger condition could not be evaluated (" + audience.error()
+                                    + "), so it counts as false"
+                            : "trigger condition is false: "
+                                    + journey.trigger().where().source(),
+                    null));
+            return;
+        }
+        boolean holdout = Holdout.isHeldOut(journey.id(), work.userId, journey.holdoutPercent());
+        Draft e = new Draft(journey.id(), work.userId, cycle, work.now, holdout, event.properties());
+        work.enrollments.add(e);
+        work.log(
+                e,
+                null,
+                Kind.ENROLLED,
+                "by " + event.name() + (holdout ? "; in the holdout group: tracked, never messaged" : ""),
+                null);
+        for (Step step : journey.steps()) {
+            if (step.doneIf() == null) {
+                continue;
+            }
+            Condition.Result result = step.doneIf().program().evaluate(work.userVars(), eventVars, work.now);
+            if (result.failed()) {
+                work.log(
+                        e,
+                        step.id(),
+                        Kind.CONDITION_FAILED,
+                        "done_if could not be evaluated (" + result.error() + "), so the step is not done",
+                        null);
+            } else if (result.value()) {
+                e.done.put(step.id(), work.now);
+                work.log(
+                        e,
+                        step.id(),
+                        Kind.STEP_DONE,
+                        "already done at enrollment (done_if: " + step.doneIf().source() + ")",
+                        null);
+            }
+        }
+        advance(work, journey, e);
+    }
+
+    private boolean matches(
+            Work work,
+            Draft e,
+            String step,
+            EventMatch match,
+            UserEvent event,
+            Map<String, Object> eventVars,
+            String what) {
+        if (!match.event().equals(event.name())) {
+            return false;
+        }
+        if (match.where().isAlways()) {
+            return true;
+        }
+        Condition.Result result = match.where().program().evaluate(work.userVars(), eventVars, work.now);
+        if (result.failed()) {
+            work.log(
+                    e,
+                    step,
+                    Kind.CONDITION_FAILED,
+                    what + " condition could not be evaluated (" + result.error() + "), so it counts as false",
+                    null);
+        }
+        return result.value();
+    }
+
+    /** Makes the first step that is not done the current one, or completes the enrollment. */
+    private void advance(Work work, Journey journey, Draft e) {
+        Step next = firstNotDone(journey, e);
+        if (next == null) {
+            e.status = Status.COMPLETED;
+            e.endedAt = work.now;
+            e.currentStep = null;
+            e.dueAt = null;
+            work.log(e, null, Kind.COMPLETED, "every step is done", null);
+            return;
+        }
+        if (next.id().equals(e.currentStep)) {
+            return;
+        }
+        e.currentStep = next.id();
+        e.currentSince = work.now;
+        e.nextMessage = 0;
+        e.lastMessageAt = null;
+        scheduleNext(work, next, e, work.now);
+    }
+
+    private static Step firstNotDone(Journey journey, Draft e) {
+        for (Step step : journey.steps()) {
+            if (!e.done.containsKey(step.id())) {
+                return step;
+            }
+        }
+        return null;
+    }
+
+    /** Sets the timer for the current step's next message, counted from {@code from}. */
+    private void scheduleNext(Work work, Step step, Draft e, Instant from) {
+        if (e.nextMessage >= step.messages().size()) {
+            e.dueAt = null;
+            work.log(
+                    e,
+                    step.id(),
+                    Kind.STEP_CURRENT,
+                    e.nextMessage == 0
+                            ? "is the next step; it sends no message, so the journey waits for it"
+                            : "every message of this step has been sent; waiting for it to be done",
+                    null);
+            return;
+        }
+        MessageSpec spec = step.messages().get(e.nextMessage);
+        e.dueAt = from.plus(settings.scale(spec.after()));
+        work.log(
+                e,
+                step.id(),
+                Kind.STEP_CURRENT,
+                (e.nextMessage == 0 ? "is the next step; " : "")
+                        + spec.kind() + " by " + spec.channel() + " (" + spec.template() + ") due at " + e.dueAt
+                        + " (" + Durations.format(spec.after()) + " after "
+                        + (e.nextMessage == 0 ? "it became next" : "the previous message") + ")",
+                null);
+    }
+
+    // ---- timers
+
+    private void fireDue(Work work) {
+        // Firing one enrollment may defer or schedule; loop until nothing is due now.
+        for (int guard = 0; guard < 1_000; guard++) {
+            Draft due = work.enrollments.stream()
+                    .filter(d -> d.status == Status.ACTIVE && d.dueAt != null && !d.dueAt.isAfter(work.now))
+                    .min(Comparator.comparing((Draft d) -> d.dueAt).thenComparing(d -> d.journeyId))
+                    .orElse(null);
+            if (due == null) {
+                return;
+            }
+            fire(work, due);
+        }
+        throw new IllegalStateException("firing due messages for " + work.userId + " does not settle");
+    }
+
+    private void fire(Work work, Draft e) {
+        Optional<Journey> maybeJourney = journeys.get(e.journeyId);
+        if (maybeJourney.isEmpty()) {
+            e.status = Status.EXITED;
+            e.endedAt = work.now;
+            e.dueAt = null;
+            work.log(e, e.currentStep, Kind.EXITED, "the journey no longer exists", null);
+            return;
+        }
+        Journey journey = maybeJourney.get();
+        Step next = firstNotDone(journey, e);
+        if (next == null || !next.id().equals(e.currentStep)) {
+            // The journey changed since the timer was set: follow the current version, by step id.
+            e.dueAt = null;
+            advance(work, journey, e);
+            return;
+        }
+        if (e.nextMessage >= next.messages().size()) {
+            e.dueAt = null;
+            return;
+        }
+        MessageSpec spec = next.messages().get(e.nextMessage);
+        Instant from = e.nextMessage == 0 ? e.currentSince : e.lastMessageAt;
+        Instant dueNow = from.plus(settings.scale(spec.after()));
+        if (dueNow.isAfter(work.now)) {
+            // Edited to wait longer than when the timer was set.
+            e.dueAt = dueNow;
+            return;
+        }
+        Instant dueAt = e.dueAt;
+        Map<String, Object> triggerVars = triggerVars(journey, e);
+
+        Condition.Result audience = journey.trigger().where().isAlways()
+                ? Condition.Result.TRUE
+                : journey.trigger().where().program().evaluate(work.userVars(), triggerVars, work.now);
+        if (!audience.value()) {
+            skip(
+                    work,
+                    journey,
+                    next,
+                    e,
+                    spec,
+                    dueAt,
+                    audience.failed()
+                            ? "the trigger condition could not be evaluated (" + audience.error() + ")"
+                            : "the user no longer matches the trigger condition: "
+                                    + journey.trigger().where().source());
+            return;
+        }
+        if (!spec.where().isAlways()) {
+            Condition.Result where = spec.where().program().evaluate(work.userVars(), triggerVars, work.now);
+            if (!where.value()) {
+                skip(
+                        work,
+                        journey,
+                        next,
+                        e,
+                        spec,
+                        dueAt,
+                        where.failed()
+                                ? "its condition could not be evaluated (" + where.error() + ")"
+                                : "its condition is false: " + spec.where().source());
+                return;
+            }
+        }
+        List<String> unreachable = new ArrayList<>();
+        Channel channel = null;
+        for (Channel candidate : spec.channels()) {
+            String reason = unreachableReason(work, candidate, journey.id());
+            if (reason == null) {
+                channel = candidate;
+                break;
+            }
+            unreachable.add(candidate + " (" + reason + ")");
+        }
+        if (channel == null) {
+            skip(work, journey, next, e, spec, dueAt, "no channel reaches the user: " + String.join(", ", unreachable));
+            return;
+        }
+        if (!e.holdout) {
+            if (channel.respectsQuietHours() && journey.quietHours().isPresent()) {
+                ZoneId zone = zoneOf(work, journey);
+                Optional<Instant> end = journey.quietHours().get().endOfWindowAt(work.now, zone);
+                if (end.isPresent()) {
+                    e.dueAt = end.get();
+                    work.log(
+                            e,
+                            next.id(),
+                            Kind.MESSAGE_DEFERRED,
+                            spec.kind() + " by " + channel + " waits for the end of quiet hours ("
+                                    + journey.quietHours().get().from() + "–"
+                                    + journey.quietHours().get().to() + " " + zone + ") at " + end.get(),
+                            null);
+                    return;
+                }
+            }
+            Instant capEnd = capEnd(work, channel);
+            if (capEnd != null) {
+                e.dueAt = capEnd;
+                work.log(
+                        e,
+                        next.id(),
+                        Kind.MESSAGE_DEFERRED,
+                        spec.kind() + " by " + channel + " waits for the frequency cap until " + capEnd,
+                        null);
+                return;
+            }
+        }
+        int version = versions.applyAsInt(journey.id());
+        String messageId =
+                MessageIds.of(journey.id(), version, work.userId, e.cycle, next.id(), spec.kind(), e.nextMessage);
+        if (e.holdout) {
+            e.sent.add(new SentMessage(
+                    messageId,
+                    next.id(),
+                    spec.kind(),
+                    e.nextMessage,
+                    channel,
+                    spec.template(),
+                    version,
+                    work.now,
+                    "held_out"));
+            work.log(
+                    e,
+                    next.id(),
+                    Kind.MESSAGE_HELD_OUT,
+                    "would have sent the " + spec.kind() + " by " + channel + " (" + spec.template()
+                            + "); the user is in the holdout group",
+                    messageId);
+        } else {
+            List<Channel> remaining = new ArrayList<>(spec.channels()
+                    .subList(
+                            spec.channels().indexOf(channel) + 1,
+                            spec.channels().size()));
+            remaining.removeIf(c -> unreachableReason(work, c, journey.id()) != null);
+            work.messages.add(new MessageRequest(
+                    messageId,
+                    journey.id(),
+                    version,
+                    next.id(),
+                    spec.kind(),
+                    e.nextMessage,
+                    channel,
+                    remaining,
+                    spec.template(),
+                    locale(work),
+                    work.userId,
+                    work.traits,
+                    e.triggerProperties,
+                    work.now,
+                    work.now));
+            e.sent.add(new SentMessage(
+                    messageId,
+                    next.id(),
+                    spec.kind(),
+                    e.nextMessage,
+                    channel,
+                    spec.template(),
+                    version,
+                    work.now,
+                    "sent"));
+            work.recent.add(new Profile.Sent(channel, work.now));
+            String fallbackNote =
+                    channel == spec.channel() ? "" : " (fallback: " + String.join(", ", unreachable) + ")";
+            work.log(
+                    e,
+                    next.id(),
+                    Kind.MESSAGE_SENT,
+                    spec.kind() + " by " + channel + " (" + spec.template() + ")" + fallbackNote,
+                    messageId);
+        }
+        e.nextMessage++;
+        e.lastMessageAt = work.now;
+        scheduleNext(work, next, e, work.now);
+    }
+
+    private void skip(Work work, Journey journey, Step step, Draft e, MessageSpec spec, Instant dueAt, String why) {
+        work.log(
+                e,
+                step.id(),
+                Kind.MESSAGE_SKIPPED,
+                spec.kind() + " by " + spec.channel() + " (" + spec.template() + ") not sent: " + why,
+                null);
+        e.nextMessage++;
+        e.lastMessageAt = dueAt;
+        scheduleNext(work, step, e, dueAt);
+    }
+
+    private static String unreachableReason(Work work, Channel channel, String journey) {
+        String blocked = work.blockedReason(channel, journey);
+        if (blocked != null) {
+            return blocked;
+        }
+        return switch (channel) {
+            case EMAIL -> hasText(work.traits.get("email")) ? null : "no email trait";
+            case SMS -> hasText(work.traits.get("phone")) ? null : "no phone trait";
+            case IN_APP, WEBHOOK -> null;
+        };
+    }
+
+    private static boolean hasText(Object value) {
+        return value instanceof String s && !s.isBlank();
+    }
+
+    private ZoneId zoneOf(Work work, Journey journey) {
+        if (work.traits.get("timezone") instanceof String tz) {
+            try {
+                return ZoneId.of(tz);
+            } catch (DateTimeException ignored) {
+                // an invalid trait falls back like a missing one
+            }
+        }
+        return journey.timezone().orElse(settings.defaultZone());
+    }
+
+    private static String locale(Work work) {
+        return work.traits.get("locale") instanceof String l && !l.isBlank() ? l : null;
+    }
+
+    /** When the strictest exceeded cap for {@code channel} lets a message through again, or null if none is hit. */
+    private Instant capEnd(Work work, Channel channel) {
+        Instant end = null;
+        for (Cap cap : settings.caps().getOrDefault(channel, List.of())) {
+            Instant windowStart = work.now.minus(cap.per());
+            List<Instant> inWindow = work.recent.stream()
+                    .filter(s -> s.channel() == channel && s.at().isAfter(windowStart))
+                    .map(Profile.Sent::at)
+                    .sorted()
+                    .toList();
+            if (inWindow.size() >= cap.count()) {
+                Instant freed = inWindow.get(inWindow.size() - cap.count()).plus(cap.per());
+                if (end == null || freed.isAfter(end)) {
+                    end = freed;
+                }
+            }
+        }
+        return end;
+    }
+
+    // ---- condition variables
+
+    private static Map<String, Object> eventVars(UserEvent event) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("name", event.name());
+        vars.put("type", event.type());
+        vars.put("properties", CelValues.map(event.properties()));
+        vars.put("traits", CelValues.map(event.traits()));
+        vars.put("messageId", event.messageId() == null ? "" : event.messageId());
+        vars.put("timestamp", event.timestamp() == null ? "" : event.timestamp().toString());
+        return vars;
+    }
+
+    private static Map<String, Object> triggerVars(Journey journey, Draft e) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("name", journey.trigger().event());
+        vars.put("type", "track");
+        vars.put("properties", CelValues.map(e.triggerProperties));
+        vars.put("traits", Map.of());
+        return vars;
+    }
+
+    // ---- working state
+
+    /** A mutable copy of one enrollment while an outcome is being decided. */
+    private static final class Draft {
+        final String journeyId;
+        final String userId;
+        final int cycle;
+        Status status;
+        final Instant enrolledAt;
+        final boolean holdout;
+        final Map<String, Object> triggerProperties;
+        final Map<String, Instant> done;
+        String currentStep;
+        Instant currentSince;
+        int nextMessage;
+        Instant lastMessageAt;
+        Instant dueAt;
+        Instant endedAt;
+        Instant convertedAt;
+        final List<SentMessage> sent;
+
+        Draft(
+                String journeyId,
+                String userId,
+                int cycle,
+                Instant enrolledAt,
+                boolean holdout,
+                Map<String, Object> triggerProperties) {
+            this.journeyId = journeyId;
+            this.userId = userId;
+            this.cycle = cycle;
+            this.status = Status.ACTIVE;
+            this.enrolledAt = enrolledAt;
+            this.holdout = holdout;
+            this.triggerProperties = new LinkedHashMap<>(triggerProperties);
+            this.done = new LinkedHashMap<>();
+            this.sent = new ArrayList<>();
+        }
+
+        Draft(Enrollment e) {
+            this.journeyId = e.journeyId();
+            this.userId = e.userId();
+            this.cycle = e.cycle();
+            this.status = e.status();
+            this.enrolledAt = e.enrolledAt();
+            this.holdout = e.holdout();
+            this.triggerProperties = new LinkedHashMap<>(e.triggerProperties());
+            this.done = new LinkedHashMap<>(e.done());
+            this.currentStep = e.currentStep();
+            this.currentSince = e.currentSince();
+            this.nextMessage = e.nextMessage();
+            this.lastMessageAt = e.lastMessageAt();
+            this.dueAt = e.dueAt();
+            this.endedAt = e.endedAt();
+            this.convertedAt = e.convertedAt();
+            this.sent = new ArrayList<>(e.sent());
+        }
+
+        Enrollment toEnrollment() {
+            return new Enrollment(
+                    journeyId,
+                    userId,
+                    cycle,
+                    status,
+                    enrolledAt,
+                    holdout,
+                    triggerProperties,
+                    done,
+                    currentStep,
+                    currentSince,
+                    nextMessage,
+                    lastMessageAt,
+                    dueAt,
+                    endedAt,
+                    convertedAt,
+                    sent);
+        }
+    }
+
+    private final class Work {
+        final Instant now;
+        final String userId;
+        final Map<String, Object> traits;
+        final Map<String, String> blocked;
+        final List<Profile.Sent> recent;
+        final List<Draft> enrollments = new ArrayList<>();
+        final List<Decision> decisions = new ArrayList<>();
+        final List<MessageRequest> messages = new ArrayList<>();
+        private Map<String, Object> userVars;
+
+        Work(UserState state, Instant now) {
+            this.now = now;
+            this.userId = state.profile().userId();
+            this.traits = new LinkedHashMap<>(state.profile().traits());
+            this.blocked = new HashMap<>(state.profile().blocked());
+            this.recent = new ArrayList<>(state.profile().recent());
+            state.enrollments().forEach(e -> enrollments.add(new Draft(e)));
+        }
+
+        void mergeTraits(Map<String, Object> update) {
+            update.forEach((k, v) -> {
+                if (v == null) {
+                    traits.remove(k);
+                } else {
+                    traits.put(k, v);
+                }
+            });
+            userVars = null;
+        }
+
+        Map<String, Object> userVars() {
+            if (userVars == null) {
+                userVars = Map.of("id", userId, "traits", CelValues.map(traits));
+            }
+            return userVars;
+        }
+
+        String blockedReason(Channel channel, String journey) {
+            String reason = blocked.get(channel.wireName());
+            return reason != null ? reason : blocked.get(channel.wireName() + ":" + journey);
+        }
+
+        List<Draft> enrollmentsOf(String journeyId) {
+            return enrollments.stream()
+                    .filter(e -> e.journeyId.equals(journeyId))
+                    .toList();
+        }
+
+        Draft latest(String journeyId) {
+            Draft latest = null;
+            for (Draft e : enrollments) {
+                if (e.journeyId.equals(journeyId) && (latest == null || e.cycle > latest.cycle)) {
+                    latest = e;
+                }
+            }
+            return latest;
+        }
+
+        void log(Draft e, String step, Kind kind, String detail, String messageId) {
+            decisions.add(new Decision(now, userId, e.journeyId, e.cycle, step, kind, detail, messageId));
+        }
+
+        Outcome outcome() {
+            Duration horizon = settings.capHorizon();
+            List<Profile.Sent> keep = recent.stream()
+                    .filter(s -> !horizon.isZero() && s.at().isAfter(now.minus(horizon)))
+                    .toList();
+            Profile profile = new Profile(userId, traits, blocked, keep);
+            List<Enrollment> list =
+                    enrollments.stream().map(Draft::toEnrollment).toList();
+            return new Outcome(new UserState(profile, list), decisions, messages);
+        }
+    }
+}
