@@ -1,0 +1,85 @@
+package dev.onramp.engine;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything journey-engine can be told; every setting can also come from an environment variable. */
+@ConfigMapping(prefix = "onramp.engine")
+public interface EngineConfig {
+
+    /** The journeys directory: one YAML file per journey, templates in its {@code templates} folder. */
+    Path journeysDir();
+
+    /** Where the message templates are, if not in {@code <journeys-dir>/templates}. */
+    Optional<Path> templatesDir();
+
+    /** How often the journeys directory is checked for changes. */
+    @WithDefault("2s")
+    Duration reloadInterval();
+
+    /** Time zone for quiet hours of users without a valid {@code timezone} trait, in journeys that name none. */
+    @WithDefault("UTC")
+    ZoneId defaultTimezone();
+
+    /**
+     * Frequency caps per channel across all journeys, as {@code count/period} lists: for example
+     * {@code onramp.engine.caps.email=1/1d,3/1w}.
+     */
+    Map<String, List<String>> caps();
+
+    /**
+     * Divides every journey delay: 1 in production; the demo uses 1440 so a day passes in a minute. Quiet hours are
+     * not scaled.
+     */
+    @WithDefault("1")
+    double timeScale();
+
+    /** The bearer token the admin APIs (explain, funnel) require. A secret: set it from the environment. */
+    Optional<String> adminToken();
+
+    Topics topics();
+
+    Timers timers();
+
+    interface Topics {
+        /** Where user events come from. */
+        @WithDefault("onramp.events")
+        String events();
+
+        /** Where message requests go. */
+        @WithDefault("onramp.message-requests")
+        String messageRequests();
+
+        /** Where delivery reports come from. */
+        @WithDefault("onramp.delivery-events")
+        String deliveryEvents();
+
+        /** Partitions of the topics this service creates. */
+        @WithDefault("6")
+        int partitions();
+
+        /** Replication factor of the topics this service creates. */
+        @WithDefault("1")
+        short replicationFactor();
+
+        /** The consumer group of all engine instances. */
+        @WithDefault("journey-engine")
+        String group();
+    }
+
+    interface Timers {
+        /** How often due timers are looked for; a message fires at most about this late. */
+        @WithDefault("200ms")
+        Duration pollInterval();
+
+        /** Users whose timers are handled in one transaction. */
+        @WithDefault("500")
+        int batchSize();
+    }
+}

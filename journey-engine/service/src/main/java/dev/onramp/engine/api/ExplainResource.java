@@ -1,0 +1,203 @@
+package dev.onramp.engine.api;
+
+import dev.onramp.engine.journey.JourneyRegistry;
+import dev.onramp.engine.state.StateStore;
+import dev.onramp.journey.model.Journey;
+import dev.onramp.journey.model.MessageSpec;
+import dev.onramp.journey.model.Step;
+import dev.onramp.journey.run.Enrollment;
+import dev.onramp.journey.run.UserState;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Tells a support agent, for each journey, where a user is, what was sent, what is due next and why — or why not —
+ * from the user's state and the append-only decision log.
+ */
+@Path("/v1/users/{userId}/journeys")
+@Produces(MediaType.APPLICATION_JSON)
+public class ExplainResource {
+
+    private static final int LOG_LIMIT = 500;
+    private static final Set<String> WHY_KINDS =
+            Set.of("step_current", "message_deferred", "message_skipped", "exited", "completed");
+
+    private final DataSource dataSource;
+    private final StateStore store;
+    private final JourneyRegistry registry;
+
+    ExplainResource(DataSource dataSource, StateStore store, JourneyRegistry registry) {
+        this.dataSource = dataSource;
+        this.store = store;
+        this.registry = registry;
+    }
+
+    public record Explanation(
+            String userId, Map<String, Object> traits, Map<String, String> blocked, List<JourneyView> journeys) {}
+
+    public record JourneyView(
+            String journey,
+            String name,
+            Integer currentVersion,
+            Integer cycle,
+            String status,
+            Instant enrolledAt,
+            Boolean holdout,
+            Instant endedAt,
+            Instant convertedAt,
+            List<StepView> steps,
+            Next next,
+            String why,
+            List<Enrollment.SentMessage> sent,
+            List<LogEntry> log) {}
+
+    public record StepView(String id, String name, boolean done, Instant doneAt, boolean current) {}
+
+    public record Next(
+            String step, String kind, String channel, List<String> fallback, String template, Instant dueAt) {}
+
+    public record LogEntry(Instant at, int cycle, String kind, String step, String detail, String messageId) {}
+
+    @GET
+    public Explanation explain(@PathParam("userId") String userId) throws SQLException {
+        UserState state;
+        List<LogEntry> log = new ArrayList<>();
+        Map<String, List<LogEntry>> logByJourney = new LinkedHashMap<>();
+        try (Connection c = dataSource.getConnection()) {
+            StateStore.Loaded loaded = store.read(c, List.of(userId));
+            state = loaded.states().get(userId);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT at, journey, cycle, kind, step, detail, message_id FROM
+                      (SELECT * FROM decisions WHERE user_id = ? ORDER BY id DESC LIMIT ?) recent ORDER BY id""")) {
+                ps.setString(1, userId);
+                ps.setInt(2, LOG_LIMIT);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        LogEntry entry = new LogEntry(
+                                rs.getObject(1, OffsetDateTime.class).toInstant(),
+                                rs.getInt(3),
+                                rs.getString(4),
+                                rs.getString(5),
+                                rs.getString(6),
+                                rs.getString(7));
+                        log.add(entry);
+                        logByJourney
+                                .computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
+                                .add(entry);
+                    }
+                }
+            }
+            if (!loaded.stored().contains(userId) && log.isEmpty()) {
+                throw ProblemException.notFound("Onramp has no record of user '" + userId
+                        + "': no identify call and no event" + " any journey reacts to.");
+            }
+        }
+        Optional<JourneyRegistry.Live> live = registry.current();
+        List<JourneyView> views = new ArrayList<>();
+        for (Enrollment e : state.enrollments()) {
+            Optional<Journey> journey = live.flatMap(l -> l.runtime().journeys().get(e.journeyId()));
+            List<LogEntry> entries = logByJourney.getOrDefault(e.journeyId(), List.of()).stream()
+                    .filter(l -> l.cycle() == e.cycle())
+                    .toList();
+            views.add(view(e, journey, live.map(l -> l.version(e.journeyId())).orElse(null), entries));
+        }
+        // Journeys the user was considered for but not enrolled in say why.
+        logByJourney.forEach((journeyId, entries) -> {
+            boolean enrolled =
+                    state.enrollments().stream().anyMatch(e -> e.journeyId().equals(journeyId));
+            if (!enrolled) {
+                LogEntry last = entries.getLast();
+                views.add(new JourneyView(
+                        journeyId,
+                        live.flatMap(l -> l.runtime().journeys().get(journeyId))
+                                .map(Journey::name)
+                                .orElse(journeyId),
+                        live.map(l -> l.version(journeyId)).orElse(null),
+                        null,
+                        "not_enrolled",
+                        null,
+                        null,
+                        null,
+                        null,
+                        List.of(),
+                        null,
+                        last.detail(),
+                        List.of(),
+                        entries));
+            }
+        });
+        return new Explanation(userId, state.profile().traits(), state.profile().blocked(), views);
+    }
+
+    private static JourneyView view(Enrollment e, Optional<Journey> journey, Integer version, List<LogEntry> entries) {
+        List<StepView> steps = new ArrayList<>();
+        Next next = null;
+        if (journey.isPresent()) {
+            for (Step step : journey.get().steps()) {
+                Instant doneAt = e.done().get(step.id());
+                steps.add(new StepView(
+                        step.id(),
+                        step.name(),
+                        doneAt != null,
+                        doneAt,
+                        step.id().equals(e.currentStep())));
+                if (e.active()
+                        && step.id().equals(e.currentStep())
+                        && e.dueAt() != null
+                        && e.nextMessage() < step.messages().size()) {
+                    MessageSpec spec = step.messages().get(e.nextMessage());
+                    next = new Next(
+                            step.id(),
+                            spec.kind().wireName(),
+                            spec.channel().wireName(),
+                            spec.fallback().stream().map(c -> c.wireName()).toList(),
+                            spec.template(),
+                            e.dueAt());
+                }
+            }
+        } else {
+            e.done().forEach((id, at) -> steps.add(new StepView(id, id, true, at, false)));
+        }
+        String why = null;
+        for (LogEntry entry : entries) {
+            if (WHY_KINDS.contains(entry.kind())) {
+                why = (entry.step() == null ? "" : entry.step() + ": ") + entry.detail();
+            }
+        }
+        if (e.active() && next == null && e.currentStep() != null) {
+            why = "waiting for '" + e.currentStep() + "' to be done; no further message is scheduled for it";
+        }
+        return new JourneyView(
+                e.journeyId(),
+                journey.map(Journey::name).orElse(e.journeyId() + " (no longer loaded)"),
+                version,
+                e.cycle(),
+                e.status().wireName(),
+                e.enrolledAt(),
+                e.holdout(),
+                e.endedAt(),
+                e.convertedAt(),
+                steps,
+                next,
+                why,
+                Collections.unmodifiableList(e.sent()),
+                entries);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.onramp.engine.api;
+
+/** Answers a call with a problem document; {@link ProblemMapper} writes it. */
+public class ProblemException extends RuntimeException {
+
+    private final Problem problem;
+
+    public ProblemException(Problem problem) {
+        super(problem.detail(), null, false, false);
+        this.problem = problem;
+    }
+
+    public Problem problem() {
+        return problem;
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(Problem.of(404, "not-found", "Not found", detail));
+    }
+
+    public static ProblemException unauthorized(String detail) {
+        return new ProblemException(Problem.of(401, "unauthorized", "Admin token required", detail));
+    }
+}

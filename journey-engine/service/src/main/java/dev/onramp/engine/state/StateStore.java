@@ -1,0 +1,350 @@
+package dev.onramp.engine.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.journey.model.Channel;
+import dev.onramp.journey.model.MessageKind;
+import dev.onramp.journey.run.Decision;
+import dev.onramp.journey.run.Enrollment;
+import dev.onramp.journey.run.Enrollment.SentMessage;
+import dev.onramp.journey.run.Profile;
+import dev.onramp.journey.run.UserState;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Users' state in PostgreSQL: profiles, enrollments (with their timers), the decision log and the outbox. Every
+ * method works inside the caller's transaction; statements are batched so one transaction handles a whole poll.
+ */
+@ApplicationScoped
+public class StateStore {
+
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
+    private static final TypeReference<Map<String, String>> STRINGS = new TypeReference<>() {};
+    private static final TypeReference<List<Map<String, Object>>> LIST = new TypeReference<>() {};
+
+    private final ObjectMapper json;
+
+    StateStore(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** The state of each user, with their profile rows locked until the transaction ends. */
+    public Loaded lockAndLoad(Connection c, Collection<String> userIds) throws SQLException {
+        return load(c, userIds, true);
+    }
+
+    /** The state of each user, read without locking: for looking, not changing. */
+    public Loaded read(Connection c, Collection<String> userIds) throws SQLException {
+        return load(c, userIds, false);
+    }
+
+    private Loaded load(Connection c, Collection<String> userIds, boolean lock) throws SQLException {
+        List<String> ids = new ArrayList<>(new TreeSet<>(userIds));
+        Map<String, Profile> profiles = new HashMap<>();
+        Map<String, List<Enrollment>> enrollments = new HashMap<>();
+        Array array = c.createArrayOf("text", ids.toArray());
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT user_id, traits, blocked, recent FROM profiles WHERE user_id = ANY(?) ORDER BY user_id"
+                        + (lock ? " FOR UPDATE" : ""))) {
+            ps.setArray(1, array);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    profiles.put(
+                            id,
+                            new Profile(
+                                    id,
+                                    read(rs.getString(2), OBJECT),
+                                    read(rs.getString(3), STRINGS),
+                                    recent(rs.getString(4))));
+                }
+            }
+        }
+        if (!profiles.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT user_id, journey, cycle, status, enrolled_at, holdout, trigger_properties, done, current_step,
+                           current_since, next_message, last_message_at, due_at, ended_at, converted_at, sent
+                    FROM enrollments WHERE user_id = ANY(?) ORDER BY user_id, journey, cycle""")) {
+                ps.setArray(1, c.createArrayOf("text", profiles.keySet().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Enrollment e = enrollment(rs);
+                        enrollments
+                                .computeIfAbsent(e.userId(), k -> new ArrayList<>())
+                                .add(e);
+                    }
+                }
+            }
+        }
+        Map<String, UserState> states = new LinkedHashMap<>();
+        for (String id : ids) {
+            Profile profile = profiles.get(id);
+            states.put(
+                    id,
+                    profile == null
+                            ? UserState.empty(id)
+                            : new UserState(profile, enrollments.getOrDefault(id, List.of())));
+        }
+        return new Loaded(states, profiles.keySet());
+    }
+
+    /** Users' states as loaded, and which of them already have rows. */
+    public record Loaded(Map<String, UserState> states, Collection<String> stored) {}
+
+    /** Locks up to {@code limit} users with a due timer, skipping any another transaction holds. */
+    public List<String> claimDue(Connection c, Instant now, int limit) throws SQLException {
+        List<String> users = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT p.user_id FROM profiles p
+                WHERE p.user_id IN (SELECT e.user_id FROM enrollments e WHERE e.due_at <= ? ORDER BY e.due_at LIMIT ?)
+                ORDER BY p.user_id FOR UPDATE OF p SKIP LOCKED""")) {
+            ps.setObject(1, time(now));
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    users.add(rs.getString(1));
+                }
+            }
+        }
+        return users;
+    }
+
+    /** When the earliest timer is due, if any. */
+    public Optional<Instant> nextDue(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT min(due_at) FROM enrollments WHERE due_at IS NOT NULL");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return Optional.ofNullable(instant(rs, 1));
+        }
+    }
+
+    /** Writes what changed between {@code before} and {@code after}. */
+    public void save(Connection c, Loaded before, Map<String, UserState> after, Instant now) throws SQLException {
+        try (PreparedStatement profiles = c.prepareStatement("""
+                        INSERT INTO profiles (user_id, traits, blocked, recent, updated_at) VALUES (?, ?::jsonb, ?::jsonb, ?::jsonb, ?)
+                        ON CONFLICT (user_id) DO UPDATE SET traits = EXCLUDED.traits, blocked = EXCLUDED.blocked,
+                            recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at""");
+                PreparedStatement enrollments = c.prepareStatement("""
+                        INSERT INTO enrollments (user_id, journey, cycle, status, enrolled_at, holdout, trigger_properties, done,
+                            current_step, current_since, next_message, last_message_at, due_at, ended_at, converted_at, sent)
+                        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                        ON CONFLICT (user_id, journey, cycle) DO UPDATE SET status = EXCLUDED.status, done = EXCLUDED.done,
+                            current_step = EXCLUDED.current_step, current_since = EXCLUDED.current_since,
+                            next_message = EXCLUDED.next_message, last_message_at = EXCLUDED.last_message_at,
+                            due_at = EXCLUDED.due_at, ended_at = EXCLUDED.ended_at, converted_at = EXCLUDED.converted_at,
+                            sent = EXCLUDED.sent""")) {
+            int profileRows = 0;
+            int enrollmentRows = 0;
+            for (var entry : after.entrySet()) {
+                UserState old = before.states().get(entry.getKey());
+                UserState now_ = entry.getValue();
+                boolean stored = before.stored().contains(entry.getKey());
+                boolean worthKeeping = !now_.enrollments().isEmpty()
+                        || !now_.profile().traits().isEmpty()
+                        || !now_.profile().blocked().isEmpty();
+                if ((!stored && worthKeeping) || (stored && !now_.profile().equals(old.profile()))) {
+                    Profile p = now_.profile();
+                    profiles.setString(1, p.userId());
+                    profiles.setString(2, write(p.traits()));
+                    profiles.setString(3, write(p.blocked()));
+                    profiles.setString(
+                            4,
+                            write(p.recent().stream()
+                                    .map(s -> Map.of("channel", s.channel().wireName(), "at", s.at().toString()))
+                                    .toList()));
+                    profiles.setObject(5, time(now));
+                    profiles.addBatch();
+                    profileRows++;
+                }
+                for (Enrollment e : now_.enrollments()) {
+                    if (old != null && old.enrollments().contains(e)) {
+                        continue;
+                    }
+                    bind(enrollments, e);
+                    enrollments.addBatch();
+                    enrollmentRows++;
+                }
+            }
+            // Profiles first: the enrollment rows of a new user need theirs for the timer's lock.
+            if (profileRows > 0) {
+                profiles.executeBatch();
+            }
+            if (enrollmentRows > 0) {
+                enrollments.executeBatch();
+            }
+        }
+    }
+
+    public void appendDecisions(Connection c, List<Decision> decisions) throws SQLException {
+        if (decisions.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO decisions (at, user_id, journey, cycle, step, kind, detail, message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            for (Decision d : decisions) {
+                ps.setObject(1, time(d.at()));
+                ps.setString(2, d.userId());
+                ps.setString(3, d.journey());
+                ps.setInt(4, d.cycle());
+                ps.setString(5, d.step());
+                ps.setString(6, d.kind().wireName());
+                ps.setString(7, d.detail());
+                ps.setString(8, d.messageId());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** One record for the outbox, with its Kafka headers. */
+    public record OutboxRecord(String topic, String key, String payload, Map<String, String> headers) {}
+
+    public void enqueue(Connection c, List<OutboxRecord> records, Instant now) throws SQLException {
+        if (records.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO outbox (topic, record_key, payload, headers, created_at) VALUES (?, ?, ?, ?::jsonb, ?)")) {
+            for (OutboxRecord r : records) {
+                ps.setString(1, r.topic());
+                ps.setString(2, r.key());
+                ps.setString(3, r.payload());
+                ps.setString(4, write(r.headers()));
+                ps.setObject(5, time(now));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void bind(PreparedStatement ps, Enrollment e) throws SQLException {
+        ps.setString(1, e.userId());
+        ps.setString(2, e.journeyId());
+        ps.setInt(3, e.cycle());
+        ps.setString(4, e.status().wireName());
+        ps.setObject(5, time(e.enrolledAt()));
+        ps.setBoolean(6, e.holdout());
+        ps.setString(7, write(e.triggerProperties()));
+        Map<String, String> done = new LinkedHashMap<>();
+        e.done().forEach((k, v) -> done.put(k, v.toString()));
+        ps.setString(8, write(done));
+        ps.setString(9, e.currentStep());
+        setTime(ps, 10, e.currentSince());
+        ps.setInt(11, e.nextMessage());
+        setTime(ps, 12, e.lastMessageAt());
+        setTime(ps, 13, e.active() ? e.dueAt() : null);
+        setTime(ps, 14, e.endedAt());
+        setTime(ps, 15, e.convertedAt());
+        List<Map<String, Object>> sent = new ArrayList<>();
+        for (SentMessage m : e.sent()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("messageId", m.messageId());
+            row.put("step", m.step());
+            row.put("kind", m.kind().wireName());
+            row.put("ordinal", m.ordinal());
+            row.put("channel", m.channel().wireName());
+            row.put("template", m.template());
+            row.put("journeyVersion", m.journeyVersion());
+            row.put("at", m.at().toString());
+            row.put("status", m.status());
+            sent.add(row);
+        }
+        ps.setString(16, write(sent));
+    }
+
+    private Enrollment enrollment(ResultSet rs) throws SQLException {
+        Map<String, Instant> done = new LinkedHashMap<>();
+        read(rs.getString(8), STRINGS).forEach((k, v) -> done.put(k, Instant.parse(v)));
+        List<SentMessage> sent = new ArrayList<>();
+        for (Map<String, Object> m : read(rs.getString(16), LIST)) {
+            sent.add(new SentMessage(
+                    (String) m.get("messageId"),
+                    (String) m.get("step"),
+                    "reminder".equals(m.get("kind")) ? MessageKind.REMINDER : MessageKind.NUDGE,
+                    ((Number) m.get("ordinal")).intValue(),
+                    Channel.of((String) m.get("channel")).orElse(Channel.IN_APP),
+                    (String) m.get("template"),
+                    ((Number) m.get("journeyVersion")).intValue(),
+                    Instant.parse((String) m.get("at")),
+                    (String) m.get("status")));
+        }
+        return new Enrollment(
+                rs.getString(2),
+                rs.getString(1),
+                rs.getInt(3),
+                Enrollment.Status.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)),
+                instant(rs, 5),
+                rs.getBoolean(6),
+                read(rs.getString(7), OBJECT),
+                done,
+                rs.getString(9),
+                instant(rs, 10),
+                rs.getInt(11),
+                instant(rs, 12),
+                instant(rs, 13),
+                instant(rs, 14),
+                instant(rs, 15),
+                sent);
+    }
+
+    private List<Profile.Sent> recent(String text) {
+        List<Profile.Sent> recent = new ArrayList<>();
+        for (Map<String, Object> m : read(text, LIST)) {
+            Channel.of((String) m.get("channel"))
+                    .ifPresent(ch -> recent.add(new Profile.Sent(ch, Instant.parse((String) m.get("at")))));
+        }
+        return recent;
+    }
+
+    private <T> T read(String text, TypeReference<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable JSON in the engine's tables", e);
+        }
+    }
+
+    public String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+    }
+
+    static OffsetDateTime time(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static void setTime(PreparedStatement ps, int index, Instant instant) throws SQLException {
+        if (instant == null) {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(index, time(instant));
+        }
+    }
+
+    static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+}

@@ -1,0 +1,154 @@
+package dev.onramp.engine.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.onramp.journey.model.Channel;
+import dev.onramp.journey.run.DeliveryReport;
+import dev.onramp.journey.run.MessageRequest;
+import dev.onramp.journey.run.UserEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/**
+ * The engine's reading and writing of the wire contracts in {@code docs/contracts/}: events and delivery reports
+ * in, message requests out.
+ */
+@ApplicationScoped
+public class Records {
+
+    private final ObjectMapper json;
+
+    Records(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** A record that does not follow its contract; it goes to the dead-letter topic with this reason. */
+    public static final class Unreadable extends Exception {
+        public Unreadable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public UserEvent event(String key, byte[] value) throws Unreadable {
+        JsonNode node = tree(value);
+        String type = text(node, "type");
+        if (type == null) {
+            throw new Unreadable("no type");
+        }
+        String userId = text(node, "userId");
+        if (userId == null) {
+            userId = key;
+        }
+        if (userId == null || userId.isEmpty()) {
+            throw new Unreadable("no userId and no key");
+        }
+        String name = UserEvent.nameOf(type, text(node, "event"));
+        if (name == null) {
+            throw new Unreadable("a track event without an event name");
+        }
+        return new UserEvent(
+                text(node, "messageId"),
+                type,
+                name,
+                userId,
+                map(node.get("properties")),
+                map(node.get("traits")),
+                time(text(node, "timestamp")));
+    }
+
+    public DeliveryReport delivery(byte[] value) throws Unreadable {
+        JsonNode node = tree(value);
+        String messageId = text(node, "messageId");
+        String status = text(node, "status");
+        if (messageId == null || status == null) {
+            throw new Unreadable("a delivery event needs messageId and status");
+        }
+        Channel channel = Channel.of(text(node, "channel")).orElse(null);
+        JsonNode detail = node.get("detail");
+        String scope = detail != null && detail.isObject() ? text(detail, "scope") : null;
+        String detailText = detail == null || detail.isNull()
+                ? null
+                : detail.isTextual()
+                        ? detail.asText()
+                        : detail.has("reason") ? detail.get("reason").asText() : detail.toString();
+        return new DeliveryReport(
+                messageId,
+                text(node, "journey"),
+                text(node, "step"),
+                channel,
+                status,
+                detailText,
+                "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL);
+    }
+
+    public String messageRequest(MessageRequest m) {
+        ObjectNode out = json.createObjectNode();
+        out.put("messageId", m.messageId());
+        out.put("journey", m.journey());
+        out.put("journeyVersion", m.journeyVersion());
+        out.put("step", m.step());
+        out.put("kind", m.kind().wireName());
+        out.put("ordinal", m.ordinal());
+        out.put("channel", m.channel().wireName());
+        var fallback = out.putArray("fallbackChannels");
+        m.fallbackChannels().forEach(c -> fallback.add(c.wireName()));
+        out.put("template", m.template());
+        if (m.locale() == null) {
+            out.putNull("locale");
+        } else {
+            out.put("locale", m.locale());
+        }
+        ObjectNode user = out.putObject("user");
+        user.put("id", m.userId());
+        user.set("traits", json.valueToTree(m.traits()));
+        out.set("context", json.valueToTree(m.context()));
+        out.put("notBefore", m.notBefore().toString());
+        out.put("createdAt", m.createdAt().toString());
+        return out.toString();
+    }
+
+    private JsonNode tree(byte[] value) throws Unreadable {
+        if (value == null) {
+            throw new Unreadable("empty record");
+        }
+        try {
+            JsonNode node = json.readTree(value);
+            if (node == null || !node.isObject()) {
+                throw new Unreadable("not a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new Unreadable("not JSON: " + e.getMessage());
+        }
+    }
+
+    private Map<String, Object> map(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            return Map.of();
+        }
+        return json.convertValue(node, Records.MAP_TYPE);
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP_TYPE =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static Instant time(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.onramp.engine;
+
+import dev.onramp.infra.Infra;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Writes records as event-ingest and message-dispatch would, following their contracts. */
+final class Events {
+
+    private Events() {}
+
+    static void track(String user, String event, String propertiesJson) {
+        send("onramp.events", user, """
+                {"type":"track","messageId":"%s","userId":"%s","anonymousId":null,"event":"%s","properties":%s,
+                 "traits":{},"context":{},"timestamp":"%s","receivedAt":"%s","sourceId":"test"}""".formatted(
+                        UUID.randomUUID(), user, event, propertiesJson, Instant.now(), Instant.now()));
+    }
+
+    static void identify(String user, String traitsJson) {
+        send("onramp.events", user, """
+                {"type":"identify","messageId":"%s","userId":"%s","anonymousId":null,"properties":{},
+                 "traits":%s,"context":{},"timestamp":"%s","receivedAt":"%s","sourceId":"test"}""".formatted(UUID.randomUUID(), user, traitsJson, Instant.now(), Instant.now()));
+    }
+
+    static void send(String topic, String key, String value) {
+        try (var producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        Infra.kafka().bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send a test record", e);
+        }
+    }
+}

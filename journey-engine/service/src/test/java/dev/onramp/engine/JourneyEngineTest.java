@@ -1,0 +1,169 @@
+package dev.onramp.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.TopicReader;
+import dev.onramp.infra.quarkus.KafkaResource;
+import dev.onramp.infra.quarkus.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(PostgresResource.class)
+class JourneyEngineTest {
+
+    static final String REQUESTS = "onramp.message-requests";
+    final ObjectMapper json = new ObjectMapper();
+
+    static String newUser() {
+        return "user-" + UUID.randomUUID();
+    }
+
+    static List<ConsumerRecord<String, String>> requestsFor(String user, int count) {
+        return TopicReader.await(
+                Infra.kafka().bootstrapServers(), REQUESTS, r -> user.equals(r.key()), count, Duration.ofSeconds(30));
+    }
+
+    @Test
+    void sendsEachNextStepAsAMessageRequestOnceItsDelayHasPassed() throws Exception {
+        String user = newUser();
+        Events.identify(user, "{\"email\":\"ada@example.com\",\"firstName\":\"Ada\"}");
+        Instant signedUp = Instant.now();
+        Events.track(user, "Signed Up", "{\"plan\":\"team\"}");
+
+        JsonNode nudge = json.readTree(requestsFor(user, 1).getFirst().value());
+        assertThat(nudge.get("step").asText()).isEqualTo("say-hello");
+        assertThat(nudge.get("channel").asText()).isEqualTo("in_app");
+        assertThat(nudge.get("kind").asText()).isEqualTo("nudge");
+        assertThat(nudge.get("template").asText()).isEqualTo("say-hello");
+        assertThat(nudge.get("user").get("traits").get("firstName").asText()).isEqualTo("Ada");
+        assertThat(nudge.get("context").get("plan").asText()).isEqualTo("team");
+        // Not before its 1 s delay.
+        assertThat(Instant.parse(nudge.get("createdAt").asText())).isAfterOrEqualTo(signedUp.plusMillis(900));
+
+        Events.track(user, "Said Hello", "{}");
+        List<ConsumerRecord<String, String>> both = requestsFor(user, 2);
+        JsonNode email = json.readTree(both.get(1).value());
+        assertThat(email.get("step").asText()).isEqualTo("verify-email");
+        assertThat(email.get("channel").asText()).isEqualTo("email");
+        assertThat(email.get("fallbackChannels").get(0).asText()).isEqualTo("in_app");
+        assertThat(email.get("messageId").asText())
+                .isNotEqualTo(nudge.get("messageId").asText());
+    }
+
+    @Test
+    void explainsWhereAUserIsAndWhatComesNext() {
+        String user = newUser();
+        Events.track(user, "Signed Up", "{}");
+        requestsFor(user, 1);
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth()
+                .oauth2("test-admin-token")
+                .when()
+                .get("/v1/users/{user}/journeys", user)
+                .then()
+                .statusCode(200)
+                .body("journeys[0].journey", equalTo("quickstart"))
+                .body("journeys[0].status", equalTo("active"))
+                .body("journeys[0].currentVersion", equalTo(1))
+                .body("journeys[0].steps[0].current", equalTo(true))
+                .body("journeys[0].steps[0].done", equalTo(false))
+                .body("journeys[0].sent[0].step", equalTo("say-hello"))
+                .body("journeys[0].log.kind", hasItem("message_sent"))
+                .body("journeys[0].why", org.hamcrest.Matchers.containsString("say-hello")));
+    }
+
+    @Test
+    void refusesTheAdminApiWithoutTheToken() {
+        given().when()
+                .get("/v1/users/anyone/journeys")
+                .then()
+                .statusCode(401)
+                .contentType("application/problem+json")
+                .header("WWW-Authenticate", org.hamcrest.Matchers.startsWith("Bearer"));
+        given().auth().oauth2("wrong").when().get("/v1/journeys").then().statusCode(401);
+    }
+
+    @Test
+    void answersAnUnknownUserWith404() {
+        given().auth()
+                .oauth2("test-admin-token")
+                .when()
+                .get("/v1/users/{user}/journeys", newUser())
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void countsTheFunnel() {
+        String user = newUser();
+        Events.track(user, "Signed Up", "{}");
+        Events.track(user, "Said Hello", "{}");
+        Events.track(user, "Email Verified", "{}");
+        Events.track(user, "Upgraded", "{}");
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode funnel = json.readTree(given().auth()
+                    .oauth2("test-admin-token")
+                    .get("/v1/journeys/quickstart/funnel")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asString());
+            assertThat(funnel.get("treatment").get("completed").asLong()).isGreaterThanOrEqualTo(1);
+            assertThat(funnel.get("treatment").get("converted").asLong()).isGreaterThanOrEqualTo(1);
+            assertThat(funnel.get("treatment").get("steps").get(1).get("done").asLong())
+                    .isGreaterThanOrEqualTo(1);
+        });
+    }
+
+    @Test
+    void sendsARecordItCannotReadToTheDeadLetterTopic() {
+        String key = "poison-" + UUID.randomUUID();
+        Events.send("onramp.events", key, "{not json");
+
+        var dead = TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.events.dlq",
+                r -> key.equals(r.key()),
+                1,
+                Duration.ofSeconds(30));
+        assertThat(new String(dead.getFirst()
+                        .headers()
+                        .lastHeader("onramp-dlq-reason")
+                        .value()))
+                .startsWith("not JSON");
+        // And the engine carries on.
+        String user = newUser();
+        Events.track(user, "Signed Up", "{}");
+        requestsFor(user, 1);
+    }
+
+    @Test
+    void listsTheJourneysInForce() {
+        given().auth()
+                .oauth2("test-admin-token")
+                .when()
+                .get("/v1/journeys")
+                .then()
+                .statusCode(200)
+                .body("journeys[0].id", equalTo("quickstart"))
+                .body("journeys[0].steps", equalTo(List.of("say-hello", "verify-email")))
+                .body("lastLoad.applied", equalTo(true));
+    }
+}
