@@ -1,0 +1,61 @@
+package dev.onramp.dispatch;
+
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+/** The Kafka client settings of this service ({@code kafka.*}), and the topics it needs. */
+@ApplicationScoped
+public class Kafka {
+
+    private static final Logger LOG = Logger.getLogger(Kafka.class);
+
+    private final Map<String, Object> config;
+    private final DispatchConfig dispatch;
+
+    Kafka(@Identifier("default-kafka-broker") Map<String, Object> config, DispatchConfig dispatch) {
+        this.config = config;
+        this.dispatch = dispatch;
+    }
+
+    public Map<String, Object> config() {
+        return new HashMap<>(config);
+    }
+
+    /** Creates the topics this service reads and writes, and their dead-letter topics, when missing. */
+    public void ensureTopics() {
+        DispatchConfig.Topics t = dispatch.topics();
+        List<NewTopic> topics = new ArrayList<>();
+        for (String name : List.of(t.messageRequests(), t.deliveryEvents())) {
+            topics.add(new NewTopic(name, t.partitions(), t.replicationFactor()));
+            topics.add(new NewTopic(name + ".dlq", 1, t.replicationFactor()));
+        }
+        try (Admin admin = Admin.create(config)) {
+            for (var entry : admin.createTopics(topics).values().entrySet()) {
+                try {
+                    entry.getValue().get(30, TimeUnit.SECONDS);
+                    LOG.infof("created topic %s", entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer within 30 s while creating topics", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.onramp.dispatch.api;
+
+/** Answers a call with a problem document; {@link ProblemMapper} writes it. */
+public class ProblemException extends RuntimeException {
+
+    private final Problem problem;
+
+    public ProblemException(Problem problem) {
+        super(problem.detail(), null, false, false);
+        this.problem = problem;
+    }
+
+    public Problem problem() {
+        return problem;
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(Problem.of(404, "not-found", "Not found", detail));
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(Problem.of(403, "bad-user-hash", "Wrong or missing user hash", detail));
+    }
+
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(Problem.of(400, "bad-request", "Bad request", detail));
+    }
+}

@@ -1,0 +1,151 @@
+package dev.onramp.dispatch.inapp;
+
+import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.api.ProblemException;
+import dev.onramp.dispatch.delivery.DeliveryEvents;
+import dev.onramp.dispatch.outbox.OutboxRelay;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * A user's in-app inbox. Every call needs the user's hash ({@code X-Onramp-User-Hash} header or {@code userHash}
+ * query parameter), which only the product's backend can compute, so nobody reads another's inbox.
+ */
+@Path("/v1/inbox/{userId}")
+@Produces(MediaType.APPLICATION_JSON)
+public class InboxResource {
+
+    private final DispatchConfig config;
+    private final DataSource dataSource;
+    private final Inbox inbox;
+    private final DeliveryEvents events;
+    private final OutboxRelay relay;
+    private final InstantSource clock;
+
+    InboxResource(
+            DispatchConfig config,
+            DataSource dataSource,
+            Inbox inbox,
+            DeliveryEvents events,
+            OutboxRelay relay,
+            InstantSource clock) {
+        this.config = config;
+        this.dataSource = dataSource;
+        this.inbox = inbox;
+        this.events = events;
+        this.relay = relay;
+        this.clock = clock;
+    }
+
+    public record Messages(String userId, long unread, List<Inbox.Message> messages) {}
+
+    @GET
+    @Path("messages")
+    public Messages messages(
+            @PathParam("userId") String userId,
+            @HeaderParam("X-Onramp-User-Hash") String headerHash,
+            @QueryParam("userHash") String queryHash,
+            @QueryParam("limit") @DefaultValue("50") int limit)
+            throws SQLException {
+        authorize(userId, headerHash, queryHash);
+        if (limit < 1 || limit > 200) {
+            throw ProblemException.badRequest("limit must be between 1 and 200");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return new Messages(userId, inbox.unread(c, userId), inbox.list(c, userId, limit));
+        }
+    }
+
+    @GET
+    @Path("unread-count")
+    public Map<String, Long> unread(
+            @PathParam("userId") String userId,
+            @HeaderParam("X-Onramp-User-Hash") String headerHash,
+            @QueryParam("userHash") String queryHash)
+            throws SQLException {
+        authorize(userId, headerHash, queryHash);
+        try (Connection c = dataSource.getConnection()) {
+            return Map.of("unread", inbox.unread(c, userId));
+        }
+    }
+
+    @POST
+    @Path("messages/{messageId}/{action: read|click|dismiss}")
+    public Response interact(
+            @PathParam("userId") String userId,
+            @PathParam("messageId") String messageId,
+            @PathParam("action") String action,
+            @HeaderParam("X-Onramp-User-Hash") String headerHash,
+            @QueryParam("userHash") String queryHash)
+            throws SQLException {
+        authorize(userId, headerHash, queryHash);
+        Inbox.Interaction interaction =
+                switch (action) {
+                    case "read" -> Inbox.Interaction.READ;
+                    case "click" -> Inbox.Interaction.CLICK;
+                    default -> Inbox.Interaction.DISMISS;
+                };
+        Instant now = clock.instant();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                String[] changed = inbox.record(c, userId, messageId, interaction, now);
+                if (changed == null && !inbox.exists(c, userId, messageId)) {
+                    c.rollback();
+                    throw ProblemException.notFound("User '" + userId + "' has no message '" + messageId + "'.");
+                }
+                if (changed != null) {
+                    events.publish(
+                            c,
+                            new DeliveryEvents.Event(
+                                    messageId,
+                                    userId,
+                                    changed[0],
+                                    changed[1],
+                                    "in_app",
+                                    interaction.status,
+                                    null,
+                                    null),
+                            now);
+                }
+                c.commit();
+                if (changed != null) {
+                    relay.wake();
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        return Response.noContent().build();
+    }
+
+    private void authorize(String userId, String headerHash, String queryHash) {
+        String secret = config.inbox().secret().orElse(null);
+        if (secret == null || secret.isBlank()) {
+            throw ProblemException.forbidden(
+                    "No inbox secret is configured (onramp.dispatch.inbox.secret), so inboxes are closed.");
+        }
+        String given = headerHash != null ? headerHash : queryHash;
+        if (!UserHash.matches(secret, userId, given)) {
+            throw ProblemException.forbidden(
+                    "Send HMAC-SHA256(inbox secret, userId) in hex as the X-Onramp-User-Hash header"
+                            + " or the userHash query parameter; your backend computes it.");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.onramp.dispatch;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.dispatch.inapp.UserHash;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.ReceivedMail;
+import dev.onramp.infra.TopicReader;
+import dev.onramp.infra.quarkus.KafkaResource;
+import dev.onramp.infra.quarkus.PostgresResource;
+import dev.onramp.infra.quarkus.SmtpResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(SmtpResource.class)
+class MessageDispatchTest {
+
+    static final String SECRET = "test-inbox-secret";
+    final ObjectMapper json = new ObjectMapper();
+
+    static String newUser() {
+        return "user-" + UUID.randomUUID();
+    }
+
+    static List<ConsumerRecord<String, String>> deliveryEvents(String messageId, int count) {
+        return TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.delivery-events",
+                r -> r.value().contains(messageId),
+                count,
+                Duration.ofSeconds(30));
+    }
+
+    @Test
+    void storesAnInAppMessageInTheUsersInboxAndReportsItDelivered() throws Exception {
+        String user = newUser();
+        String id = Requests.newId();
+        Requests.send(user, Requests.request(id, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"));
+
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().header("X-Onramp-User-Hash", UserHash.of(SECRET, user))
+                        .get("/v1/inbox/{user}/messages", user)
+                        .then()
+                        .statusCode(200)
+                        .body("unread", equalTo(1))
+                        .body("messages[0].id", equalTo(id))
+                        .body("messages[0].title", equalTo("Welcome, Ada"))
+                        .body(
+                                "messages[0].body",
+                                equalTo("Channels keep conversations about one thing in one place (team plan)."))
+                        .body("messages[0].action.label", equalTo("Create a channel"))
+                        .body("messages[0].action.url", equalTo("http://localhost:3000/channels/new")));
+
+        JsonNode event = json.readTree(deliveryEvents(id, 1).getFirst().value());
+        assertThat(event.get("status").asText()).isEqualTo("delivered");
+        assertThat(event.get("channel").asText()).isEqualTo("in_app");
+        assertThat(event.get("journey").asText()).isEqualTo("onboarding");
+    }
+
+    @Test
+    void sendsAnEmailWithEscapedHtmlAndATextPart() {
+        String user = newUser();
+        String address = user + "@example.com";
+        String id = Requests.newId();
+        Requests.send(
+                user,
+                Requests.request(
+                        id,
+                        user,
+                        "email",
+                        "[]",
+                        "welcome",
+                        null,
+                        "{\"email\":\"" + address
+                                + "\",\"firstName\":\"Ada\",\"workspace\":\"<script>alert(1)</script>\"}"));
+
+        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+        assertThat(mail.subject()).isEqualTo("Welcome Ada");
+        assertThat(mail.html())
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                .doesNotContain("<script>");
+        assertThat(mail.text()).contains("Hi Ada,").contains("Invite a teammate (http://localhost:3000/invite)");
+        assertThat(mail.header("Message-ID")).isEqualTo("<" + id + "@onramp>");
+        assertThat(deliveryEvents(id, 1).getFirst().value()).contains("\"status\":\"sent\"");
+    }
+
+    @Test
+    void picksTheTemplateInTheUsersLanguage() {
+        String user = newUser();
+        String address = user + "@example.com";
+        Requests.send(
+                user,
+                Requests.request(
+                        Requests.newId(),
+                        user,
+                        "email",
+                        "[]",
+                        "welcome",
+                        "fr-CA",
+                        "{\"email\":\"" + address + "\",\"firstName\":\"Zoé\"}"));
+
+        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+        assertThat(mail.subject()).isEqualTo("Bienvenue Zoé");
+    }
+
+    @Test
+    void deliversAMessageIdOnceHoweverOftenItArrives() {
+        String user = newUser();
+        String address = user + "@example.com";
+        String id = Requests.newId();
+        String request = Requests.request(id, user, "email", "[]", "welcome", null, "{\"email\":\"" + address + "\"}");
+        Requests.send(user, request);
+        Requests.send(user, request);
+        Requests.send(user, request);
+
+        deliveryEvents(id, 1);
+        // Give any duplicate every chance to arrive before counting.
+        var events = TopicReader.all(
+                Infra.kafka().bootstrapServers(),
+                "onramp.delivery-events",
+                r -> r.value().contains(id),
+                Duration.ofSeconds(3));
+        assertThat(events).hasSize(1);
+        assertThat(Infra.smtp().mailsTo(address)).hasSize(1);
+    }
+
+    @Test
+    void fallsBackToTheInboxWhenAnEmailCannotBeRendered() {
+        String user = newUser();
+        String id = Requests.newId();
+        // needs-company uses a trait the user lacks, without a default: the email fails, the in-app fallback works.
+        Requests.send(
+                user,
+                Requests.request(
+                        id, user, "email", "[\"in_app\"]", "needs-company", null, "{\"email\":\"x@example.com\"}"));
+
+        JsonNode event = await().atMost(Duration.ofSeconds(30))
+                .until(() -> json.readTree(deliveryEvents(id, 1).getFirst().value()), e -> e != null);
+        assertThat(event.get("status").asText()).isEqualTo("delivered");
+        assertThat(event.get("channel").asText()).isEqualTo("in_app");
+        assertThat(event.get("detail").asText()).contains("company");
+    }
+
+    @Test
+    void refusesAnInboxWithoutTheRightUserHash() {
+        String user = newUser();
+        given().get("/v1/inbox/{user}/messages", user).then().statusCode(403).contentType("application/problem+json");
+        given().queryParam("userHash", UserHash.of(SECRET, "someone-else"))
+                .get("/v1/inbox/{user}/messages", user)
+                .then()
+                .statusCode(403);
+        given().queryParam("userHash", UserHash.of(SECRET, user))
+                .get("/v1/inbox/{user}/messages", user)
+                .then()
+                .statusCode(200);
+    }
+
+    @Test
+    void recordsReadsClicksAndDismissalsAndReportsThem() {
+        String user = newUser();
+        String id = Requests.newId();
+        String hash = UserHash.of(SECRET, user);
+        Requests.send(user, Requests.request(id, user, "in_app", "[]", "welcome", null, "{}"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/unread-count", user)
+                .then()
+                .body("unread", equalTo(1)));
+
+        given().header("X-Onramp-User-Hash", hash)
+                .post("/v1/inbox/{user}/messages/{id}/click", user, id)
+                .then()
+                .statusCode(204);
+        given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/unread-count", user)
+                .then()
+                .body("unread", equalTo(0));
+        given().header("X-Onramp-User-Hash", hash)
+                .post("/v1/inbox/{user}/messages/{id}/dismiss", user, id)
+                .then()
+                .statusCode(204);
+        given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/messages", user)
+                .then()
+                .body("messages.size()", equalTo(0));
+        given().header("X-Onramp-User-Hash", hash)
+                .post("/v1/inbox/{user}/messages/nope/read", user)
+                .then()
+                .statusCode(404);
+
+        var statuses = deliveryEvents(id, 3).stream()
+                .map(r -> r.value().replaceAll(".*\"status\":\"([a-z]+)\".*", "$1"))
+                .toList();
+        assertThat(statuses).containsExactly("delivered", "clicked", "dismissed");
+    }
+}

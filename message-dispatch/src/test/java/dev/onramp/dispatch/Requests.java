@@ -1,0 +1,60 @@
+package dev.onramp.dispatch;
+
+import dev.onramp.infra.Infra;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Message requests as journey-engine writes them (docs/contracts/message-requests.schema.json). */
+final class Requests {
+
+    private Requests() {}
+
+    static String request(
+            String messageId,
+            String user,
+            String channel,
+            String fallback,
+            String template,
+            String locale,
+            String traitsJson) {
+        return """
+                {"messageId":"%s","journey":"onboarding","journeyVersion":1,"step":"welcome","kind":"nudge","ordinal":0,
+                 "channel":"%s","fallbackChannels":%s,"template":"%s","locale":%s,
+                 "user":{"id":"%s","traits":%s},"context":{"plan":"team"},"notBefore":"%s","createdAt":"%s"}""".formatted(
+                        messageId,
+                        channel,
+                        fallback,
+                        template,
+                        locale == null ? "null" : "\"" + locale + "\"",
+                        user,
+                        traitsJson,
+                        Instant.now(),
+                        Instant.now());
+    }
+
+    static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    static void send(String key, String value) {
+        try (var producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        Infra.kafka().bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>("onramp.message-requests", key, value))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send a test request", e);
+        }
+    }
+}
