@@ -22,10 +22,15 @@ public final class EmbeddedPostgresServer implements PostgresService {
         return start(builder());
     }
 
-    /** A server whose data lives in {@code dataDir} and survives restarts, on a fixed port. */
-    public static EmbeddedPostgresServer start(Path dataDir, int port) {
-        return start(
-                builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port));
+    /** A server whose data lives in {@code dataDir} and survives restarts, on a fixed port, logging to {@code log}. */
+    public static EmbeddedPostgresServer start(Path dataDir, int port, Path log) {
+        ProcessBuilder.Redirect output = ProcessBuilder.Redirect.appendTo(log.toFile());
+        return start(builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .setOutputRedirector(output)
+                .setErrorRedirector(output));
     }
 
     private static EmbeddedPostgres.Builder builder() {

@@ -68,20 +68,14 @@ public class Records {
             throw new Unreadable("a delivery event needs messageId and status");
         }
         Channel channel = Channel.of(text(node, "channel")).orElse(null);
-        JsonNode detail = node.get("detail");
-        String scope = detail != null && detail.isObject() ? text(detail, "scope") : null;
-        String detailText = detail == null || detail.isNull()
-                ? null
-                : detail.isTextual()
-                        ? detail.asText()
-                        : detail.has("reason") ? detail.get("reason").asText() : detail.toString();
+        String scope = text(node, "scope");
         return new DeliveryReport(
                 messageId,
                 text(node, "journey"),
                 text(node, "step"),
                 channel,
                 status,
-                detailText,
+                text(node, "detail"),
                 "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL);
     }
 

@@ -1,0 +1,217 @@
+package dev.onramp.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.infra.FreePorts;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.PostgresService;
+import dev.onramp.infra.ReceivedMail;
+import dev.onramp.infra.ServiceProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The three packaged services as separate processes, configured through environment variables, on real Kafka,
+ * PostgreSQL and SMTP: a tracked event, the journey's delay, then the in-app message and the email.
+ */
+class EndToEndIT {
+
+    static final String WRITE_KEY = "e2e-write-key";
+    static final String INBOX_SECRET = "e2e-inbox-secret";
+    static final String ADMIN_TOKEN = "e2e-admin-token";
+    static final Path ROOT =
+            Path.of(System.getProperty("onramp.root", "../..")).toAbsolutePath().normalize();
+    static final Path JOURNEYS = Path.of("src/test/resources/journeys").toAbsolutePath();
+    static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
+
+    static ServiceProcess ingest;
+    static ServiceProcess engine;
+    static ServiceProcess dispatch;
+    final HttpClient http = HttpClient.newHttpClient();
+    final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    static void startTheServices() {
+        String kafka = Infra.kafka().bootstrapServers();
+        PostgresService postgres = Infra.postgres();
+        var smtp = Infra.smtp();
+        List<String> jvm = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+        Map<String, String> database = Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
+                "QUARKUS_DATASOURCE_PASSWORD", postgres.password());
+        ingest = new ServiceProcess(
+                "event-ingest",
+                ServiceProcess.jarOf(ROOT, "event-ingest"),
+                FreePorts.find(),
+                Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka, "ONRAMP_INGEST_SOURCES_E2E_WRITE_KEY", WRITE_KEY),
+                LOGS.resolve("event-ingest.log"),
+                jvm);
+        engine = new ServiceProcess(
+                "journey-engine",
+                ServiceProcess.jarOf(ROOT, "journey-engine/service"),
+                FreePorts.find(),
+                with(
+                        database,
+                        Map.of(
+                                "KAFKA_BOOTSTRAP_SERVERS", kafka,
+                                "ONRAMP_ENGINE_JOURNEYS_DIR", JOURNEYS.toString(),
+                                "ONRAMP_ENGINE_ADMIN_TOKEN", ADMIN_TOKEN)),
+                LOGS.resolve("journey-engine.log"),
+                jvm);
+        dispatch = new ServiceProcess(
+                "message-dispatch",
+                ServiceProcess.jarOf(ROOT, "message-dispatch"),
+                FreePorts.find(),
+                with(
+                        database,
+                        Map.of(
+                                "KAFKA_BOOTSTRAP_SERVERS", kafka,
+                                "QUARKUS_MAILER_HOST", smtp.host(),
+                                "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
+                                "ONRAMP_DISPATCH_TEMPLATES_DIR",
+                                        JOURNEYS.resolve("templates").toString(),
+                                "ONRAMP_DISPATCH_INBOX_SECRET", INBOX_SECRET)),
+                LOGS.resolve("message-dispatch.log"),
+                jvm);
+        for (ServiceProcess service : List.of(ingest, engine, dispatch)) {
+            service.start();
+        }
+        for (ServiceProcess service : List.of(ingest, engine, dispatch)) {
+            service.awaitReady(Duration.ofSeconds(120));
+        }
+    }
+
+    @AfterAll
+    static void stopTheServices() {
+        for (ServiceProcess service : new ServiceProcess[] {dispatch, engine, ingest}) {
+            if (service != null) {
+                service.close();
+            }
+        }
+    }
+
+    @Test
+    void aTrackedEventBecomesAnInAppMessageAfterTheDelayThenTheNextStepAnEmail() throws Exception {
+        String user = "e2e-" + UUID.randomUUID();
+        String address = user + "@example.com";
+        post(
+                "/v1/identify",
+                "{\"userId\":\"" + user + "\",\"traits\":{\"email\":\"" + address + "\",\"firstName\":\"Ada\"}}");
+        Instant signedUp = Instant.now();
+        post("/v1/track", "{\"userId\":\"" + user + "\",\"event\":\"Signed Up\"}");
+
+        JsonNode message = await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> firstInboxMessage(user), m -> m != null);
+        Instant arrived = Instant.now();
+        assertThat(message.get("title").asText()).isEqualTo("Welcome aboard, Ada");
+        assertThat(message.get("action").get("label").asText()).isEqualTo("Take the tour");
+        // The nudge waits for its 2 s delay: it cannot be in the inbox sooner.
+        assertThat(Duration.between(signedUp, arrived)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(Infra.smtp().mailsTo(address))
+                .as("no email before its step is next")
+                .isEmpty();
+
+        post("/v1/track", "{\"userId\":\"" + user + "\",\"event\":\"Welcome Read\"}");
+        ReceivedMail mail = await().atMost(Duration.ofSeconds(60))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+        assertThat(mail.subject()).isEqualTo("Please verify " + address);
+        assertThat(mail.text()).contains("Hi Ada");
+
+        JsonNode explained =
+                json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys", "Bearer " + ADMIN_TOKEN)
+                        .body());
+        JsonNode journey = explained.get("journeys").get(0);
+        assertThat(journey.get("journey").asText()).isEqualTo("e2e-onboarding");
+        assertThat(journey.get("sent")).hasSize(2);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode sent = json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys", "Bearer " + ADMIN_TOKEN)
+                            .body())
+                    .get("journeys")
+                    .get(0)
+                    .get("sent");
+            // Dispatch's delivery events made it back to the engine.
+            assertThat(sent.get(0).get("status").asText()).isEqualTo("delivered");
+            assertThat(sent.get(1).get("status").asText()).isEqualTo("sent");
+        });
+    }
+
+    @Test
+    void refusesAnEventWithoutAValidWriteKey() throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(ingest.url() + "/v1/track"))
+                        .header(
+                                "Authorization",
+                                "Basic "
+                                        + Base64.getEncoder().encodeToString("wrong:".getBytes(StandardCharsets.UTF_8)))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u\",\"event\":\"Signed Up\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+    }
+
+    private JsonNode firstInboxMessage(String user) throws Exception {
+        HttpResponse<String> response =
+                get(dispatch.url() + "/v1/inbox/" + user + "/messages?userHash=" + hash(user), null);
+        JsonNode messages = json.readTree(response.body()).get("messages");
+        return messages == null || messages.isEmpty() ? null : messages.get(0);
+    }
+
+    private void post(String path, String body) throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(ingest.url() + path))
+                        .header(
+                                "Authorization",
+                                "Basic "
+                                        + Base64.getEncoder()
+                                                .encodeToString((WRITE_KEY + ":").getBytes(StandardCharsets.UTF_8)))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    private HttpResponse<String> get(String url, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String hash(String user) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(INBOX_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(user.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
+        var all = new java.util.HashMap<>(a);
+        all.putAll(b);
+        return all;
+    }
+}
