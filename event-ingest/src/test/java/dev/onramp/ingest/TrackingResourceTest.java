@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.infra.Contracts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.KafkaResource;
@@ -196,9 +197,13 @@ class TrackingResourceTest {
                 .contentType("application/problem+json");
     }
 
+    /** The user's first record, checked against the events contract. */
     private static ConsumerRecord<String, String> recordFor(String user) {
-        return TopicReader.await(bootstrap(), TOPIC, r -> user.equals(r.key()), 1, Duration.ofSeconds(30))
+        ConsumerRecord<String, String> record = TopicReader.await(
+                        bootstrap(), TOPIC, r -> user.equals(r.key()), 1, Duration.ofSeconds(30))
                 .getFirst();
+        Contracts.check(Contracts.EVENTS, record.value());
+        return record;
     }
 
     private static String bootstrap() {

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.inapp.UserHash;
+import dev.onramp.infra.Contracts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.ReceivedMail;
 import dev.onramp.infra.TopicReader;
@@ -35,13 +36,16 @@ class MessageDispatchTest {
         return "user-" + UUID.randomUUID();
     }
 
+    /** The message's delivery events, each checked against the delivery-events contract. */
     static List<ConsumerRecord<String, String>> deliveryEvents(String messageId, int count) {
-        return TopicReader.await(
+        var records = TopicReader.await(
                 Infra.kafka().bootstrapServers(),
                 "onramp.delivery-events",
                 r -> r.value().contains(messageId),
                 count,
                 Duration.ofSeconds(30));
+        records.forEach(r -> Contracts.check(Contracts.DELIVERY_EVENTS, r.value()));
+        return records;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.onramp.dispatch;
 
+import dev.onramp.infra.Contracts;
 import dev.onramp.infra.Infra;
 import java.time.Instant;
 import java.util.Map;
@@ -43,6 +44,7 @@ final class Requests {
     }
 
     static void send(String key, String value) {
+        Contracts.check(Contracts.MESSAGE_REQUESTS, value);
         try (var producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

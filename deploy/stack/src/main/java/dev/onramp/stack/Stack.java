@@ -60,7 +60,8 @@ public final class Stack {
                 """;
         try {
             java.util.logging.LogManager.getLogManager()
-                    .readConfiguration(new java.io.ByteArrayInputStream(config.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    .readConfiguration(
+                            new java.io.ByteArrayInputStream(config.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (IOException e) {
             // keep the default logging
         }

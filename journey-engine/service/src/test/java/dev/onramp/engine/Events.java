@@ -1,5 +1,6 @@
 package dev.onramp.engine;
 
+import dev.onramp.infra.Contracts;
 import dev.onramp.infra.Infra;
 import java.time.Instant;
 import java.util.Map;
@@ -29,6 +30,9 @@ final class Events {
     }
 
     static void send(String topic, String key, String value) {
+        if (topic.equals("onramp.events") && !key.startsWith("poison-")) {
+            Contracts.check(Contracts.EVENTS, value);
+        }
         try (var producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.infra.Contracts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.KafkaResource;
@@ -33,9 +34,12 @@ class JourneyEngineTest {
         return "user-" + UUID.randomUUID();
     }
 
+    /** The user's message requests, each checked against the message-requests contract. */
     static List<ConsumerRecord<String, String>> requestsFor(String user, int count) {
-        return TopicReader.await(
+        var records = TopicReader.await(
                 Infra.kafka().bootstrapServers(), REQUESTS, r -> user.equals(r.key()), count, Duration.ofSeconds(30));
+        records.forEach(r -> Contracts.check(Contracts.MESSAGE_REQUESTS, r.value()));
+        return records;
     }
 
     @Test
