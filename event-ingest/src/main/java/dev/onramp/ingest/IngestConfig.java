@@ -37,5 +37,16 @@ public interface IngestConfig {
     interface Source {
         /** The write key SDKs of this source send. A secret: set it from the environment. */
         String writeKey();
+
+        /** Events per second this source may send; beyond, calls get 429 with {@code Retry-After}. */
+        @WithDefault("20000")
+        int rateLimit();
+
+        /** Events the source may send at once after a quiet time; twice the rate when not set. */
+        java.util.Optional<Integer> burst();
     }
+
+    /** How long a call waits for Kafka to acknowledge before it is answered 503: bounded, never a hang. */
+    @WithDefault("5s")
+    java.time.Duration produceTimeout();
 }

@@ -45,6 +45,12 @@ public class ProblemException extends RuntimeException {
                 Map.of("WWW-Authenticate", "Basic realm=\"onramp\""));
     }
 
+    public static ProblemException rateLimited(String detail, int retryAfterSeconds) {
+        return new ProblemException(
+                Problem.of(429, "rate-limited", "Too many events", detail, null),
+                Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
+    }
+
     public static ProblemException unavailable(String detail, int retryAfterSeconds) {
         return new ProblemException(
                 Problem.of(503, "unavailable", "Event store unavailable", detail, null),

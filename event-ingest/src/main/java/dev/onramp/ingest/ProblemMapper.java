@@ -11,8 +11,15 @@ public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
+    private final IngestMetrics metrics;
+
+    ProblemMapper(IngestMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
+        metrics.rejected(e.problem().type().substring(e.problem().type().lastIndexOf('/') + 1));
         Response.ResponseBuilder response = Response.status(e.problem().status())
                 .type(Problem.MEDIA_TYPE)
                 .entity(e.problem().at(uri.getPath()));
@@ -23,6 +30,7 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
+        metrics.rejected("http-" + status);
         String title = Response.Status.fromStatusCode(status) == null
                 ? "HTTP " + status
                 : Response.Status.fromStatusCode(status).getReasonPhrase();
@@ -36,6 +44,7 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response unexpected(Exception e, UriInfo uri) {
         LOG.errorf(e, "unexpected failure on %s", uri.getPath());
+        metrics.rejected("internal");
         Problem problem = Problem.of(500, "internal", "Internal error", "The event was not accepted; try again.", null);
         return Response.status(500)
                 .type(Problem.MEDIA_TYPE)

@@ -197,6 +197,40 @@ class TrackingResourceTest {
                 .contentType("application/problem+json");
     }
 
+    @Test
+    void reportsKafkaInItsReadinessCheck() {
+        given().get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("checks.name", hasItem("Kafka connection health check"))
+                .body("status", equalTo("UP"));
+    }
+
+    @Test
+    void countsAcceptedEventsAndRejectedCallsByReason() {
+        given().auth()
+                .preemptive()
+                .basic("nobody", "")
+                .body("{}")
+                .post("/v1/track")
+                .then()
+                .statusCode(401);
+        given().auth()
+                .preemptive()
+                .basic("test-write-key", "")
+                .body("{\"userId\":\"metrics\",\"event\":\"Counted\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
+
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics)
+                .containsPattern("onramp_ingest_rejected_total\\{reason=\"unauthorized\"\\} [1-9]")
+                .containsPattern("onramp_ingest_events_total\\{source=\"test\"\\} [1-9]")
+                .contains("onramp_ingest_produce_seconds_count");
+    }
+
     /** The user's first record, checked against the events contract. */
     private static ConsumerRecord<String, String> recordFor(String user) {
         ConsumerRecord<String, String> record = TopicReader.await(

@@ -15,8 +15,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,6 +39,10 @@ public class EventPublisher {
 
     private static final Logger LOG = Logger.getLogger(EventPublisher.class);
 
+    /** Unacknowledged bytes beyond which calls fail fast: three quarters of the producer's buffer. */
+    static final long MAX_IN_FLIGHT_BYTES = 48L * 1024 * 1024;
+
+    private final AtomicLong inFlightBytes = new AtomicLong();
     private final IngestConfig config;
     private final Map<String, Object> kafkaConfig;
     private volatile KafkaProducer<String, byte[]> producer;
@@ -52,11 +60,16 @@ public class EventPublisher {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        // Bounded: an unreachable broker turns into 503 after produce-timeout, never into a hanging call.
+        int deliveryMs = (int) Math.max(1_000, config.produceTimeout().toMillis());
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 500);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(500, deliveryMs - 500));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryMs);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "event-ingest");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        // Fetch the topic's metadata now, so that no call waits for it.
+        producer.partitionsFor(config.topic());
     }
 
     void stop(@Observes ShutdownEvent ignored) {
@@ -68,31 +81,48 @@ public class EventPublisher {
     /** One record to write: the key is the user, the value the normalised event. */
     public record Outgoing(String key, byte[] value, String traceparent) {}
 
-    /** Completes when Kafka acknowledged every record, or exceptionally when any could not be written. */
+    /**
+     * Completes when Kafka acknowledged every record, or exceptionally when any could not be written. Never blocks:
+     * when the records Kafka has not acknowledged yet fill most of the producer's buffer (the broker is slow or
+     * gone), the call fails at once instead of waiting for space.
+     */
     public CompletableFuture<Void> publish(List<Outgoing> records) {
-        CompletableFuture<?>[] acks = new CompletableFuture<?>[records.size()];
-        for (int i = 0; i < records.size(); i++) {
-            Outgoing outgoing = records.get(i);
-            CompletableFuture<Void> ack = new CompletableFuture<>();
-            acks[i] = ack;
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        long bytes = 0;
+        for (Outgoing outgoing : records) {
+            bytes += outgoing.value().length + outgoing.key().length() + 64;
+        }
+        if (inFlightBytes.addAndGet(bytes) > MAX_IN_FLIGHT_BYTES) {
+            inFlightBytes.addAndGet(-bytes);
+            all.completeExceptionally(new IllegalStateException("Kafka is not keeping up: "
+                    + MAX_IN_FLIGHT_BYTES / (1024 * 1024) + " MB of events wait for its acknowledgement"));
+            return all;
+        }
+        long size = bytes;
+        AtomicInteger remaining = new AtomicInteger(records.size());
+        AtomicBoolean failed = new AtomicBoolean();
+        Callback callback = (metadata, error) -> {
+            if (error != null && failed.compareAndSet(false, true)) {
+                all.completeExceptionally(error);
+            }
+            if (remaining.decrementAndGet() == 0) {
+                inFlightBytes.addAndGet(-size);
+                all.complete(null);
+            }
+        };
+        for (Outgoing outgoing : records) {
             ProducerRecord<String, byte[]> record =
                     new ProducerRecord<>(config.topic(), null, outgoing.key(), outgoing.value());
             record.headers()
                     .add(new RecordHeader("traceparent", outgoing.traceparent().getBytes(StandardCharsets.US_ASCII)));
             try {
-                producer.send(record, (metadata, error) -> {
-                    if (error == null) {
-                        ack.complete(null);
-                    } else {
-                        ack.completeExceptionally(error);
-                    }
-                });
+                producer.send(record, callback);
             } catch (RuntimeException e) {
-                // send() itself fails when it cannot get metadata or buffer space within max.block.ms.
-                ack.completeExceptionally(e);
+                // send() itself fails when it cannot get metadata within max.block.ms.
+                callback.onCompletion(null, e);
             }
         }
-        return CompletableFuture.allOf(acks);
+        return all;
     }
 
     private void ensureTopic() {

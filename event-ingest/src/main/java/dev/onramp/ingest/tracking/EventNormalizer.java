@@ -1,9 +1,14 @@
 package dev.onramp.ingest.tracking;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.onramp.ingest.Problem.FieldError;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,6 +28,11 @@ public final class EventNormalizer {
     static final int MAX_NAME_LENGTH = 512;
 
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
+    private final ObjectMapper json;
+
+    public EventNormalizer(ObjectMapper json) {
+        this.json = json;
+    }
 
     /**
      * @param raw the event as sent
@@ -31,7 +41,7 @@ public final class EventNormalizer {
      * @param pointer JSON Pointer of {@code raw} in the request, prefixed to every error
      * @param errors where problems are added; the result is only meaningful when none were
      */
-    public ObjectNode normalize(
+    public Normalized normalize(
             JsonNode raw,
             EventType pathType,
             String sourceId,
@@ -62,82 +72,129 @@ public final class EventNormalizer {
             }
         }
 
-        ObjectNode out = nodes.objectNode();
-        out.put("type", type.wireName());
-
         String messageId = optionalId(raw, "messageId", pointer, errors);
-        out.put("messageId", messageId != null ? messageId : UUID.randomUUID().toString());
-
         String userId = optionalId(raw, "userId", pointer, errors);
         String anonymousId = optionalId(raw, "anonymousId", pointer, errors);
         if (userId == null && anonymousId == null && !hasError(errors, before, pointer + "/userId")) {
             errors.add(new FieldError(pointer + "/userId", "userId or anonymousId is required"));
         }
-        out.put("userId", userId);
-        out.put("anonymousId", anonymousId);
 
+        String event = null;
+        String name = null;
+        String category = null;
+        String groupId = null;
+        String previousId = null;
         switch (type) {
-            case TRACK -> {
-                String event = requiredName(raw, "event", pointer, errors);
-                out.put("event", event);
-            }
+            case TRACK -> event = requiredName(raw, "event", pointer, errors);
             case PAGE, SCREEN -> {
-                String name = optionalName(raw, "name", pointer, errors);
-                if (name != null) {
-                    out.put("name", name);
-                }
-                JsonNode category = raw.get("category");
-                if (category != null && category.isTextual()) {
-                    out.put("category", category.asText());
+                name = optionalName(raw, "name", pointer, errors);
+                JsonNode categoryNode = raw.get("category");
+                if (categoryNode != null && categoryNode.isTextual()) {
+                    category = categoryNode.asText();
                 }
             }
             case GROUP -> {
-                String groupId = optionalId(raw, "groupId", pointer, errors);
+                groupId = optionalId(raw, "groupId", pointer, errors);
                 if (groupId == null && !hasError(errors, before, pointer + "/groupId")) {
                     errors.add(new FieldError(pointer + "/groupId", "is required for a group call"));
                 }
-                out.put("groupId", groupId);
             }
             case ALIAS -> {
-                String previousId = optionalId(raw, "previousId", pointer, errors);
+                previousId = optionalId(raw, "previousId", pointer, errors);
                 if (previousId == null && !hasError(errors, before, pointer + "/previousId")) {
                     errors.add(new FieldError(pointer + "/previousId", "is required for an alias call"));
                 }
                 if (userId == null && !hasError(errors, before, pointer + "/userId")) {
                     errors.add(new FieldError(pointer + "/userId", "is required for an alias call"));
                 }
-                out.put("previousId", previousId);
             }
             case IDENTIFY -> {}
         }
 
-        out.set("properties", object(raw, "properties", pointer, errors));
-        out.set("traits", object(raw, "traits", pointer, errors));
-        out.set("context", object(raw, "context", pointer, errors));
+        JsonNode properties = object(raw, "properties", pointer, errors);
+        JsonNode traits = object(raw, "traits", pointer, errors);
+        JsonNode context = object(raw, "context", pointer, errors);
         JsonNode integrations = raw.get("integrations");
         if (integrations != null && !integrations.isNull()) {
-            out.set("integrations", object(raw, "integrations", pointer, errors));
+            integrations = object(raw, "integrations", pointer, errors);
+        } else {
+            integrations = null;
         }
-
         Instant timestamp = optionalTime(raw, "timestamp", pointer, errors);
         Instant sentAt = optionalTime(raw, "sentAt", pointer, errors);
+        if (errors.size() != before) {
+            return null;
+        }
         if (sentAt == null) {
             sentAt = batchSentAt;
         }
-        if (timestamp == null) {
-            out.put("timestamp", format(receivedAt));
-        } else if (sentAt != null) {
-            // The client's clock may be off; what it measured between the event and sending it is not.
-            Duration skew = Duration.between(sentAt, receivedAt);
-            out.put("timestamp", format(timestamp.plus(skew)));
-            out.put("originalTimestamp", format(timestamp));
-            out.put("sentAt", format(sentAt));
-        } else {
-            out.put("timestamp", format(timestamp));
+
+        // Written straight to bytes, in the contract's order: no intermediate tree.
+        ByteArrayBuilder bytes = new ByteArrayBuilder(512);
+        try (JsonGenerator out = json.getFactory().createGenerator(bytes)) {
+            out.writeStartObject();
+            out.writeStringField("type", type.wireName());
+            out.writeStringField("messageId", messageId != null ? messageId : randomId());
+            out.writeStringField("userId", userId);
+            out.writeStringField("anonymousId", anonymousId);
+            if (event != null) {
+                out.writeStringField("event", event);
+            }
+            if (name != null) {
+                out.writeStringField("name", name);
+            }
+            if (category != null) {
+                out.writeStringField("category", category);
+            }
+            if (type == EventType.GROUP) {
+                out.writeStringField("groupId", groupId);
+            }
+            if (type == EventType.ALIAS) {
+                out.writeStringField("previousId", previousId);
+            }
+            out.writeFieldName("properties");
+            out.writeTree(properties);
+            out.writeFieldName("traits");
+            out.writeTree(traits);
+            out.writeFieldName("context");
+            out.writeTree(context);
+            if (integrations != null) {
+                out.writeFieldName("integrations");
+                out.writeTree(integrations);
+            }
+            String received = format(receivedAt);
+            if (timestamp == null) {
+                out.writeStringField("timestamp", received);
+            } else if (sentAt != null) {
+                // The client's clock may be off; what it measured between the event and sending it is not.
+                Duration skew = Duration.between(sentAt, receivedAt);
+                out.writeStringField("timestamp", format(timestamp.plus(skew)));
+                out.writeStringField("originalTimestamp", format(timestamp));
+                out.writeStringField("sentAt", format(sentAt));
+            } else {
+                out.writeStringField("timestamp", format(timestamp));
+            }
+            out.writeStringField("receivedAt", received);
+            out.writeStringField("sourceId", sourceId);
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a normalised event", e);
         }
-        out.put("receivedAt", format(receivedAt));
-        out.put("sourceId", sourceId);
-        return errors.size() == before ? out : null;
+        return new Normalized(userId != null ? userId : anonymousId, bytes.toByteArray());
+    }
+
+    /** A normalised event: the record's key (the user) and its JSON. */
+    public record Normalized(String key, byte[] json) {}
+
+    /**
+     * A random (version 4) UUID from a fast, non-cryptographic source: message ids must be unique, not secret, and
+     * {@code UUID.randomUUID()}'s SecureRandom showed up in profiles of the single-event path.
+     */
+    static String randomId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(most, least).toString();
     }
 
     private static boolean hasError(List<FieldError> errors, int from, String pointer) {

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.onramp.ingest.IngestConfig;
+import dev.onramp.ingest.IngestMetrics;
 import dev.onramp.ingest.Problem.FieldError;
 import dev.onramp.ingest.ProblemException;
 import dev.onramp.ingest.publish.EventPublisher;
 import dev.onramp.ingest.publish.EventPublisher.Outgoing;
 import dev.onramp.ingest.publish.Traceparent;
-import io.smallrye.common.annotation.Blocking;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -29,11 +31,12 @@ import java.util.concurrent.CompletionStage;
 import org.jboss.logging.Logger;
 
 /**
- * The Segment HTTP Tracking API. Answers 200 only once Kafka acknowledged every event of the call; a rejected call
- * gets a problem document naming each field at fault.
+ * The Segment HTTP Tracking API ({@code docs/api/event-ingest/openapi.yaml}). Answers 200 only once Kafka
+ * acknowledged every event of the call; a rejected call gets a problem document naming each field at fault, and
+ * nothing of it is written. Runs on the I/O threads: nothing here blocks (see {@link EventPublisher#publish}).
  */
 @Path("/v1")
-@Blocking
+@NonBlocking
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)
 public class TrackingResource {
@@ -43,22 +46,29 @@ public class TrackingResource {
 
     private final IngestConfig config;
     private final WriteKeys writeKeys;
+    private final RateLimits rateLimits;
     private final EventPublisher publisher;
+    private final IngestMetrics metrics;
     private final ObjectMapper json;
     private final InstantSource clock;
-    private final EventNormalizer normalizer = new EventNormalizer();
+    private final EventNormalizer normalizer;
 
     TrackingResource(
             IngestConfig config,
             WriteKeys writeKeys,
+            RateLimits rateLimits,
             EventPublisher publisher,
+            IngestMetrics metrics,
             ObjectMapper json,
             InstantSource clock) {
         this.config = config;
         this.writeKeys = writeKeys;
+        this.rateLimits = rateLimits;
         this.publisher = publisher;
+        this.metrics = metrics;
         this.json = json;
         this.clock = clock;
+        this.normalizer = new EventNormalizer(json);
     }
 
     @POST
@@ -67,21 +77,25 @@ public class TrackingResource {
             @PathParam("type") String path,
             @HeaderParam("Authorization") String authorization,
             @HeaderParam("traceparent") String traceparent,
-            byte[] body) {
+            @HeaderParam("Content-Encoding") String encoding,
+            byte[] compressed) {
         Instant receivedAt = clock.instant();
+        String sourceByHeader = writeKeys.fromHeader(authorization);
+        byte[] body = Bodies.decode(compressed, encoding, config.maxEventBytes(), "An event");
         if (body != null && body.length > config.maxEventBytes()) {
             throw ProblemException.tooLarge(
                     "An event may be at most " + config.maxEventBytes() + " bytes; this one is " + body.length + ".");
         }
         ObjectNode raw = parseObject(body);
-        String source = writeKeys.authenticate(authorization, text(raw, "writeKey"));
+        String source = sourceByHeader != null ? sourceByHeader : writeKeys.fromBody(text(raw, "writeKey"));
         EventType type = EventType.of(path).orElseThrow();
         List<FieldError> errors = new ArrayList<>();
-        ObjectNode event = normalizer.normalize(raw, type, source, receivedAt, null, "", errors);
+        EventNormalizer.Normalized event = normalizer.normalize(raw, type, source, receivedAt, null, "", errors);
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("The " + type.wireName() + " call has invalid fields.", errors);
         }
-        return publish(List.of(outgoing(event, Traceparent.continueOrStart(traceparent))));
+        rateLimits.take(source, 1);
+        return publish(source, List.of(outgoing(event, Traceparent.continueOrStart(traceparent))));
     }
 
     @POST
@@ -89,14 +103,17 @@ public class TrackingResource {
     public CompletionStage<Response> batch(
             @HeaderParam("Authorization") String authorization,
             @HeaderParam("traceparent") String traceparent,
-            byte[] body) {
+            @HeaderParam("Content-Encoding") String encoding,
+            byte[] compressed) {
         Instant receivedAt = clock.instant();
+        String sourceByHeader = writeKeys.fromHeader(authorization);
+        byte[] body = Bodies.decode(compressed, encoding, config.maxBatchBytes(), "A batch");
         if (body != null && body.length > config.maxBatchBytes()) {
             throw ProblemException.tooLarge(
                     "A batch may be at most " + config.maxBatchBytes() + " bytes; this one is " + body.length + ".");
         }
         ObjectNode raw = parseObject(body);
-        String source = writeKeys.authenticate(authorization, text(raw, "writeKey"));
+        String source = sourceByHeader != null ? sourceByHeader : writeKeys.fromBody(text(raw, "writeKey"));
         JsonNode items = raw.get("batch");
         if (items == null || !items.isArray()) {
             throw ProblemException.invalid(
@@ -120,7 +137,8 @@ public class TrackingResource {
             if (sharedContext != null && sharedContext.isObject() && item.isObject() && !item.has("context")) {
                 ((ObjectNode) item).set("context", sharedContext);
             }
-            ObjectNode event = normalizer.normalize(item, null, source, receivedAt, sentAt, "/batch/" + i, errors);
+            EventNormalizer.Normalized event =
+                    normalizer.normalize(item, null, source, receivedAt, sentAt, "/batch/" + i, errors);
             if (event != null) {
                 Outgoing outgoing = outgoing(event, trace);
                 if (outgoing.value().length > config.maxEventBytes()) {
@@ -131,34 +149,36 @@ public class TrackingResource {
             }
         }
         if (!errors.isEmpty()) {
-            // All or nothing: a batch with any invalid event is not written at all, so a retry cannot duplicate.
+            // All or nothing: a batch with any invalid event is not written at all, so fixing and resending it
+            // cannot duplicate the good ones.
             throw ProblemException.invalid(
                     "The batch was not accepted: " + errors.size() + " problem(s) in its events; none was written.",
                     errors);
         }
-        return publish(records);
+        if (records.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    Response.ok(SUCCESS).build());
+        }
+        rateLimits.take(source, records.size());
+        return publish(source, records);
     }
 
-    private CompletionStage<Response> publish(List<Outgoing> records) {
+    private CompletionStage<Response> publish(String source, List<Outgoing> records) {
+        Timer.Sample sample = Timer.start();
         return publisher.publish(records).handle((ok, error) -> {
+            sample.stop(metrics.produceTimer());
             if (error != null) {
                 LOG.warnf("could not write %d event(s) to Kafka: %s", records.size(), error.toString());
                 throw ProblemException.unavailable(
                         "The events could not be stored right now and were not accepted; retry later.", 5);
             }
+            metrics.accepted(source, records.size());
             return Response.ok(SUCCESS).build();
         });
     }
 
-    private Outgoing outgoing(ObjectNode event, String traceparent) {
-        String key = event.hasNonNull("userId")
-                ? event.get("userId").asText()
-                : event.get("anonymousId").asText();
-        try {
-            return new Outgoing(key, json.writeValueAsBytes(event), traceparent);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise a normalised event", e);
-        }
+    private static Outgoing outgoing(EventNormalizer.Normalized event, String traceparent) {
+        return new Outgoing(event.key(), event.json(), traceparent);
     }
 
     private ObjectNode parseObject(byte[] body) {
@@ -170,16 +190,27 @@ public class TrackingResource {
             node = json.readTree(body);
         } catch (JsonProcessingException e) {
             var location = e.getLocation();
-            String where =
-                    location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-            throw ProblemException.malformed("The body is not valid JSON" + where + ": " + e.getOriginalMessage());
+            String where = location == null || location.getLineNr() < 0
+                    ? ""
+                    : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+            throw ProblemException.malformed(
+                    "The body is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw ProblemException.malformed("The body is not valid UTF-8 JSON: " + e.getMessage());
+            throw ProblemException.malformed("The body is not valid UTF-8 JSON: " + firstLine(e.getMessage()));
         }
         if (node == null || !node.isObject()) {
             throw ProblemException.malformed("The body must be a JSON object.");
         }
         return (ObjectNode) node;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        String line = newline > 0 ? message.substring(0, newline) : message;
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
     }
 
     private static String text(JsonNode node, String field) {

@@ -25,39 +25,45 @@ public class WriteKeys {
     }
 
     /**
-     * @param authorization the Authorization header, if any
-     * @param bodyWriteKey the {@code writeKey} field of the body, if any
-     * @return the source's name
-     * @throws ProblemException 401 when neither names a known source
+     * The source an Authorization header names, checked before the body is read.
+     *
+     * @return null when there is no Basic header (the key may be in the body)
+     * @throws ProblemException 401 when it names no known source
      */
-    public String authenticate(String authorization, String bodyWriteKey) {
-        String key = keyFromHeader(authorization);
-        if (key == null) {
-            key = bodyWriteKey;
-        }
-        if (key == null || key.isEmpty()) {
-            throw ProblemException.unauthorized(
-                    "Send the source's write key as the HTTP Basic user name (empty password) or as writeKey in the"
-                            + " body.");
-        }
-        String source = sourceByKey.get(key);
-        if (source == null) {
-            throw ProblemException.unauthorized("The write key is not one of a configured source.");
-        }
-        return source;
-    }
-
-    private static String keyFromHeader(String authorization) {
+    public String fromHeader(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return null;
         }
+        String key;
         try {
             String decoded = new String(
                     Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
             int colon = decoded.indexOf(':');
-            return colon < 0 ? decoded : decoded.substring(0, colon);
+            key = colon < 0 ? decoded : decoded.substring(0, colon);
         } catch (IllegalArgumentException e) {
             throw ProblemException.unauthorized("The Authorization header is not valid HTTP Basic credentials.");
         }
+        return known(key);
+    }
+
+    /**
+     * The source a body's {@code writeKey} names.
+     *
+     * @throws ProblemException 401 when it is missing or names no known source
+     */
+    public String fromBody(String writeKey) {
+        if (writeKey == null || writeKey.isEmpty()) {
+            throw ProblemException.unauthorized(
+                    "Send the source's write key as the HTTP Basic user name (empty password) or as writeKey in the body.");
+        }
+        return known(writeKey);
+    }
+
+    private String known(String key) {
+        String source = key.isEmpty() ? null : sourceByKey.get(key);
+        if (source == null) {
+            throw ProblemException.unauthorized("The write key is not one of a configured source.");
+        }
+        return source;
     }
 }

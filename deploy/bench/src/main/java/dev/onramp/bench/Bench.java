@@ -1,0 +1,47 @@
+package dev.onramp.bench;
+
+import java.util.Arrays;
+
+/** Entry point of {@code deploy/bench/run}. */
+public final class Bench {
+
+    private Bench() {}
+
+    public static void main(String[] args) throws Exception {
+        java.util.logging.LogManager.getLogManager()
+                .readConfiguration(new java.io.ByteArrayInputStream(
+                        ".level=WARNING\norg.apache.kafka.level=SEVERE\nhandlers=java.util.logging.ConsoleHandler\n".getBytes()));
+        String which = args.length == 0 ? "--help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        switch (which) {
+            case "ingest" -> new IngestBenchmark(Options.parse(rest)).run();
+            default -> {
+                System.out.println("""
+                        Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
+
+                          ingest   event-ingest: single events over keep-alive HTTP and batches of 100,
+                                   beside the raw Kafka producer for the same records in the same run""");
+                System.exit(which.equals("--help") ? 0 : 2);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** Command-line options shared by the benchmarks. */
+    record Options(int durationSeconds, int records, int connections) {
+        static Options parse(String[] args) {
+            int duration = 20;
+            int records = 1_000_000;
+            int connections = 64;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--duration" -> duration = Integer.parseInt(args[++i].replace("s", ""));
+                    case "--records" -> records = Integer.parseInt(args[++i].replace("_", ""));
+                    case "--connections" -> connections = Integer.parseInt(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            return new Options(duration, records, connections);
+        }
+    }
+}

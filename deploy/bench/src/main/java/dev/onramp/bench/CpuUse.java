@@ -1,0 +1,34 @@
+package dev.onramp.bench;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** How much CPU each process of a benchmark used between two looks: where the time went. */
+final class CpuUse {
+
+    private final Map<String, Long> pids;
+    private final Map<String, Duration> last = new LinkedHashMap<>();
+    private long lastNanos;
+
+    CpuUse(Map<String, Long> pids) {
+        this.pids = new LinkedHashMap<>(pids);
+        sinceLast();
+    }
+
+    /** "event-ingest 95%, kafka 60%" since the previous call; 100% is one core. */
+    String sinceLast() {
+        long now = System.nanoTime();
+        StringBuilder out = new StringBuilder();
+        pids.forEach((name, pid) -> {
+            Duration total = ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
+            Duration previous = last.put(name, total);
+            if (previous != null && lastNanos > 0) {
+                double share = 100.0 * (total.toNanos() - previous.toNanos()) / (now - lastNanos);
+                out.append(out.isEmpty() ? "" : ", ").append(name).append(' ').append(Math.round(share)).append('%');
+            }
+        });
+        lastNanos = now;
+        return out.toString();
+    }
+}

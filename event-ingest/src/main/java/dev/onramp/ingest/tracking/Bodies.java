@@ -1,0 +1,58 @@
+package dev.onramp.ingest.tracking;
+
+import dev.onramp.ingest.Problem;
+import dev.onramp.ingest.ProblemException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * Request bodies as sent: plain, or compressed with {@code Content-Encoding: gzip} (what SDKs use) or
+ * {@code deflate}. Decompression stops at the size limit, so a small "zip bomb" cannot fill memory, and a body
+ * that does not decompress is a 400, not a broken connection.
+ */
+final class Bodies {
+
+    private Bodies() {}
+
+    static byte[] decode(byte[] body, String encoding, int limit, String what) {
+        if (body == null || encoding == null || encoding.isBlank()) {
+            return body;
+        }
+        String name = encoding.trim().toLowerCase(Locale.ROOT);
+        if (name.equals("identity")) {
+            return body;
+        }
+        try (InputStream in =
+                switch (name) {
+                    case "gzip", "x-gzip" -> new GZIPInputStream(new ByteArrayInputStream(body));
+                    case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(body));
+                    default ->
+                        throw new ProblemException(Problem.of(
+                                415,
+                                "unsupported-encoding",
+                                "Unsupported content encoding",
+                                "Content-Encoding '" + encoding
+                                        + "' is not supported: send the body as is, gzip or deflate.",
+                                null));
+                }) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(body.length * 4, limit + 1));
+            byte[] buffer = new byte[8192];
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                out.write(buffer, 0, read);
+                if (out.size() > limit) {
+                    throw ProblemException.tooLarge(
+                            what + " may be at most " + limit + " bytes once decompressed; this one is more.");
+                }
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw ProblemException.malformed("The body is not valid " + name + " data: " + e.getMessage());
+        }
+    }
+}
