@@ -13,7 +13,7 @@ public interface DispatchConfig {
     /** The message templates: files named {@code <template>.<channel>[.<locale>].<txt|html>}. */
     Path templatesDir();
 
-    /** How often the templates directory is checked for changes. */
+    /** How often the templates directory is checked for changes (at least 1s). */
     @WithDefault("2s")
     Duration reloadInterval();
 

@@ -19,7 +19,7 @@ public interface EngineConfig {
     /** Where the message templates are, if not in {@code <journeys-dir>/templates}. */
     Optional<Path> templatesDir();
 
-    /** How often the journeys directory is checked for changes. */
+    /** How often the journeys directory is checked for changes (at least 1s). */
     @WithDefault("2s")
     Duration reloadInterval();
 

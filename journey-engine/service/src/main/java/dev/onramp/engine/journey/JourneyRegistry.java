@@ -83,7 +83,7 @@ public class JourneyRegistry {
                 l -> l.get() == null ? 0 : l.get().runtime().journeys().size());
     }
 
-    void onStart(@Observes StartupEvent ignored) {
+    void onStart(@Observes @jakarta.annotation.Priority(5) StartupEvent ignored) {
         reloadIfChanged();
     }
 
