@@ -1,0 +1,216 @@
+package dev.onramp.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.onramp.infra.FreePorts;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.PostgresService;
+import dev.onramp.infra.ServiceProcess;
+import dev.onramp.infra.TopicReader;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine killed with SIGKILL while it works, and two engines sharing partitions and timers. The journey sends
+ * every user exactly two messages (a nudge at once, a reminder 2 s later): afterwards every user has exactly those
+ * two decisions, no more and no fewer, and message-dispatch delivered each once.
+ */
+class EngineReliabilityIT {
+
+    static final Path ROOT =
+            Path.of(System.getProperty("onramp.root", "../..")).toAbsolutePath().normalize();
+    static final Path JOURNEYS = Path.of("src/test/resources/reliability").toAbsolutePath();
+    static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
+    static final int USERS = 5_000;
+
+    final List<ServiceProcess> started = new ArrayList<>();
+
+    @AfterEach
+    void stopEverything() {
+        started.reversed().forEach(ServiceProcess::close);
+    }
+
+    ServiceProcess engine(String name) {
+        PostgresService postgres = Infra.postgres();
+        ServiceProcess engine = new ServiceProcess(
+                name,
+                ServiceProcess.jarOf(ROOT, "journey-engine/service"),
+                FreePorts.find(),
+                Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS",
+                        Infra.kafka().bootstrapServers(),
+                        "QUARKUS_DATASOURCE_JDBC_URL",
+                        postgres.jdbcUrl(),
+                        "QUARKUS_DATASOURCE_USERNAME",
+                        postgres.username(),
+                        "QUARKUS_DATASOURCE_PASSWORD",
+                        postgres.password(),
+                        "ONRAMP_ENGINE_JOURNEYS_DIR",
+                        JOURNEYS.toString(),
+                        "ONRAMP_ENGINE_TOPICS_GROUP",
+                        "reliability-engine",
+                        "ONRAMP_ENGINE_ADMIN_TOKEN",
+                        "t"),
+                LOGS.resolve(name + ".log"),
+                List.of("-Xmx256m"));
+        started.add(engine);
+        return engine;
+    }
+
+    ServiceProcess dispatch() {
+        PostgresService postgres = Infra.postgres();
+        ServiceProcess dispatch = new ServiceProcess(
+                "reliability-dispatch",
+                ServiceProcess.jarOf(ROOT, "message-dispatch"),
+                FreePorts.find(),
+                Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS",
+                        Infra.kafka().bootstrapServers(),
+                        "QUARKUS_DATASOURCE_JDBC_URL",
+                        postgres.jdbcUrl(),
+                        "QUARKUS_DATASOURCE_USERNAME",
+                        postgres.username(),
+                        "QUARKUS_DATASOURCE_PASSWORD",
+                        postgres.password(),
+                        "QUARKUS_MAILER_PORT",
+                        Integer.toString(Infra.smtp().smtpPort()),
+                        "ONRAMP_DISPATCH_TEMPLATES_DIR",
+                        JOURNEYS.resolve("templates").toString(),
+                        "ONRAMP_DISPATCH_TOPICS_GROUP",
+                        "reliability-dispatch"),
+                LOGS.resolve("reliability-dispatch.log"),
+                List.of("-Xmx256m"));
+        started.add(dispatch);
+        return dispatch;
+    }
+
+    @Test
+    void anEngineKilledWhileItWorksLosesNothingAndDecidesNothingTwice() throws Exception {
+        String run = "crash-" + System.currentTimeMillis() + "-";
+        ServiceProcess dispatch = dispatch().start();
+        ServiceProcess engine = engine("crashing-engine").start();
+        engine.awaitReady(Duration.ofSeconds(120));
+        dispatch.awaitReady(Duration.ofSeconds(120));
+
+        signUp(run, USERS);
+        for (int kill = 1; kill <= 2; kill++) {
+            Thread.sleep(1_500);
+            engine.kill();
+            engine.start().awaitReady(Duration.ofSeconds(120));
+        }
+
+        assertEveryUserGotExactlyTwoMessagesOnce(run, USERS);
+    }
+
+    @Test
+    void twoEnginesShareTheWorkAndOneTakesOverWhenTheOtherDies() throws Exception {
+        String run = "pair-" + System.currentTimeMillis() + "-";
+        ServiceProcess dispatch = dispatch().start();
+        ServiceProcess first = engine("engine-a").start();
+        ServiceProcess second = engine("engine-b").start();
+        first.awaitReady(Duration.ofSeconds(120));
+        second.awaitReady(Duration.ofSeconds(120));
+        dispatch.awaitReady(Duration.ofSeconds(120));
+
+        signUp(run, USERS);
+        Thread.sleep(2_000);
+        second.kill();
+
+        assertEveryUserGotExactlyTwoMessagesOnce(run, USERS);
+    }
+
+    private static void signUp(String run, int users) throws Exception {
+        try (var producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        Infra.kafka().bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < users; i++) {
+                String user = run + i;
+                producer.send(new ProducerRecord<>("onramp.events", user, """
+                        {"type":"track","messageId":"%1$s-m","userId":"%1$s","anonymousId":null,"event":"Signed Up","properties":{},
+                         "traits":{},"context":{},"timestamp":"%2$s","receivedAt":"%2$s","sourceId":"test"}""".formatted(user, Instant.now())));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void assertEveryUserGotExactlyTwoMessagesOnce(String run, int users) throws Exception {
+        List<ConsumerRecord<String, String>> requests = TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.message-requests",
+                r -> r.key() != null && r.key().startsWith(run),
+                2 * users,
+                Duration.ofSeconds(180));
+        // Wait for stragglers: duplicates, if any, would arrive now.
+        requests = TopicReader.all(
+                Infra.kafka().bootstrapServers(),
+                "onramp.message-requests",
+                r -> r.key() != null && r.key().startsWith(run),
+                Duration.ofSeconds(5));
+
+        Map<String, Set<String>> idsByUser = requests.stream()
+                .collect(Collectors.groupingBy(
+                        ConsumerRecord::key,
+                        Collectors.mapping(
+                                r -> r.value().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"),
+                                Collectors.toSet())));
+        long records = requests.size();
+        long distinct = idsByUser.values().stream().mapToLong(Set::size).sum();
+        System.out.printf(
+                "%s: %d users, %d message requests (%d distinct ids, %d records written again after a crash)%n",
+                run, idsByUser.size(), records, distinct, records - distinct);
+
+        assertThat(idsByUser).as("users with message requests").hasSize(users);
+        assertThat(idsByUser.values())
+                .as("each user decided exactly a nudge and a reminder")
+                .allSatisfy(ids -> assertThat(ids).hasSize(2));
+
+        // message-dispatch stores by message id: each message is in the inbox once.
+        PostgresService postgres = Infra.postgres();
+        Instant deadline = Instant.now().plusSeconds(120);
+        Map<Integer, Integer> histogram = new HashMap<>();
+        while (Instant.now().isBefore(deadline)) {
+            histogram.clear();
+            try (Connection c =
+                            DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
+                    var ps = c.prepareStatement(
+                            "SELECT count(*) FROM dispatch.inbox_messages WHERE user_id LIKE ? GROUP BY user_id")) {
+                ps.setString(1, run + "%");
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        histogram.merge(rs.getInt(1), 1, Integer::sum);
+                    }
+                }
+            }
+            if (histogram.getOrDefault(2, 0) == users) {
+                break;
+            }
+            TimeUnit.MILLISECONDS.sleep(500);
+        }
+        assertThat(histogram).as("users by number of inbox messages").isEqualTo(Map.of(2, users));
+    }
+}
