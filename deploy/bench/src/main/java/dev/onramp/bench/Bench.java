@@ -15,12 +15,16 @@ public final class Bench {
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (which) {
             case "ingest" -> new IngestBenchmark(Options.parse(rest)).run();
+            case "engine" -> new EngineBenchmark(Options.parse(rest)).run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
 
                           ingest   event-ingest: single events over keep-alive HTTP and batches of 100,
-                                   beside the raw Kafka producer for the same records in the same run""");
+                                   beside the raw Kafka producer for the same records in the same run
+                          engine   journey-engine: sustained events/s with durable commits, and 1,000,000 timers
+                                   due at once, beside single-row upserts of the same PostgreSQL in the same run
+                                   (--records: users for the events; 4 events each)""");
                 System.exit(which.equals("--help") ? 0 : 2);
             }
         }

@@ -21,7 +21,12 @@ final class CpuUse {
         long now = System.nanoTime();
         StringBuilder out = new StringBuilder();
         pids.forEach((name, pid) -> {
-            Duration total = ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
+            // A process and its children: PostgreSQL works in one process per connection.
+            Duration total = ProcessHandle.of(pid)
+                    .map(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants())
+                            .map(h -> h.info().totalCpuDuration().orElse(Duration.ZERO))
+                            .reduce(Duration.ZERO, Duration::plus))
+                    .orElse(Duration.ZERO);
             Duration previous = last.put(name, total);
             if (previous != null && lastNanos > 0) {
                 double share = 100.0 * (total.toNanos() - previous.toNanos()) / (now - lastNanos);

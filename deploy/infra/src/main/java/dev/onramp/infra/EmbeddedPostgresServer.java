@@ -22,15 +22,24 @@ public final class EmbeddedPostgresServer implements PostgresService {
         return start(builder());
     }
 
-    /** A server whose data lives in {@code dataDir} and survives restarts, on a fixed port, logging to {@code log}. */
+    /**
+     * A durable server whose data lives in {@code dataDir} and survives restarts, on a fixed port, logging to
+     * {@code log}: fsync and synchronous commits on, as in production (zonky's test defaults turn both off).
+     */
     public static EmbeddedPostgresServer start(Path dataDir, int port, Path log) {
         ProcessBuilder.Redirect output = ProcessBuilder.Redirect.appendTo(log.toFile());
-        return start(builder()
+        return start(durable(builder())
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
                 .setPort(port)
                 .setOutputRedirector(output)
                 .setErrorRedirector(output));
+    }
+
+    private static EmbeddedPostgres.Builder durable(EmbeddedPostgres.Builder builder) {
+        return builder.setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on");
     }
 
     private static EmbeddedPostgres.Builder builder() {
@@ -61,6 +70,20 @@ public final class EmbeddedPostgresServer implements PostgresService {
     @Override
     public String password() {
         return "postgres";
+    }
+
+    /** The postmaster's process id, from its pid file: the parent of every PostgreSQL process of this server. */
+    public long pid() {
+        try (var connection = java.sql.DriverManager.getConnection(jdbcUrl(), username(), password());
+                var statement = connection.createStatement();
+                var result = statement.executeQuery("SELECT setting FROM pg_settings WHERE name = 'data_directory'")) {
+            result.next();
+            Path pidFile = Path.of(result.getString(1), "postmaster.pid");
+            return Long.parseLong(
+                    java.nio.file.Files.readAllLines(pidFile).getFirst().trim());
+        } catch (java.sql.SQLException | IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     public int port() {

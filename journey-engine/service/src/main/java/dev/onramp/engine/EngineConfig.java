@@ -79,7 +79,11 @@ public interface EngineConfig {
         Duration pollInterval();
 
         /** Users whose timers are handled in one transaction. */
-        @WithDefault("500")
+        @WithDefault("1000")
         int batchSize();
+
+        /** Threads firing timers in this instance; with SKIP LOCKED they never take the same user. */
+        @WithDefault("2")
+        int threads();
     }
 }

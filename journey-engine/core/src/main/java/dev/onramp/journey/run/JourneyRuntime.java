@@ -296,7 +296,13 @@ public final class JourneyRuntime {
         e.currentSince = work.now;
         e.nextMessage = 0;
         e.lastMessageAt = null;
-        scheduleNext(work, next, e, work.now);
+        String due = scheduleNext(next, e, work.now);
+        work.log(
+                e,
+                next.id(),
+                Kind.STEP_CURRENT,
+                "is the next step; " + (due == null ? "it sends no message, so the journey waits for it" : due),
+                null);
     }
 
     private static Step firstNotDone(Journey journey, Draft e) {
@@ -308,31 +314,26 @@ public final class JourneyRuntime {
         return null;
     }
 
-    /** Sets the timer for the current step's next message, counted from {@code from}. */
-    private void scheduleNext(Work work, Step step, Draft e, Instant from) {
+    /**
+     * Sets the timer for the current step's next message, counted from {@code from}.
+     *
+     * @return what is due and when, for the log; null when the step has no further message
+     */
+    private String scheduleNext(Step step, Draft e, Instant from) {
         if (e.nextMessage >= step.messages().size()) {
             e.dueAt = null;
-            work.log(
-                    e,
-                    step.id(),
-                    Kind.STEP_CURRENT,
-                    e.nextMessage == 0
-                            ? "is the next step; it sends no message, so the journey waits for it"
-                            : "every message of this step has been sent; waiting for it to be done",
-                    null);
-            return;
+            return null;
         }
         MessageSpec spec = step.messages().get(e.nextMessage);
         e.dueAt = from.plus(settings.scale(spec.after()));
-        work.log(
-                e,
-                step.id(),
-                Kind.STEP_CURRENT,
-                (e.nextMessage == 0 ? "is the next step; " : "")
-                        + spec.kind() + " by " + spec.channel() + " (" + spec.template() + ") due at " + e.dueAt
-                        + " (" + Durations.format(spec.after()) + " after "
-                        + (e.nextMessage == 0 ? "it became next" : "the previous message") + ")",
-                null);
+        return spec.kind() + " by " + spec.channel() + " (" + spec.template() + ") due at " + e.dueAt + " ("
+                + Durations.format(spec.after()) + " after "
+                + (e.nextMessage == 0 ? "it became next" : "the previous message") + ")";
+    }
+
+    /** The log's words for what comes after a message of the step. */
+    private static String then(String next) {
+        return next == null ? "; no further message for this step" : "; next: " + next;
     }
 
     // ---- timers
@@ -463,6 +464,7 @@ public final class JourneyRuntime {
         int version = versions.applyAsInt(journey.id());
         String messageId =
                 MessageIds.of(journey.id(), version, work.userId, e.cycle, next.id(), spec.kind(), e.nextMessage);
+        String sentNote;
         if (e.holdout) {
             e.sent.add(new SentMessage(
                     messageId,
@@ -474,13 +476,8 @@ public final class JourneyRuntime {
                     version,
                     work.now,
                     "held_out"));
-            work.log(
-                    e,
-                    next.id(),
-                    Kind.MESSAGE_HELD_OUT,
-                    "would have sent the " + spec.kind() + " by " + channel + " (" + spec.template()
-                            + "); the user is in the holdout group",
-                    messageId);
+            sentNote = "would have sent the " + spec.kind() + " by " + channel + " (" + spec.template()
+                    + "); the user is in the holdout group";
         } else {
             List<Channel> remaining = new ArrayList<>(spec.channels()
                     .subList(
@@ -516,28 +513,24 @@ public final class JourneyRuntime {
             work.recent.add(new Profile.Sent(channel, work.now));
             String fallbackNote =
                     channel == spec.channel() ? "" : " (fallback: " + String.join(", ", unreachable) + ")";
-            work.log(
-                    e,
-                    next.id(),
-                    Kind.MESSAGE_SENT,
-                    spec.kind() + " by " + channel + " (" + spec.template() + ")" + fallbackNote,
-                    messageId);
+            sentNote = spec.kind() + " by " + channel + " (" + spec.template() + ")" + fallbackNote;
         }
         e.nextMessage++;
         e.lastMessageAt = work.now;
-        scheduleNext(work, next, e, work.now);
+        String due = scheduleNext(next, e, work.now);
+        work.log(e, next.id(), e.holdout ? Kind.MESSAGE_HELD_OUT : Kind.MESSAGE_SENT, sentNote + then(due), messageId);
     }
 
     private void skip(Work work, Journey journey, Step step, Draft e, MessageSpec spec, Instant dueAt, String why) {
+        e.nextMessage++;
+        e.lastMessageAt = dueAt;
+        String due = scheduleNext(step, e, dueAt);
         work.log(
                 e,
                 step.id(),
                 Kind.MESSAGE_SKIPPED,
-                spec.kind() + " by " + spec.channel() + " (" + spec.template() + ") not sent: " + why,
+                spec.kind() + " by " + spec.channel() + " (" + spec.template() + ") not sent: " + why + then(due),
                 null);
-        e.nextMessage++;
-        e.lastMessageAt = dueAt;
-        scheduleNext(work, step, e, dueAt);
     }
 
     private static String unreachableReason(Work work, Channel channel, String journey) {

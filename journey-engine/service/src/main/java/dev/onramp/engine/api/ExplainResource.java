@@ -36,8 +36,14 @@ import javax.sql.DataSource;
 public class ExplainResource {
 
     private static final int LOG_LIMIT = 500;
-    private static final Set<String> WHY_KINDS =
-            Set.of("step_current", "message_deferred", "message_skipped", "exited", "completed");
+    private static final Set<String> WHY_KINDS = Set.of(
+            "step_current",
+            "message_sent",
+            "message_held_out",
+            "message_deferred",
+            "message_skipped",
+            "exited",
+            "completed");
 
     private final DataSource dataSource;
     private final StateStore store;

@@ -109,13 +109,15 @@ public class StateStore {
     /** Users' states as loaded, and which of them already have rows. */
     public record Loaded(Map<String, UserState> states, Collection<String> stored) {}
 
-    /** Locks up to {@code limit} users with a due timer, skipping any another transaction holds. */
+    /**
+     * Locks up to {@code limit} users with a due timer, skipping any another transaction holds: with the limit and
+     * SKIP LOCKED at the same level, concurrent pollers (threads or instances) each get different users.
+     */
     public List<String> claimDue(Connection c, Instant now, int limit) throws SQLException {
-        List<String> users = new ArrayList<>();
+        java.util.LinkedHashSet<String> users = new java.util.LinkedHashSet<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT p.user_id FROM profiles p
-                WHERE p.user_id IN (SELECT e.user_id FROM enrollments e WHERE e.due_at <= ? ORDER BY e.due_at LIMIT ?)
-                ORDER BY p.user_id FOR UPDATE OF p SKIP LOCKED""")) {
+                SELECT p.user_id FROM enrollments e JOIN profiles p ON p.user_id = e.user_id
+                WHERE e.due_at <= ? ORDER BY e.due_at LIMIT ? FOR UPDATE OF p SKIP LOCKED""")) {
             ps.setObject(1, time(now));
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -124,7 +126,7 @@ public class StateStore {
                 }
             }
         }
-        return users;
+        return new ArrayList<>(users);
     }
 
     /** When the earliest timer is due, if any. */

@@ -42,7 +42,7 @@ public class TimerPoller {
     private final OutboxRelay relay;
     private final Counter fired;
     private volatile boolean running;
-    private Thread thread;
+    private final java.util.List<Thread> threads = new java.util.ArrayList<>();
 
     TimerPoller(
             EngineConfig config,
@@ -67,12 +67,14 @@ public class TimerPoller {
 
     void start(@Observes @Priority(30) StartupEvent ignored) {
         running = true;
-        thread = Thread.ofPlatform().name("timer-poller").start(this::run);
+        for (int i = 0; i < Math.max(1, config.timers().threads()); i++) {
+            threads.add(Thread.ofPlatform().name("timer-poller-" + i).start(this::run));
+        }
     }
 
     void stop(@Observes ShutdownEvent ignored) {
         running = false;
-        if (thread != null) {
+        for (Thread thread : threads) {
             thread.interrupt();
             try {
                 thread.join(10_000);

@@ -1,0 +1,224 @@
+package dev.onramp.bench;
+
+import dev.onramp.infra.EmbeddedPostgresServer;
+import dev.onramp.infra.FreePorts;
+import dev.onramp.infra.KafkaProcess;
+import dev.onramp.infra.ServiceProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * journey-engine on a durable PostgreSQL (fsync and synchronous commits on): how many events per second it turns
+ * into committed state, and how long 1,000,000 timers due at once take to become message requests in Kafka —
+ * beside the rate of single-row upserts, one commit each, of the same PostgreSQL in the same run.
+ */
+final class EngineBenchmark {
+
+    private static final int TIMERS = 1_000_000;
+    private final Bench.Options options;
+
+    EngineBenchmark(Bench.Options options) {
+        this.options = options;
+    }
+
+    void run() throws Exception {
+        int users = options.records() >= 1_000_000 ? 100_000 : options.records();
+        Path dir = Files.createTempDirectory("onramp-bench-engine");
+        Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
+        System.out.printf("journey-engine benchmark — %s, %d cores, %s%n", Instant.now(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
+                KafkaProcess kafka = KafkaProcess.start(dir.resolve("kafka"), FreePorts.find(), FreePorts.find(), dir.resolve("kafka.log"))) {
+            try (Connection c = connect(postgres); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW fsync")) {
+                rs.next();
+                System.out.println("PostgreSQL fsync=" + rs.getString(1) + ", synchronous_commit=on");
+            }
+            double upserts = singleRowUpserts(postgres, Duration.ofSeconds(10));
+            System.out.printf("single-row upserts, one commit each: %,.0f/s%n", upserts);
+
+            Path journeys = dir.resolve("journeys");
+            Files.createDirectories(journeys.resolve("templates"));
+            Files.writeString(journeys.resolve("templates/nudge.in_app.txt"), "title: Next\n\nYour next step.\n");
+            Files.writeString(journeys.resolve("bench.yaml"), """
+                    journey: bench
+                    trigger: { event: Signed Up, where: user.traits.plan != "guest" }
+                    steps:
+                      - { id: step-a, done_when: { event: Step A Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
+                      - { id: step-b, done_when: { event: Step B Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
+                      - { id: step-c, done_when: { event: Step C Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
+                    goal: { event: Upgraded, within: 14d }
+                    """);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("onramp.events", 6, (short) 1), new NewTopic("onramp.message-requests", 6, (short) 1)))
+                        .all()
+                        .get();
+            }
+            long events = produceEvents(kafka.bootstrapServers(), users);
+            System.out.printf("%,d events of %,d users in Kafka (identify, Signed Up, Step A Done, Step B Done)%n", events, users);
+
+            ServiceProcess engine = new ServiceProcess("journey-engine", ServiceProcess.jarOf(root, "journey-engine/service"), FreePorts.find(),
+                    Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                            "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
+                            "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
+                            "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
+                            "ONRAMP_ENGINE_JOURNEYS_DIR", journeys.toString(),
+                            "ONRAMP_ENGINE_ADMIN_TOKEN", "bench"),
+                    dir.resolve("journey-engine.log"), IngestBenchmark.jvmOptions());
+            try (engine; Connection c = connect(postgres)) {
+                engine.start();
+                CpuUse cpu = new CpuUse(Map.of("journey-engine", engine.pid(), "postgres", postgres.pid(), "kafka", kafka.handle().pid()));
+                LongSupplier consumed = () -> longQuery(c, "SELECT coalesce(sum(next_offset), 0) FROM engine.consumer_offsets WHERE topic = 'onramp.events'");
+                Instant first = waitFor(() -> consumed.getAsLong() > 0, Duration.ofMinutes(3), "the engine to start consuming");
+                long startOffset = consumed.getAsLong();
+                Instant done = waitFor(() -> consumed.getAsLong() >= events, Duration.ofMinutes(30), "the engine to consume every event");
+                double eventRate = (events - startOffset) / seconds(first, done);
+                String eventCpu = cpu.sinceLast();
+                long enrolled = longQuery(c, "SELECT count(*) FROM engine.enrollments WHERE journey = 'bench'");
+
+                Instant inserted = insertDueTimers(c);
+                cpu.sinceLast();
+                long[] requests = {0};
+                Instant drained = waitFor(() -> {
+                    requests[0] = endOffsets(kafka.bootstrapServers(), "onramp.message-requests");
+                    return requests[0] >= TIMERS && longQuery(c, "SELECT count(*) FROM engine.outbox") == 0;
+                }, Duration.ofMinutes(30), "1,000,000 timers to become message requests");
+                double drain = seconds(inserted, drained);
+                String timerCpu = cpu.sinceLast();
+
+                System.out.println();
+                System.out.println("| measure | result | target |");
+                System.out.println("|---|---|---|");
+                System.out.printf("| single-row upserts, one commit each (reference) | %,.0f/s | |%n", upserts);
+                System.out.printf("| events into committed state (%,d users enrolled) | %,.0f events/s = %.1f× the upsert rate | ≥ 20,000/s and ≥ 3× |%n",
+                        enrolled, eventRate, eventRate / upserts);
+                System.out.printf("| 1,000,000 timers due at once → message requests in Kafka | %.1f s (%,.0f/s, %,d records) | ≤ 60 s |%n",
+                        drain, TIMERS / drain, requests[0]);
+                System.out.println();
+                System.out.println("CPU during events: " + eventCpu + "; during timers: " + timerCpu + " (100% = one core)");
+            }
+        }
+    }
+
+    private static Connection connect(EmbeddedPostgresServer postgres) throws Exception {
+        return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
+    }
+
+    private static double singleRowUpserts(EmbeddedPostgresServer postgres, Duration duration) throws Exception {
+        try (Connection c = connect(postgres)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE bench_upsert (k text PRIMARY KEY, v jsonb NOT NULL, at timestamptz NOT NULL)");
+            }
+            c.setAutoCommit(true);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO bench_upsert (k, v, at) VALUES (?, ?::jsonb, now()) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, at = EXCLUDED.at")) {
+                long count = 0;
+                long end = System.nanoTime() + duration.toNanos();
+                long start = System.nanoTime();
+                while (System.nanoTime() < end) {
+                    ps.setString(1, "user-" + (count % 50_000));
+                    ps.setString(2, "{\"plan\":\"team\",\"n\":" + count + "}");
+                    ps.executeUpdate();
+                    count++;
+                }
+                return count / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
+
+    private static long produceEvents(String bootstrap, int users) throws Exception {
+        long count = 0;
+        String now = Instant.now().toString();
+        try (var producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < users; i++) {
+                String user = "user-" + i;
+                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "identify", null, "{\"plan\":\"team\",\"email\":\"" + user + "@example.com\"}", now)));
+                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "track", "Signed Up", "{}", now)));
+                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "track", "Step A Done", "{}", now)));
+                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "track", "Step B Done", "{}", now)));
+                count += 4;
+            }
+            producer.flush();
+        }
+        return count;
+    }
+
+    private static String event(String user, String type, String name, String traits, String now) {
+        return "{\"type\":\"" + type + "\",\"messageId\":\"" + java.util.UUID.randomUUID() + "\",\"userId\":\"" + user + "\",\"anonymousId\":null,"
+                + (name == null ? "" : "\"event\":\"" + name + "\",") + "\"properties\":{\"source\":\"benchmark\"},\"traits\":" + traits
+                + ",\"context\":{},\"timestamp\":\"" + now + "\",\"receivedAt\":\"" + now + "\",\"sourceId\":\"bench\"}";
+    }
+
+    /** A million users, each with a nudge that was due an hour ago: what an outage or a mass import leaves behind. */
+    private static Instant insertDueTimers(Connection c) throws Exception {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO engine.profiles (user_id, traits, blocked, recent, updated_at)
+                    SELECT 'timer-' || g, '{"plan":"team"}', '{}', '[]', now() FROM generate_series(1, %1$d) g""".formatted(TIMERS));
+            s.execute("""
+                    INSERT INTO engine.enrollments (user_id, journey, cycle, status, enrolled_at, holdout, trigger_properties, done,
+                        current_step, current_since, next_message, last_message_at, due_at, ended_at, converted_at, sent)
+                    SELECT 'timer-' || g, 'bench', 1, 'active', now() - interval '2 hours', false, '{}', '{}',
+                        'step-a', now() - interval '2 hours', 0, null, now() - interval '1 hour', null, null, '[]'
+                    FROM generate_series(1, %1$d) g""".formatted(TIMERS));
+        }
+        c.commit();
+        c.setAutoCommit(true);
+        return Instant.now();
+    }
+
+    private static long endOffsets(String bootstrap, String topic) {
+        try (var consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private static long longQuery(Connection c, String sql) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static Instant waitFor(Condition condition, Duration timeout, String what) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (condition.holds()) {
+                return Instant.now();
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("waited " + timeout + " for " + what + " in vain");
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+}
