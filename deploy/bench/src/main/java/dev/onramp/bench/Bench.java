@@ -10,7 +10,8 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         java.util.logging.LogManager.getLogManager()
                 .readConfiguration(new java.io.ByteArrayInputStream(
-                        ".level=WARNING\norg.apache.kafka.level=SEVERE\nhandlers=java.util.logging.ConsoleHandler\n".getBytes()));
+                        ".level=WARNING\norg.apache.kafka.level=SEVERE\nhandlers=java.util.logging.ConsoleHandler\n"
+                                .getBytes()));
         String which = args.length == 0 ? "--help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (which) {

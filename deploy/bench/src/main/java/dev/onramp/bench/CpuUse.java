@@ -30,7 +30,11 @@ final class CpuUse {
             Duration previous = last.put(name, total);
             if (previous != null && lastNanos > 0) {
                 double share = 100.0 * (total.toNanos() - previous.toNanos()) / (now - lastNanos);
-                out.append(out.isEmpty() ? "" : ", ").append(name).append(' ').append(Math.round(share)).append('%');
+                out.append(out.isEmpty() ? "" : ", ")
+                        .append(name)
+                        .append(' ')
+                        .append(Math.round(share))
+                        .append('%');
             }
         });
         lastNanos = now;

@@ -44,11 +44,18 @@ final class EngineBenchmark {
         int users = options.records() >= 1_000_000 ? 100_000 : options.records();
         Path dir = Files.createTempDirectory("onramp-bench-engine");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
-        System.out.printf("journey-engine benchmark — %s, %d cores, %s%n", Instant.now(), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                "journey-engine benchmark — %s, %d cores, %s%n",
+                Instant.now(),
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
-                KafkaProcess kafka = KafkaProcess.start(dir.resolve("kafka"), FreePorts.find(), FreePorts.find(), dir.resolve("kafka.log"))) {
-            try (Connection c = connect(postgres); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW fsync")) {
+        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
+                        dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
+                KafkaProcess kafka = KafkaProcess.start(
+                        dir.resolve("kafka"), FreePorts.find(), FreePorts.find(), dir.resolve("kafka.log"))) {
+            try (Connection c = connect(postgres);
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SHOW fsync")) {
                 rs.next();
                 System.out.println("PostgreSQL fsync=" + rs.getString(1) + ", synchronous_commit=on");
             }
@@ -68,28 +75,56 @@ final class EngineBenchmark {
                     goal: { event: Upgraded, within: 14d }
                     """);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("onramp.events", 6, (short) 1), new NewTopic("onramp.message-requests", 6, (short) 1)))
+                admin.createTopics(List.of(
+                                new NewTopic("onramp.events", 6, (short) 1),
+                                new NewTopic("onramp.message-requests", 6, (short) 1)))
                         .all()
                         .get();
             }
             long events = produceEvents(kafka.bootstrapServers(), users);
-            System.out.printf("%,d events of %,d users in Kafka (identify, Signed Up, Step A Done, Step B Done)%n", events, users);
+            System.out.printf(
+                    "%,d events of %,d users in Kafka (identify, Signed Up, Step A Done, Step B Done)%n",
+                    events, users);
 
-            ServiceProcess engine = new ServiceProcess("journey-engine", ServiceProcess.jarOf(root, "journey-engine/service"), FreePorts.find(),
-                    Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                            "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
-                            "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
-                            "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
-                            "ONRAMP_ENGINE_JOURNEYS_DIR", journeys.toString(),
-                            "ONRAMP_ENGINE_ADMIN_TOKEN", "bench"),
-                    dir.resolve("journey-engine.log"), IngestBenchmark.jvmOptions());
-            try (engine; Connection c = connect(postgres)) {
+            ServiceProcess engine = new ServiceProcess(
+                    "journey-engine",
+                    ServiceProcess.jarOf(root, "journey-engine/service"),
+                    FreePorts.find(),
+                    Map.of(
+                            "KAFKA_BOOTSTRAP_SERVERS",
+                            kafka.bootstrapServers(),
+                            "QUARKUS_DATASOURCE_JDBC_URL",
+                            postgres.jdbcUrl(),
+                            "QUARKUS_DATASOURCE_USERNAME",
+                            postgres.username(),
+                            "QUARKUS_DATASOURCE_PASSWORD",
+                            postgres.password(),
+                            "ONRAMP_ENGINE_JOURNEYS_DIR",
+                            journeys.toString(),
+                            "ONRAMP_ENGINE_ADMIN_TOKEN",
+                            "bench"),
+                    dir.resolve("journey-engine.log"),
+                    IngestBenchmark.jvmOptions());
+            try (engine;
+                    Connection c = connect(postgres)) {
                 engine.start();
-                CpuUse cpu = new CpuUse(Map.of("journey-engine", engine.pid(), "postgres", postgres.pid(), "kafka", kafka.handle().pid()));
-                LongSupplier consumed = () -> longQuery(c, "SELECT coalesce(sum(next_offset), 0) FROM engine.consumer_offsets WHERE topic = 'onramp.events'");
-                Instant first = waitFor(() -> consumed.getAsLong() > 0, Duration.ofMinutes(3), "the engine to start consuming");
+                CpuUse cpu = new CpuUse(Map.of(
+                        "journey-engine",
+                        engine.pid(),
+                        "postgres",
+                        postgres.pid(),
+                        "kafka",
+                        kafka.handle().pid()));
+                LongSupplier consumed = () -> longQuery(
+                        c,
+                        "SELECT coalesce(sum(next_offset), 0) FROM engine.consumer_offsets WHERE topic = 'onramp.events'");
+                Instant first =
+                        waitFor(() -> consumed.getAsLong() > 0, Duration.ofMinutes(3), "the engine to start consuming");
                 long startOffset = consumed.getAsLong();
-                Instant done = waitFor(() -> consumed.getAsLong() >= events, Duration.ofMinutes(30), "the engine to consume every event");
+                Instant done = waitFor(
+                        () -> consumed.getAsLong() >= events,
+                        Duration.ofMinutes(30),
+                        "the engine to consume every event");
                 double eventRate = (events - startOffset) / seconds(first, done);
                 String eventCpu = cpu.sinceLast();
                 long enrolled = longQuery(c, "SELECT count(*) FROM engine.enrollments WHERE journey = 'bench'");
@@ -97,10 +132,13 @@ final class EngineBenchmark {
                 Instant inserted = insertDueTimers(c);
                 cpu.sinceLast();
                 long[] requests = {0};
-                Instant drained = waitFor(() -> {
-                    requests[0] = endOffsets(kafka.bootstrapServers(), "onramp.message-requests");
-                    return requests[0] >= TIMERS && longQuery(c, "SELECT count(*) FROM engine.outbox") == 0;
-                }, Duration.ofMinutes(30), "1,000,000 timers to become message requests");
+                Instant drained = waitFor(
+                        () -> {
+                            requests[0] = endOffsets(kafka.bootstrapServers(), "onramp.message-requests");
+                            return requests[0] >= TIMERS && longQuery(c, "SELECT count(*) FROM engine.outbox") == 0;
+                        },
+                        Duration.ofMinutes(30),
+                        "1,000,000 timers to become message requests");
                 double drain = seconds(inserted, drained);
                 String timerCpu = cpu.sinceLast();
 
@@ -108,12 +146,15 @@ final class EngineBenchmark {
                 System.out.println("| measure | result | target |");
                 System.out.println("|---|---|---|");
                 System.out.printf("| single-row upserts, one commit each (reference) | %,.0f/s | |%n", upserts);
-                System.out.printf("| events into committed state (%,d users enrolled) | %,.0f events/s = %.1f× the upsert rate | ≥ 20,000/s and ≥ 3× |%n",
+                System.out.printf(
+                        "| events into committed state (%,d users enrolled) | %,.0f events/s = %.1f× the upsert rate | ≥ 20,000/s and ≥ 3× |%n",
                         enrolled, eventRate, eventRate / upserts);
-                System.out.printf("| 1,000,000 timers due at once → message requests in Kafka | %.1f s (%,.0f/s, %,d records) | ≤ 60 s |%n",
+                System.out.printf(
+                        "| 1,000,000 timers due at once → message requests in Kafka | %.1f s (%,.0f/s, %,d records) | ≤ 60 s |%n",
                         drain, TIMERS / drain, requests[0]);
                 System.out.println();
-                System.out.println("CPU during events: " + eventCpu + "; during timers: " + timerCpu + " (100% = one core)");
+                System.out.println(
+                        "CPU during events: " + eventCpu + "; during timers: " + timerCpu + " (100% = one core)");
             }
         }
     }
@@ -147,14 +188,35 @@ final class EngineBenchmark {
     private static long produceEvents(String bootstrap, int users) throws Exception {
         long count = 0;
         String now = Instant.now().toString();
-        try (var producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new StringSerializer())) {
+        try (var producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        "lz4"),
+                new StringSerializer(),
+                new StringSerializer())) {
             for (int i = 0; i < users; i++) {
                 String user = "user-" + i;
-                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "identify", null, "{\"plan\":\"team\",\"email\":\"" + user + "@example.com\"}", now)));
-                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "track", "Signed Up", "{}", now)));
-                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "track", "Step A Done", "{}", now)));
-                producer.send(new ProducerRecord<>("onramp.events", user, event(user, "track", "Step B Done", "{}", now)));
+                producer.send(new ProducerRecord<>(
+                        "onramp.events",
+                        user,
+                        event(
+                                user,
+                                "identify",
+                                null,
+                                "{\"plan\":\"team\",\"email\":\"" + user + "@example.com\"}",
+                                now)));
+                producer.send(
+                        new ProducerRecord<>("onramp.events", user, event(user, "track", "Signed Up", "{}", now)));
+                producer.send(
+                        new ProducerRecord<>("onramp.events", user, event(user, "track", "Step A Done", "{}", now)));
+                producer.send(
+                        new ProducerRecord<>("onramp.events", user, event(user, "track", "Step B Done", "{}", now)));
                 count += 4;
             }
             producer.flush();
@@ -163,9 +225,12 @@ final class EngineBenchmark {
     }
 
     private static String event(String user, String type, String name, String traits, String now) {
-        return "{\"type\":\"" + type + "\",\"messageId\":\"" + java.util.UUID.randomUUID() + "\",\"userId\":\"" + user + "\",\"anonymousId\":null,"
-                + (name == null ? "" : "\"event\":\"" + name + "\",") + "\"properties\":{\"source\":\"benchmark\"},\"traits\":" + traits
-                + ",\"context\":{},\"timestamp\":\"" + now + "\",\"receivedAt\":\"" + now + "\",\"sourceId\":\"bench\"}";
+        return "{\"type\":\"" + type + "\",\"messageId\":\"" + java.util.UUID.randomUUID() + "\",\"userId\":\"" + user
+                + "\",\"anonymousId\":null,"
+                + (name == null ? "" : "\"event\":\"" + name + "\",")
+                + "\"properties\":{\"source\":\"benchmark\"},\"traits\":" + traits
+                + ",\"context\":{},\"timestamp\":\"" + now + "\",\"receivedAt\":\"" + now
+                + "\",\"sourceId\":\"bench\"}";
     }
 
     /** A million users, each with a nudge that was due an hour ago: what an outage or a mass import leaves behind. */
@@ -188,14 +253,20 @@ final class EngineBenchmark {
     }
 
     private static long endOffsets(String bootstrap, String topic) {
-        try (var consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        try (var consumer = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            return consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 
     private static long longQuery(Connection c, String sql) {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {

@@ -19,7 +19,16 @@ final class Wrk {
 
     static Result run(String url, Path script, int connections, int seconds) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
-                "wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency", "--timeout", "10s", "-s", script.toString(), url));
+                "wrk",
+                "-t1",
+                "-c" + connections,
+                "-d" + seconds + "s",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+                script.toString(),
+                url));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
         if (!process.waitFor(seconds + 60L, TimeUnit.SECONDS) || process.exitValue() != 0) {
@@ -30,7 +39,9 @@ final class Wrk {
         double p99 = millis(output, "\\s99%\\s+([0-9.]+)(us|ms|s)");
         long requests = (long) number(output, "([0-9]+) requests in");
         long errors = output.contains("Non-2xx") ? (long) number(output, "Non-2xx or 3xx responses: ([0-9]+)") : 0;
-        Matcher socket = Pattern.compile("Socket errors: connect ([0-9]+), read ([0-9]+), write ([0-9]+), timeout ([0-9]+)").matcher(output);
+        Matcher socket = Pattern.compile(
+                        "Socket errors: connect ([0-9]+), read ([0-9]+), write ([0-9]+), timeout ([0-9]+)")
+                .matcher(output);
         if (socket.find()) {
             for (int g = 1; g <= 4; g++) {
                 errors += Long.parseLong(socket.group(g));

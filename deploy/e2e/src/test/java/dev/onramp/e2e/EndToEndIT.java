@@ -80,7 +80,7 @@ class EndToEndIT {
                 jvm);
         dispatch = new ServiceProcess(
                 "message-dispatch",
-                ServiceProcess.jarOf(ROOT, "message-dispatch"),
+                ServiceProcess.jarOf(ROOT, "message-dispatch/service"),
                 FreePorts.find(),
                 with(
                         database,

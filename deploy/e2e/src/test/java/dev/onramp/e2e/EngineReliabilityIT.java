@@ -79,7 +79,7 @@ class EngineReliabilityIT {
         PostgresService postgres = Infra.postgres();
         ServiceProcess dispatch = new ServiceProcess(
                 "reliability-dispatch",
-                ServiceProcess.jarOf(ROOT, "message-dispatch"),
+                ServiceProcess.jarOf(ROOT, "message-dispatch/service"),
                 FreePorts.find(),
                 Map.of(
                         "KAFKA_BOOTSTRAP_SERVERS",

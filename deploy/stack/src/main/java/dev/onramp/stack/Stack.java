@@ -206,7 +206,7 @@ public final class Stack {
                 "message-dispatch",
                 service(
                         "message-dispatch",
-                        "message-dispatch",
+                        "message-dispatch/service",
                         settings.dispatchPort(),
                         jvm,
                         Map.of(

@@ -2,10 +2,10 @@ package dev.onramp.dispatch.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.onramp.dispatch.Channel;
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.Kafka;
 import dev.onramp.dispatch.outbox.OutboxRelay;
+import dev.onramp.templates.Channel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;

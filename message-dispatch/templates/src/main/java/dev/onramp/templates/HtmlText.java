@@ -1,9 +1,9 @@
-package dev.onramp.dispatch.template;
+package dev.onramp.templates;
 
 import java.util.regex.Pattern;
 
 /** A readable plain-text version of an email's HTML, for its text part: links kept, tags dropped. */
-final class HtmlText {
+public final class HtmlText {
 
     private static final Pattern LINK = Pattern.compile("(?is)<a\\s[^>]*href\\s*=\\s*\"([^\"]*)\"[^>]*>(.*?)</a>");
     private static final Pattern BREAK = Pattern.compile("(?i)<br\\s*/?>|</p>|</div>|</h[1-6]>|</li>|</tr>");
@@ -11,7 +11,7 @@ final class HtmlText {
 
     private HtmlText() {}
 
-    static String of(String html) {
+    public static String of(String html) {
         String text = LINK.matcher(html).replaceAll("$2 ($1)");
         text = BREAK.matcher(text).replaceAll("\n");
         text = TAG.matcher(text).replaceAll("");

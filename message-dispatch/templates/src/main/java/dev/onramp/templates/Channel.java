@@ -1,4 +1,4 @@
-package dev.onramp.dispatch;
+package dev.onramp.templates;
 
 import java.util.Arrays;
 import java.util.Optional;

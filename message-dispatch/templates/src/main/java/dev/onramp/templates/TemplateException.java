@@ -1,4 +1,4 @@
-package dev.onramp.dispatch.template;
+package dev.onramp.templates;
 
 /** A template that cannot be rendered for this message: a permanent failure of the message. */
 public class TemplateException extends Exception {

@@ -1,6 +1,5 @@
-package dev.onramp.dispatch.template;
+package dev.onramp.templates;
 
-import dev.onramp.dispatch.Channel;
 import io.quarkus.qute.Template;
 import java.util.Map;
 

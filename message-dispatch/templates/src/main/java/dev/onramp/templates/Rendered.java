@@ -1,4 +1,4 @@
-package dev.onramp.dispatch.template;
+package dev.onramp.templates;
 
 import java.util.Map;
 

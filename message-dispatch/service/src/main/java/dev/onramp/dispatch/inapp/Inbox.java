@@ -1,6 +1,6 @@
 package dev.onramp.dispatch.inapp;
 
-import dev.onramp.dispatch.template.Rendered;
+import dev.onramp.templates.Rendered;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

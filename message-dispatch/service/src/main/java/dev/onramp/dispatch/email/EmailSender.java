@@ -1,7 +1,7 @@
 package dev.onramp.dispatch.email;
 
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.template.Rendered;
+import dev.onramp.templates.Rendered;
 import io.quarkus.mailer.Mail;
 import io.quarkus.mailer.reactive.ReactiveMailer;
 import io.vertx.ext.mail.SMTPException;
