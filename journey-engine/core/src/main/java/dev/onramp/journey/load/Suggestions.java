@@ -3,12 +3,12 @@ package dev.onramp.journey.load;
 import java.util.Collection;
 
 /** "Did you mean…?" for misspelt field, channel and template names. */
-final class Suggestions {
+public final class Suggestions {
 
     private Suggestions() {}
 
     /** The candidate closest to {@code word} by edit distance, if close enough to be a likely typo. */
-    static String closest(String word, Collection<String> candidates) {
+    public static String closest(String word, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {

@@ -36,12 +36,26 @@ public final class JourneyRuntime {
     private final JourneySet journeys;
     private final ToIntFunction<String> versions;
     private final EngineSettings settings;
+    private final HoldoutPolicy holdout;
+
+    /** Who is held out of a journey. */
+    @FunctionalInterface
+    public interface HoldoutPolicy {
+        boolean isHeldOut(String journey, String userId, double percent);
+    }
 
     /** @param versions the current version number of each journey (for message ids and the log) */
     public JourneyRuntime(JourneySet journeys, ToIntFunction<String> versions, EngineSettings settings) {
+        this(journeys, versions, settings, Holdout::isHeldOut);
+    }
+
+    /** @param holdout who is held out: the stable hash in production; a fixed answer in scenario tests */
+    public JourneyRuntime(
+            JourneySet journeys, ToIntFunction<String> versions, EngineSettings settings, HoldoutPolicy holdout) {
         this.journeys = journeys;
         this.versions = versions;
         this.settings = settings;
+        this.holdout = holdout;
     }
 
     public JourneySet journeys() {
@@ -218,7 +232,7 @@ public final class JourneyRuntime {
                     null));
             return;
         }
-        boolean holdout = Holdout.isHeldOut(journey.id(), work.userId, journey.holdoutPercent());
+        boolean holdout = this.holdout.isHeldOut(journey.id(), work.userId, journey.holdoutPercent());
         Draft e = new Draft(journey.id(), work.userId, cycle, work.now, holdout, event.properties());
         work.enrollments.add(e);
         work.log(
