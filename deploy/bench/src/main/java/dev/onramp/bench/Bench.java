@@ -17,6 +17,7 @@ public final class Bench {
         switch (which) {
             case "ingest" -> new IngestBenchmark(Options.parse(rest)).run();
             case "engine" -> new EngineBenchmark(Options.parse(rest)).run();
+            case "journeys" -> new JourneysBenchmark().run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
@@ -25,7 +26,8 @@ public final class Bench {
                                    beside the raw Kafka producer for the same records in the same run
                           engine   journey-engine: sustained events/s with durable commits, and 1,000,000 timers
                                    due at once, beside single-row upserts of the same PostgreSQL in the same run
-                                   (--records: users for the events; 4 events each)""");
+                                   (--records: users for the events; 4 events each)
+                          journeys onramp validate and test on 100 journeys with 1,000 scenarios""");
                 System.exit(which.equals("--help") ? 0 : 2);
             }
         }

@@ -40,6 +40,10 @@ public final class Conditions {
     /** The maps whose missing keys read as null: {@code user.traits.x}, {@code event.properties.x}... */
     private static final Set<String> OPEN_MAPS = Set.of("traits", "properties", "context");
 
+    /** A lone '=' where '==' was meant: the commonest slip of people used to spreadsheets and SQL. */
+    private static final java.util.regex.Pattern SINGLE_EQUALS =
+            java.util.regex.Pattern.compile("(^|[^=!<>])=($|[^=])");
+
     private final CelCompiler compiler;
     private final CelRuntime runtime;
 
@@ -83,7 +87,13 @@ public final class Conditions {
             CelValidationResult parsed = compiler.parse(expression);
             if (parsed.hasError()) {
                 // The parser's later errors are mostly echoes of its first; one is clearer.
-                return new Compiled(null, issues(parsed.getErrors().subList(0, 1), "syntax error: "));
+                List<Issue> first = issues(parsed.getErrors().subList(0, 1), "syntax error: ");
+                if (SINGLE_EQUALS.matcher(expression).find()) {
+                    Issue issue = first.getFirst();
+                    first = List.of(
+                            new Issue(issue.line(), issue.column(), issue.message() + " (to compare, write ==)"));
+                }
+                return new Compiled(null, first);
             }
             result = compiler.check(parsed.getAst());
         } catch (CelValidationException | RuntimeException e) {

@@ -10,6 +10,7 @@ import dev.onramp.dispatch.outbox.OutboxRelay;
 import dev.onramp.dispatch.template.Templates;
 import dev.onramp.templates.Channel;
 import dev.onramp.templates.Rendered;
+import dev.onramp.templates.TemplateData;
 import dev.onramp.templates.TemplateException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -28,7 +29,6 @@ import java.time.InstantSource;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -324,29 +324,20 @@ public class DeliveryWorker {
 
     /** What a template can use. */
     private Map<String, Object> data(JsonNode request, Channel channel) {
-        Map<String, Object> user = new LinkedHashMap<>();
-        JsonNode userNode = request.get("user");
-        user.put("id", userNode.get("id").asText());
-        user.put(
-                "traits",
-                userNode.has("traits") && userNode.get("traits").isObject()
-                        ? json.convertValue(userNode.get("traits"), MAP)
-                        : Map.of());
-        Map<String, Object> links = new LinkedHashMap<>();
-        links.put("app", config.appUrl());
-        links.put("inbox", config.appUrl());
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("user", user);
-        data.put(
-                "context",
+        JsonNode user = request.get("user");
+        return TemplateData.of(
+                user.get("id").asText(),
+                user.has("traits") && user.get("traits").isObject()
+                        ? json.convertValue(user.get("traits"), MAP)
+                        : Map.of(),
                 request.has("context") && request.get("context").isObject()
                         ? json.convertValue(request.get("context"), MAP)
-                        : Map.of());
-        data.put("links", links);
-        data.put("journey", text(request, "journey"));
-        data.put("step", text(request, "step"));
-        data.put("message", Map.of("id", request.get("messageId").asText(), "channel", channel.wireName()));
-        return data;
+                        : Map.of(),
+                text(request, "journey"),
+                text(request, "step"),
+                request.get("messageId").asText(),
+                channel,
+                Map.of("app", config.appUrl()));
     }
 
     private Duration backoff(int attempts) {
