@@ -17,6 +17,7 @@ public final class Bench {
         switch (which) {
             case "ingest" -> new IngestBenchmark(Options.parse(rest)).run();
             case "engine" -> new EngineBenchmark(Options.parse(rest)).run();
+            case "dispatch" -> new DispatchBenchmark(Options.parse(rest)).run();
             case "journeys" -> new JourneysBenchmark().run();
             default -> {
                 System.out.println("""
@@ -27,6 +28,9 @@ public final class Bench {
                           engine   journey-engine: sustained events/s with durable commits, and 1,000,000 timers
                                    due at once, beside single-row upserts of the same PostgreSQL in the same run
                                    (--records: users for the events; 4 events each)
+                          dispatch message-dispatch: in-app messages/s into the inbox and emails/s into a local SMTP
+                                   server, beside single-row inserts and a plain SMTP client in the same run
+                                   (--records: in-app messages, default 200,000; a quarter as many emails)
                           journeys onramp validate and test on 100 journeys with 1,000 scenarios""");
                 System.exit(which.equals("--help") ? 0 : 2);
             }

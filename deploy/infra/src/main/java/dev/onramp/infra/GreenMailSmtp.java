@@ -53,6 +53,11 @@ public final class GreenMailSmtp implements SmtpService {
                 .toList();
     }
 
+    /** How many messages it received, without reading them. */
+    public int count() {
+        return greenMail.getReceivedMessages().length;
+    }
+
     /** Forgets every message received so far. */
     public void purge() {
         try {

@@ -144,13 +144,19 @@ public final class KafkaProcess implements KafkaService {
     }
 
     private String clusterId() {
-        // A Kafka cluster id is a base64url UUID without padding.
-        UUID uuid = UUID.randomUUID();
-        byte[] bytes = java.nio.ByteBuffer.allocate(16)
-                .putLong(uuid.getMostSignificantBits())
-                .putLong(uuid.getLeastSignificantBits())
-                .array();
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        // A Kafka cluster id is a base64url UUID without padding; one in 64 would start with '-', which the storage
+        // tool's argument parser takes for an option (and Kafka's own generator avoids), so draw again.
+        while (true) {
+            UUID uuid = UUID.randomUUID();
+            byte[] bytes = java.nio.ByteBuffer.allocate(16)
+                    .putLong(uuid.getMostSignificantBits())
+                    .putLong(uuid.getLeastSignificantBits())
+                    .array();
+            String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            if (!id.startsWith("-")) {
+                return id;
+            }
+        }
     }
 
     private void run(List<String> mainAndArgs) throws IOException {

@@ -96,6 +96,9 @@ final class Demo {
         out.say("");
         out.say("Where to look:");
         out.say(
+                "  in-app widget  %s/demo.html?user=%s&hash=%s",
+                services.get("message-dispatch").url(), user, userHash(user));
+        out.say(
                 "  in-app inbox   %s/v1/inbox/%s/messages?userHash=%s",
                 services.get("message-dispatch").url(), user, userHash(user));
         out.say("  mail viewer    %s", mailViewer);

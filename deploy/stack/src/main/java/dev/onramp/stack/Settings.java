@@ -25,6 +25,7 @@ record Settings(
     static final String WRITE_KEY = "demo-write-key";
     static final String ADMIN_TOKEN = "local-admin-token";
     static final String INBOX_SECRET = "local-inbox-secret";
+    static final String LINKS_SECRET = "local-links-secret";
     /** The demo plays a day of journey time in a minute. */
     static final int DEMO_TIME_SCALE = 1440;
 

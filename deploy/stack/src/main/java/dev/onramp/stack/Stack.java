@@ -224,6 +224,10 @@ public final class Stack {
                                 settings.journeys().resolve("templates").toString(),
                                 "ONRAMP_DISPATCH_INBOX_SECRET",
                                 Settings.INBOX_SECRET,
+                                "ONRAMP_DISPATCH_LINKS_SECRET",
+                                Settings.LINKS_SECRET,
+                                "ONRAMP_DISPATCH_ADMIN_TOKEN",
+                                Settings.ADMIN_TOKEN,
                                 "ONRAMP_DISPATCH_PUBLIC_URL",
                                 "http://127.0.0.1:" + settings.dispatchPort())));
         return services;

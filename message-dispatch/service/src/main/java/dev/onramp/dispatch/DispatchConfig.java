@@ -21,7 +21,7 @@ public interface DispatchConfig {
     @WithDefault("en")
     String defaultLocale();
 
-    /** Where this service is reachable by end users: the base of unsubscribe links. */
+    /** Where end users reach this service: the base of unsubscribe and preference links, and of SMS callbacks. */
     @WithDefault("http://localhost:8083")
     String publicUrl();
 
@@ -29,9 +29,22 @@ public interface DispatchConfig {
     @WithDefault("http://localhost:3000")
     String appUrl();
 
+    /** Bearer token of the admin API (template preview). A secret: set it from the environment. */
+    Optional<String> adminToken();
+
+    /**
+     * Signs the unsubscribe and preference links of emails, so that nobody changes another's preferences. A secret: set
+     * it from the environment, the same on every instance.
+     */
+    Optional<String> linksSecret();
+
     Topics topics();
 
     Email email();
+
+    Sms sms();
+
+    Webhook webhook();
 
     Inbox inbox();
 
@@ -54,10 +67,82 @@ public interface DispatchConfig {
         String group();
     }
 
-    interface Email {
+    /** How fast a provider may be called: sends at once, and per second (0 for no limit). */
+    interface Provider {
+        /** Sends in flight at once. */
+        int concurrency();
+
+        /** Sends per second at most; 0 for no limit. */
+        double rateLimit();
+    }
+
+    interface Email extends Provider {
         /** The sender of every email. */
         @WithDefault("Onramp <onboarding@onramp.localhost>")
         String from();
+
+        /** The address {@code List-Unsubscribe} also offers, for mail clients that only know mailto. */
+        Optional<String> unsubscribeMailto();
+
+        @Override
+        @WithDefault("8")
+        int concurrency();
+
+        @Override
+        @WithDefault("0")
+        double rateLimit();
+    }
+
+    /** SMS through the Twilio Messages API, or anything that speaks it. */
+    interface Sms extends Provider {
+        /** The API's base; point it at a stub in tests. */
+        @WithDefault("https://api.twilio.com")
+        String baseUrl();
+
+        /** The account (HTTP Basic user). */
+        Optional<String> accountSid();
+
+        /** The account's auth token (HTTP Basic password; also signs callbacks). A secret. */
+        Optional<String> authToken();
+
+        /** The sending number, E.164. */
+        Optional<String> from();
+
+        /** A messaging service to send through instead of a number. */
+        Optional<String> messagingServiceSid();
+
+        /** Check the X-Twilio-Signature of status callbacks and inbound messages. */
+        @WithDefault("true")
+        boolean verifySignatures();
+
+        @Override
+        @WithDefault("4")
+        int concurrency();
+
+        @Override
+        @WithDefault("10")
+        double rateLimit();
+    }
+
+    /** The webhook channel: signed JSON POSTs for integrations. */
+    interface Webhook extends Provider {
+        /** Where messages go unless their template names a url. */
+        Optional<String> url();
+
+        /** Signs each POST: {@code X-Onramp-Signature: v1=HMAC-SHA256(secret, timestamp + "." + body)}. A secret. */
+        Optional<String> secret();
+
+        /** How long a POST may take. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        @Override
+        @WithDefault("4")
+        int concurrency();
+
+        @Override
+        @WithDefault("0")
+        double rateLimit();
     }
 
     interface Inbox {
@@ -66,11 +151,15 @@ public interface DispatchConfig {
          * the inbox only opens with it. Set it from the environment.
          */
         Optional<String> secret();
+
+        /** How often an idle live stream sends a comment, so proxies keep it open. */
+        @WithDefault("15s")
+        Duration heartbeat();
     }
 
     interface Delivery {
-        /** Deliveries handled per transaction. */
-        @WithDefault("100")
+        /** Deliveries handled per round (one transaction for the in-app messages among them). */
+        @WithDefault("500")
         int batchSize();
 
         /** How often pending deliveries are looked for when nothing woke the worker. */
@@ -81,8 +170,15 @@ public interface DispatchConfig {
         @WithDefault("8")
         int maxAttempts();
 
-        /** The first retry's delay; each next one doubles, with jitter. */
+        /** The first retry's delay; each next one doubles, with jitter, up to an hour. */
         @WithDefault("2s")
         Duration firstRetry();
+
+        /**
+         * A send in progress for longer than this is taken to have died with its instance and is tried again (with the
+         * same message id and Message-ID).
+         */
+        @WithDefault("2m")
+        Duration sendingLease();
     }
 }

@@ -24,9 +24,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(KafkaResource.class)
-@QuarkusTestResource(PostgresResource.class)
-@QuarkusTestResource(SmtpResource.class)
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = SmtpResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = WireMockResource.class, restrictToAnnotatedClass = true)
 class MessageDispatchTest {
 
     static final String SECRET = "test-inbox-secret";

@@ -23,20 +23,20 @@ import java.util.stream.Stream;
 
 /**
  * A folder of message templates, loaded and ready to render: one file per template, channel and locale,
- * {@code <name>.<channel>[.<locale>].<txt|html>}. A file starts with header fields ({@code subject: ...} for email;
+ * {@code <name>.<channel>[.<locale>].<txt|html|json>}. A file starts with header fields ({@code subject: ...} for email;
  * {@code title:}, {@code action:}, {@code url:} for in-app), then a blank line, then the body. Everything is Qute;
  * HTML is escaped in HTML templates. message-dispatch renders with this; the preview tool too.
  */
 public final class TemplateSet {
 
     private static final Pattern FILE = Pattern.compile(
-            "([a-z0-9][a-z0-9_-]*)\\.(in_app|email|sms|webhook)(?:\\.([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?))?\\.(txt|html)");
+            "([a-z0-9][a-z0-9_-]*)\\.(in_app|email|sms|webhook)(?:\\.([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?))?\\.(txt|html|json)");
     private static final Pattern HEADER = Pattern.compile("([a-z_-]+):[ \\t]*(.*)");
     private static final Map<Channel, Set<String>> HEADERS = Map.of(
             Channel.EMAIL, Set.of("subject", "preheader"),
             Channel.IN_APP, Set.of("title", "action", "url"),
             Channel.SMS, Set.of(),
-            Channel.WEBHOOK, Set.of());
+            Channel.WEBHOOK, Set.of("url"));
     private static final Map<Channel, Set<String>> REQUIRED = Map.of(
             Channel.EMAIL,
             Set.of("subject"),
@@ -62,6 +62,7 @@ public final class TemplateSet {
         return Engine.builder()
                 .addDefaults()
                 .addResultMapper(new HtmlEscaper(List.of("text/html")))
+                .addResultMapper(new io.quarkus.qute.JsonEscaper())
                 .strictRendering(true)
                 .build();
     }
@@ -200,7 +201,7 @@ public final class TemplateSet {
                             file.toString(),
                             0,
                             0,
-                            "not a template name: write <template>.<channel>[.<locale>].<txt|html>,"
+                            "not a template name: write <template>.<channel>[.<locale>].<txt|html|json>,"
                                     + " such as welcome.email.html or welcome.in_app.fr.txt"));
                     continue;
                 }
@@ -217,9 +218,14 @@ public final class TemplateSet {
                 String name = (String) main[1];
                 Channel channel = (Channel) main[2];
                 String locale = (String) main[3];
-                boolean html = main[4].equals("html");
+                String contentType =
+                        switch ((String) main[4]) {
+                            case "html" -> "text/html";
+                            case "json" -> "application/json";
+                            default -> "text/plain";
+                        };
                 MessageTemplate template =
-                        parse(file, name, channel, locale, html, textParts.remove(name + "|" + locale), errors);
+                        parse(file, name, channel, locale, contentType, textParts.remove(name + "|" + locale), errors);
                 if (template != null) {
                     MessageTemplate previous = loaded.computeIfAbsent(name, k -> new HashMap<>())
                             .computeIfAbsent(channel, k -> new HashMap<>())
@@ -242,7 +248,7 @@ public final class TemplateSet {
                 String name,
                 Channel channel,
                 String locale,
-                boolean html,
+                String contentType,
                 Path textFile,
                 List<TemplateProblem> errors) {
             String content;
@@ -300,10 +306,8 @@ public final class TemplateSet {
             if (body.isEmpty()) {
                 errors.add(new TemplateProblem(file.toString(), bodyStart + 1, 1, "the body is empty"));
             }
-            Variant variant = new Variant(
-                    locale == null ? Locale.ROOT : Locale.forLanguageTag(locale),
-                    html ? "text/html" : "text/plain",
-                    "UTF-8");
+            Variant variant =
+                    new Variant(locale == null ? Locale.ROOT : Locale.forLanguageTag(locale), contentType, "UTF-8");
             Variant plain = new Variant(variant.getLocale(), "text/plain", "UTF-8");
             Map<String, Template> headers = new LinkedHashMap<>();
             int before = errors.size();

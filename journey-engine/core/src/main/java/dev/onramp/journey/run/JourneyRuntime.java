@@ -131,6 +131,11 @@ public final class JourneyRuntime {
                                     ? report.channel().wireName() + ":" + report.journey()
                                     : report.channel().wireName(),
                             "unsubscribed");
+                case "subscribed" ->
+                    work.blocked.remove(
+                            report.scope() == DeliveryReport.Scope.JOURNEY && report.journey() != null
+                                    ? report.channel().wireName() + ":" + report.journey()
+                                    : report.channel().wireName());
                 case "suppressed" ->
                     work.blocked.put(
                             report.channel().wireName(),

@@ -299,6 +299,39 @@ class JourneyRuntimeTest {
         }
 
         @Test
+        void emailsAgainAUserWhoSubscribedAgain() {
+            Sim sim = user().track(Duration.ZERO, "Signed Up")
+                    .track(m(1), "Profile Updated", Map.of("field", "display_name"))
+                    .deliveryReport(
+                            m(2),
+                            new DeliveryReport(
+                                    "x",
+                                    "onboarding",
+                                    null,
+                                    Channel.EMAIL,
+                                    "unsubscribed",
+                                    null,
+                                    DeliveryReport.Scope.CHANNEL))
+                    .deliveryReport(
+                            m(3),
+                            new DeliveryReport(
+                                    "y",
+                                    "onboarding",
+                                    null,
+                                    Channel.EMAIL,
+                                    "subscribed",
+                                    null,
+                                    DeliveryReport.Scope.CHANNEL))
+                    .advance(Duration.ofDays(2));
+
+            assertThat(sim.decisions(Kind.MESSAGE_SKIPPED)).isEmpty();
+            assertThat(sim.timeline())
+                    .contains("create-channel/nudge/in_app@1h1m")
+                    .hasSize(2);
+            assertThat(sim.sent.getLast().channel()).isEqualTo(Channel.EMAIL);
+        }
+
+        @Test
         void capsMessagesPerChannelAcrossJourneys() {
             String second = """
                     journey: tips

@@ -37,44 +37,86 @@ public class DeliveryEvents {
             String detail,
             String scope) {}
 
+    /** Writes one event now, in the caller's transaction. */
     public void publish(Connection c, Event event, Instant at) throws SQLException {
-        ObjectNode out = json.createObjectNode();
-        out.put("messageId", event.messageId());
-        out.put("userId", event.userId());
-        out.put("journey", event.journey());
-        out.put("step", event.step());
-        out.put("channel", event.channel());
-        out.put("status", event.status());
-        out.put("at", at.toString());
-        if (event.detail() == null) {
-            out.putNull("detail");
-        } else {
-            out.put("detail", event.detail());
+        try (Writer writer = writer(c)) {
+            writer.publish(event, at);
+            writer.flush();
         }
-        if (event.scope() != null) {
-            out.put("scope", event.scope());
-        }
-        enqueue(c, config.topics().deliveryEvents(), event.userId(), out.toString(), "{}", at);
     }
 
     public void deadLetter(Connection c, String topic, String key, String payload, String reason, Instant at)
             throws SQLException {
-        ObjectNode headers = json.createObjectNode();
-        headers.put("onramp-dlq-reason", reason);
-        headers.put("onramp-dlq-topic", topic);
-        enqueue(c, topic + ".dlq", key == null ? "" : key, payload, headers.toString(), at);
+        try (Writer writer = writer(c)) {
+            writer.deadLetter(topic, key, payload, reason, at);
+            writer.flush();
+        }
     }
 
-    private static void enqueue(Connection c, String topic, String key, String payload, String headers, Instant at)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO outbox (topic, record_key, payload, headers, created_at) VALUES (?, ?, ?, ?::jsonb, ?)")) {
-            ps.setString(1, topic);
-            ps.setString(2, key);
-            ps.setString(3, payload);
-            ps.setString(4, headers);
-            ps.setObject(5, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-            ps.executeUpdate();
+    /** Collects outbox records and writes them in one batch, in the order they were added. */
+    public Writer writer(Connection c) throws SQLException {
+        return new Writer(c.prepareStatement(
+                "INSERT INTO outbox (topic, record_key, payload, headers, created_at) VALUES (?, ?, ?, ?::jsonb, ?)"));
+    }
+
+    /** Outbox records of one transaction; {@link #flush()} before committing. */
+    public final class Writer implements AutoCloseable {
+
+        private final PreparedStatement insert;
+        private int pending;
+
+        private Writer(PreparedStatement insert) {
+            this.insert = insert;
+        }
+
+        public void publish(Event event, Instant at) throws SQLException {
+            ObjectNode out = json.createObjectNode();
+            out.put("messageId", event.messageId());
+            out.put("userId", event.userId());
+            out.put("journey", event.journey());
+            out.put("step", event.step());
+            out.put("channel", event.channel());
+            out.put("status", event.status());
+            out.put("at", at.toString());
+            if (event.detail() == null) {
+                out.putNull("detail");
+            } else {
+                out.put("detail", event.detail());
+            }
+            if (event.scope() != null) {
+                out.put("scope", event.scope());
+            }
+            add(config.topics().deliveryEvents(), event.userId(), out.toString(), "{}", at);
+        }
+
+        public void deadLetter(String topic, String key, String payload, String reason, Instant at)
+                throws SQLException {
+            ObjectNode headers = json.createObjectNode();
+            headers.put("onramp-dlq-reason", reason);
+            headers.put("onramp-dlq-topic", topic);
+            add(topic + ".dlq", key == null ? "" : key, payload, headers.toString(), at);
+        }
+
+        private void add(String topic, String key, String payload, String headers, Instant at) throws SQLException {
+            insert.setString(1, topic);
+            insert.setString(2, key);
+            insert.setString(3, payload);
+            insert.setString(4, headers);
+            insert.setObject(5, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+            insert.addBatch();
+            pending++;
+        }
+
+        public void flush() throws SQLException {
+            if (pending > 0) {
+                insert.executeBatch();
+                pending = 0;
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            insert.close();
         }
     }
 }

@@ -173,13 +173,13 @@ public class RequestConsumer {
                     ranges.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), k ->
                                     new long[] {record.offset(), 0})[1] =
                             record.offset();
-                    String problem = problem(record.value());
+                    JsonNode request = parse(record.value());
+                    String problem = problem(record.value(), request);
                     if (problem != null) {
                         events.deadLetter(c, record.topic(), record.key(), record.value(), problem, now);
                         dead++;
                         continue;
                     }
-                    JsonNode request = json.readTree(record.value());
                     insert.setString(1, request.get("messageId").asText());
                     insert.setString(2, request.get("user").get("id").asText());
                     insert.setString(3, text(request, "journey"));
@@ -199,9 +199,6 @@ public class RequestConsumer {
                 c.commit();
                 accepted.increment(stored);
                 deadLettered.increment(dead);
-            } catch (IOException e) {
-                c.rollback();
-                throw new IllegalStateException("a request that parsed once no longer parses", e);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -216,18 +213,29 @@ public class RequestConsumer {
         consumer.commitAsync(commit, null);
     }
 
+    /** The record as JSON, or null when it is not JSON. */
+    private JsonNode parse(String value) {
+        try {
+            return value == null ? null : json.readTree(value);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Why a record does not follow the message-requests contract, or null. */
-    private String problem(String value) {
+    private String problem(String value, JsonNode node) {
         if (value == null) {
             return "empty record";
         }
-        JsonNode node;
-        try {
-            node = json.readTree(value);
-        } catch (IOException e) {
-            return "not JSON: " + e.getMessage();
+        if (node == null) {
+            try {
+                json.readTree(value);
+                return "not JSON";
+            } catch (IOException e) {
+                return "not JSON: " + e.getMessage();
+            }
         }
-        if (node == null || !node.isObject()) {
+        if (!node.isObject()) {
             return "not a JSON object";
         }
         List<String> missing = new ArrayList<>();

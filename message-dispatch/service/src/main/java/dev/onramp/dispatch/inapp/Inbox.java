@@ -34,19 +34,70 @@ public class Inbox {
     public void store(
             Connection c, String messageId, String userId, String journey, String step, Rendered rendered, Instant now)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
+        try (Writer writer = writer(c)) {
+            writer.store(messageId, userId, journey, step, rendered, now);
+            writer.flush();
+        }
+    }
+
+    /** Stores messages in one batch, then tells the streams of their users. */
+    public Writer writer(Connection c) throws SQLException {
+        return new Writer(c, c.prepareStatement("""
                 INSERT INTO inbox_messages (message_id, user_id, journey, step, title, body, action_label, action_url, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING""")) {
-            ps.setString(1, messageId);
-            ps.setString(2, userId);
-            ps.setString(3, journey);
-            ps.setString(4, step);
-            ps.setString(5, rendered.header("title"));
-            ps.setString(6, rendered.body().strip());
-            ps.setString(7, rendered.header("action"));
-            ps.setString(8, rendered.header("url"));
-            ps.setObject(9, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            ps.executeUpdate();
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"""));
+    }
+
+    /** In-app messages of one transaction; {@link #flush()} before committing. */
+    public static final class Writer implements AutoCloseable {
+
+        private final Connection c;
+        private final PreparedStatement insert;
+        private final java.util.Set<String> users = new java.util.LinkedHashSet<>();
+
+        private Writer(Connection c, PreparedStatement insert) {
+            this.c = c;
+            this.insert = insert;
+        }
+
+        public void store(String messageId, String userId, String journey, String step, Rendered rendered, Instant now)
+                throws SQLException {
+            insert.setString(1, messageId);
+            insert.setString(2, userId);
+            insert.setString(3, journey);
+            insert.setString(4, step);
+            insert.setString(5, rendered.header("title"));
+            insert.setString(6, rendered.body().strip());
+            insert.setString(7, rendered.header("action"));
+            insert.setString(8, rendered.header("url"));
+            insert.setObject(9, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            insert.addBatch();
+            users.add(userId);
+        }
+
+        public void flush() throws SQLException {
+            if (users.isEmpty()) {
+                return;
+            }
+            insert.executeBatch();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(pg_notify('" + InboxStreams.CHANNEL + "', u)) FROM unnest(?::text[]) AS u")) {
+                ps.setArray(1, c.createArrayOf("text", users.toArray()));
+                ps.execute();
+            }
+            users.clear();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            insert.close();
+        }
+    }
+
+    /** Tells every instance, when the transaction commits, that this user's inbox changed: live streams update. */
+    public static void notify(Connection c, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify('" + InboxStreams.CHANNEL + "', ?)")) {
+            ps.setString(1, userId);
+            ps.execute();
         }
     }
 

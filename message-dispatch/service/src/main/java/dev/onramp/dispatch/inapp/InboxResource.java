@@ -4,6 +4,7 @@ import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.api.ProblemException;
 import dev.onramp.dispatch.delivery.DeliveryEvents;
 import dev.onramp.dispatch.outbox.OutboxRelay;
+import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -12,8 +13,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -36,6 +40,7 @@ public class InboxResource {
     private final DeliveryEvents events;
     private final OutboxRelay relay;
     private final InstantSource clock;
+    private final InboxStreams streams;
 
     InboxResource(
             DispatchConfig config,
@@ -43,7 +48,9 @@ public class InboxResource {
             Inbox inbox,
             DeliveryEvents events,
             OutboxRelay relay,
-            InstantSource clock) {
+            InstantSource clock,
+            InboxStreams streams) {
+        this.streams = streams;
         this.config = config;
         this.dataSource = dataSource;
         this.inbox = inbox;
@@ -84,6 +91,23 @@ public class InboxResource {
         }
     }
 
+    /**
+     * The inbox, live, as Server-Sent Events: an {@code inbox} event with the unread count and the latest messages
+     * when the stream opens and whenever the inbox changes. Browsers' EventSource cannot send headers, so the user
+     * hash comes as the {@code userHash} query parameter.
+     */
+    @GET
+    @Path("stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> stream(
+            @PathParam("userId") String userId,
+            @HeaderParam("X-Onramp-User-Hash") String headerHash,
+            @QueryParam("userHash") String queryHash,
+            @Context Sse sse) {
+        authorize(userId, headerHash, queryHash);
+        return streams.stream(userId, sse);
+    }
+
     @POST
     @Path("messages/{messageId}/{action: read|click|dismiss}")
     public Response interact(
@@ -110,6 +134,7 @@ public class InboxResource {
                     throw ProblemException.notFound("User '" + userId + "' has no message '" + messageId + "'.");
                 }
                 if (changed != null) {
+                    Inbox.notify(c, userId);
                     events.publish(
                             c,
                             new DeliveryEvents.Event(

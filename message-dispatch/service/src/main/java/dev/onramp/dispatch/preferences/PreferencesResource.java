@@ -1,0 +1,217 @@
+package dev.onramp.dispatch.preferences;
+
+import dev.onramp.dispatch.api.ProblemException;
+import dev.onramp.dispatch.delivery.DeliveryEvents;
+import dev.onramp.dispatch.outbox.OutboxRelay;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * What end users reach from an email: one-click unsubscribe (RFC 8058: {@code POST} with
+ * {@code List-Unsubscribe=One-Click}), an unsubscribe page, and a preference page by journey and channel. Links are
+ * signed per user ({@link Links}). Every change is a delivery event, so the engine stops (or resumes) choosing that
+ * channel.
+ */
+@Path("/v1")
+public class PreferencesResource {
+
+    static final List<String> CHANNELS = List.of("email", "sms", "in_app");
+
+    private final Links links;
+    private final Preferences preferences;
+    private final DataSource dataSource;
+    private final DeliveryEvents events;
+    private final OutboxRelay relay;
+    private final InstantSource clock;
+
+    PreferencesResource(
+            Links links,
+            Preferences preferences,
+            DataSource dataSource,
+            DeliveryEvents events,
+            OutboxRelay relay,
+            InstantSource clock) {
+        this.links = links;
+        this.preferences = preferences;
+        this.dataSource = dataSource;
+        this.events = events;
+        this.relay = relay;
+        this.clock = clock;
+    }
+
+    @GET
+    @Path("unsubscribe/{token}")
+    @Produces(MediaType.TEXT_HTML)
+    public String unsubscribePage(@PathParam("token") String token) {
+        Links.Subject s = subject(token);
+        String what = s.journey() == null ? "these messages" : "messages of " + Html.escape(s.journey());
+        return Html.page(
+                "Unsubscribe",
+                "<p>Stop receiving " + what + " by " + Html.escape(label(s.channel())) + "?</p>"
+                        + "<form method=\"post\"><input type=\"hidden\" name=\"scope\" value=\"journey\">"
+                        + "<button type=\"submit\">Unsubscribe from " + what + "</button></form>"
+                        + "<form method=\"post\"><input type=\"hidden\" name=\"scope\" value=\"channel\">"
+                        + "<button type=\"submit\" class=\"secondary\">Unsubscribe from every "
+                        + Html.escape(label(s.channel())) + "</button></form>"
+                        + "<p><a href=\"" + Html.escape(links.preferences(s.userId(), s.journey(), s.channel()))
+                        + "\">Choose message by message</a></p>");
+    }
+
+    /** One click from the mail client (RFC 8058), or a button of the page. */
+    @POST
+    @Path("unsubscribe/{token}")
+    @Consumes({MediaType.APPLICATION_FORM_URLENCODED, MediaType.WILDCARD})
+    @Produces(MediaType.TEXT_HTML)
+    public Response unsubscribe(@PathParam("token") String token, MultivaluedMap<String, String> form)
+            throws SQLException {
+        Links.Subject s = subject(token);
+        boolean wholeChannel = "channel".equals(form == null ? null : form.getFirst("scope"));
+        String journey = wholeChannel ? null : s.journey();
+        change(s.userId(), journey, s.channel(), false);
+        String what = journey == null
+                ? "every " + label(s.channel())
+                : "messages of " + journey + " by " + label(s.channel());
+        return Response.ok(Html.page(
+                        "Unsubscribed",
+                        "<p>Done: no more " + Html.escape(what) + ".</p><p><a href=\""
+                                + Html.escape(links.preferences(s.userId(), s.journey(), s.channel()))
+                                + "\">Change your preferences</a></p>"))
+                .build();
+    }
+
+    @GET
+    @Path("preferences/{token}")
+    @Produces(MediaType.TEXT_HTML)
+    public String preferencesPage(@PathParam("token") String token) throws SQLException {
+        Links.Subject s = subject(token);
+        Set<String> journeys = new LinkedHashSet<>();
+        Set<String> off = new java.util.HashSet<>();
+        try (Connection c = dataSource.getConnection()) {
+            journeys.addAll(preferences.journeysOf(c, s.userId()));
+            for (Preferences.Unsubscription u : preferences.of(c, s.userId())) {
+                off.add(u.journey() + "|" + u.channel());
+                if (!u.journey().equals("*")) {
+                    journeys.add(u.journey());
+                }
+            }
+        }
+        if (s.journey() != null) {
+            journeys.add(s.journey());
+        }
+        StringBuilder table = new StringBuilder("<form method=\"post\"><table><tr><th></th>");
+        CHANNELS.forEach(ch -> table.append("<th>").append(label(ch)).append("</th>"));
+        table.append("</tr><tr><th>Everything</th>");
+        CHANNELS.forEach(ch -> table.append(box("*", ch, !off.contains("*|" + ch) && !off.contains("*|*"))));
+        table.append("</tr>");
+        for (String journey : journeys) {
+            table.append("<tr><th>").append(Html.escape(journey)).append("</th>");
+            CHANNELS.forEach(ch ->
+                    table.append(box(journey, ch, !off.contains(journey + "|" + ch) && !off.contains(journey + "|*"))));
+            table.append("</tr>");
+        }
+        table.append("</table><button type=\"submit\">Save</button></form>");
+        return Html.page(
+                "Your message preferences",
+                "<p>Choose what you receive, and how. Unticked means no more of it.</p>" + table);
+    }
+
+    @POST
+    @Path("preferences/{token}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces(MediaType.TEXT_HTML)
+    public Response savePreferences(@PathParam("token") String token, MultivaluedMap<String, String> form)
+            throws SQLException {
+        Links.Subject s = subject(token);
+        Set<String> shown = new LinkedHashSet<>();
+        if (form.get("shown") != null) {
+            shown.addAll(form.get("shown"));
+        }
+        int changes = 0;
+        for (String key : shown) {
+            String[] parts = key.split("\\|", 2);
+            if (parts.length != 2 || !CHANNELS.contains(parts[1])) {
+                continue;
+            }
+            boolean wanted = form.containsKey("on:" + key);
+            changes += change(s.userId(), parts[0].equals("*") ? null : parts[0], parts[1], wanted) ? 1 : 0;
+        }
+        return Response.ok(Html.page(
+                        "Preferences saved",
+                        "<p>Saved" + (changes == 0 ? "; nothing changed" : "") + ".</p><p><a href=\""
+                                + Html.escape(links.preferences(s.userId(), s.journey(), s.channel()))
+                                + "\">Back to your preferences</a></p>"))
+                .build();
+    }
+
+    /** Records a change and tells the engine; true when it changed anything. */
+    private boolean change(String userId, String journey, String channel, boolean subscribed) throws SQLException {
+        Instant now = clock.instant();
+        boolean changed;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                changed = subscribed
+                        ? preferences.resubscribe(c, userId, journey, channel)
+                        : preferences.unsubscribe(c, userId, journey, channel, now);
+                if (changed) {
+                    events.publish(
+                            c,
+                            new DeliveryEvents.Event(
+                                    "pref-" + UUID.randomUUID(),
+                                    userId,
+                                    journey,
+                                    null,
+                                    channel,
+                                    subscribed ? "subscribed" : "unsubscribed",
+                                    "from the preference page",
+                                    journey == null ? "channel" : "journey"),
+                            now);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        relay.wake();
+        return changed;
+    }
+
+    private Links.Subject subject(String token) {
+        return links.verify(token).orElseThrow(() -> ProblemException.notFound("This link is not valid (any more)."));
+    }
+
+    private static String box(String journey, String channel, boolean on) {
+        String key = journey + "|" + channel;
+        return "<td><input type=\"hidden\" name=\"shown\" value=\"" + Html.escape(key)
+                + "\"><input type=\"checkbox\" aria-label=\""
+                + Html.escape((journey.equals("*") ? "everything" : journey) + " by " + label(channel))
+                + "\" name=\"on:" + Html.escape(key) + "\""
+                + (on ? " checked" : "") + "></td>";
+    }
+
+    static String label(String channel) {
+        return switch (channel) {
+            case "email" -> "email";
+            case "sms" -> "text message";
+            case "in_app" -> "in-app message";
+            default -> channel;
+        };
+    }
+}
