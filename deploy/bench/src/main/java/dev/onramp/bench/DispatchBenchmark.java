@@ -1,5 +1,10 @@
 package dev.onramp.bench;
 
+import static dev.onramp.bench.Measure.endOffsets;
+import static dev.onramp.bench.Measure.longQuery;
+import static dev.onramp.bench.Measure.seconds;
+import static dev.onramp.bench.Measure.waitFor;
+
 import dev.onramp.infra.EmbeddedPostgresServer;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.GreenMailSmtp;
@@ -17,7 +22,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,12 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -141,8 +142,8 @@ final class DispatchBenchmark {
                 double emailRate = (emails - emailStartCount) / seconds(emailFirst, emailDone);
                 String emailCpu = cpu.sinceLast();
                 int arrived = smtp.count() - afterReference;
-                long failed =
-                        count(c, "SELECT count(*) FROM dispatch.deliveries WHERE status NOT IN ('delivered', 'sent')");
+                long failed = longQuery(
+                        c, "SELECT count(*) FROM dispatch.deliveries WHERE status NOT IN ('delivered', 'sent')");
 
                 System.out.println();
                 System.out.println("| measure | result | target |");
@@ -260,46 +261,5 @@ final class DispatchBenchmark {
             }
             producer.flush();
         }
-    }
-
-    private static long endOffsets(String bootstrap, String topic) {
-        try (var consumer = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            return consumer.endOffsets(partitions).values().stream()
-                    .mapToLong(Long::longValue)
-                    .sum();
-        }
-    }
-
-    private static long count(Connection c, String sql) {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static Instant waitFor(Condition condition, Duration timeout, String what) throws Exception {
-        Instant deadline = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(deadline)) {
-            if (condition.holds()) {
-                return Instant.now();
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("waited " + timeout + " for " + what + " in vain");
-    }
-
-    private static double seconds(Instant from, Instant to) {
-        return Duration.between(from, to).toMillis() / 1000.0;
     }
 }

@@ -1,0 +1,62 @@
+package dev.onramp.bench;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** What the benchmarks watch while a service works: Kafka end offsets, a number from PostgreSQL, elapsed time. */
+final class Measure {
+
+    private Measure() {}
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Records written to the topic so far, over all its partitions. */
+    static long endOffsets(String bootstrap, String topic) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            return consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+        }
+    }
+
+    /** The one number a query returns, or -1 when it fails (a table that does not exist yet). */
+    static long longQuery(Connection c, String sql) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** When the condition first held, checked every 100 ms. */
+    static Instant waitFor(Condition condition, Duration timeout, String what) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (condition.holds()) {
+                return Instant.now();
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("waited " + timeout + " for " + what + " in vain");
+    }
+
+    static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+}
