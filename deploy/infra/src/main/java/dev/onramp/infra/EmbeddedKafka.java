@@ -2,6 +2,7 @@ package dev.onramp.infra;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 
 /** A real single-node KRaft broker inside this JVM (Kafka's own test kit), on a free port, in a temporary folder. */
 public final class EmbeddedKafka implements KafkaService {
@@ -13,6 +14,12 @@ public final class EmbeddedKafka implements KafkaService {
     }
 
     public static EmbeddedKafka start() {
+        // A broker in a test JVM must not end that JVM: Kafka calls Exit.exit or Exit.halt on errors it deems fatal,
+        // which can happen while it is stopped at the JVM's exit, and would turn a green test run into a failed fork.
+        Exit.setExitProcedure((code, message) ->
+                System.err.println("onramp-infra: the embedded Kafka broker asked to exit(" + code + "): " + message));
+        Exit.setHaltProcedure((code, message) ->
+                System.err.println("onramp-infra: the embedded Kafka broker asked to halt(" + code + "): " + message));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                             .setCombined(true)
