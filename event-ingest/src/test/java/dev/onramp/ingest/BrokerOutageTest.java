@@ -1,6 +1,7 @@
 package dev.onramp.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.RestartableKafkaResource;
@@ -15,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -111,18 +111,15 @@ class BrokerOutageTest {
             });
         }
 
-        Thread.sleep(2_000);
-        int beforeOutage = (int) status.values().stream().filter(s -> s == 200).count();
+        // Under load, then the broker dies: clients must be told to retry, then served again once it is back.
+        await().atMost(Duration.ofSeconds(60)).until(() -> count(status, 200) >= 100);
+        int beforeOutage = (int) count(status, 200);
         RestartableKafkaResource.broker().kill();
-        Thread.sleep(6_000);
-        long refusedDuringOutage =
-                status.values().stream().filter(s -> s == 503).count();
+        await().atMost(Duration.ofSeconds(60)).until(() -> count(status, 503) >= 10);
+        long refusedDuringOutage = count(status, 503);
         RestartableKafkaResource.broker().start();
         restarted.set(true);
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (acceptedAfterRestart.get() < 100 && Instant.now().isBefore(deadline)) {
-            Thread.sleep(200);
-        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> acceptedAfterRestart.get() >= 100);
         running.set(false);
         senders.shutdown();
         assertThat(senders.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS))
@@ -163,5 +160,9 @@ class BrokerOutageTest {
         assertThat(slowest.get())
                 .as("slowest answer, ms: bounded by the produce timeout")
                 .isLessThan(10_000);
+    }
+
+    private static long count(Map<String, Integer> status, int code) {
+        return status.values().stream().filter(s -> s == code).count();
     }
 }

@@ -1,26 +1,23 @@
 package dev.onramp.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.ServiceProcess;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +36,7 @@ class DispatchReliabilityIT {
     static final int EMAILS = 1_500;
     static final int EMAIL_CONCURRENCY = 8;
     static final int KILLS = 2;
+    static final String INBOX = "SELECT count(*) FROM dispatch.inbox_messages WHERE user_id LIKE ?";
 
     ServiceProcess dispatch;
 
@@ -75,38 +73,26 @@ class DispatchReliabilityIT {
 
         request(run);
         for (int kill = 1; kill <= KILLS; kill++) {
-            Thread.sleep(1_500);
+            // Killed while it works: once a third, then two thirds, of the in-app messages are stored.
+            long stored = kill * IN_APP / (KILLS + 1);
+            await().atMost(Duration.ofSeconds(120)).until(() -> Rows.count(INBOX, run) >= stored);
             dispatch.kill();
             dispatch.start().awaitReady(Duration.ofSeconds(120));
         }
 
-        PostgresService pg = Infra.postgres();
-        Instant deadline = Instant.now().plusSeconds(240);
-        Map<String, Long> mails = Map.of();
-        long inbox = 0;
-        Map<String, Long> statuses = Map.of();
-        while (Instant.now().isBefore(deadline)) {
-            mails = Infra.smtp().allMails().stream()
-                    .filter(m -> m.to().stream().anyMatch(t -> t.startsWith(run)))
-                    .collect(Collectors.groupingBy(m -> m.header("Message-ID"), Collectors.counting()));
-            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password())) {
-                inbox = count(c, "SELECT count(*) FROM dispatch.inbox_messages WHERE user_id LIKE ?", run);
-                statuses = new HashMap<>();
-                try (var ps = c.prepareStatement(
-                        "SELECT status, count(*) FROM dispatch.deliveries WHERE user_id LIKE ? GROUP BY status")) {
-                    ps.setString(1, run + "%");
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            statuses.put(rs.getString(1), rs.getLong(2));
-                        }
-                    }
-                }
-            }
-            if (mails.size() == EMAILS && inbox == IN_APP) {
-                break;
-            }
-            TimeUnit.SECONDS.sleep(1);
+        try {
+            await().atMost(Duration.ofSeconds(240))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> mailsById(run).size() == EMAILS && Rows.count(INBOX, run) == IN_APP);
+        } catch (ConditionTimeoutException e) {
+            // the assertions below say what is missing
         }
+        Map<String, Long> mails = mailsById(run);
+        long inbox = Rows.count(INBOX, run);
+        Map<String, Long> statuses = Rows.grouped(
+                "SELECT status, count(*) FROM dispatch.deliveries WHERE user_id LIKE ? GROUP BY status",
+                run,
+                String.class);
         long sentAgain = mails.values().stream().mapToLong(n -> n - 1).sum();
         System.out.printf(
                 "dispatch killed %d times: %d in-app messages stored (of %d), %d emails arrived (of %d), %d sent again"
@@ -148,13 +134,10 @@ class DispatchReliabilityIT {
         }
     }
 
-    private static long count(Connection c, String sql, String run) throws Exception {
-        try (var ps = c.prepareStatement(sql)) {
-            ps.setString(1, run + "%");
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    /** The run's emails that arrived, by Message-ID, with how many times each did. */
+    private static Map<String, Long> mailsById(String run) {
+        return Infra.smtp().allMails().stream()
+                .filter(m -> m.to().stream().anyMatch(t -> t.startsWith(run)))
+                .collect(Collectors.groupingBy(m -> m.header("Message-ID"), Collectors.counting()));
     }
 }

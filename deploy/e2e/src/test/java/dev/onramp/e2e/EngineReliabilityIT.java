@@ -1,6 +1,7 @@
 package dev.onramp.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
@@ -8,23 +9,19 @@ import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.ServiceProcess;
 import dev.onramp.infra.TopicReader;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -112,7 +109,9 @@ class EngineReliabilityIT {
 
         signUp(run, USERS);
         for (int kill = 1; kill <= 2; kill++) {
-            Thread.sleep(1_500);
+            // Killed while it works: once it has enrolled a third, then two thirds, of the users.
+            long enrolled = kill * USERS / 3;
+            await().atMost(Duration.ofSeconds(120)).until(() -> enrollments(run) >= enrolled);
             engine.kill();
             engine.start().awaitReady(Duration.ofSeconds(120));
         }
@@ -131,7 +130,7 @@ class EngineReliabilityIT {
         dispatch.awaitReady(Duration.ofSeconds(120));
 
         signUp(run, USERS);
-        Thread.sleep(2_000);
+        await().atMost(Duration.ofSeconds(120)).until(() -> enrollments(run) >= USERS / 2);
         second.kill();
 
         assertEveryUserGotExactlyTwoMessagesOnce(run, USERS);
@@ -190,27 +189,21 @@ class EngineReliabilityIT {
                 .allSatisfy(ids -> assertThat(ids).hasSize(2));
 
         // message-dispatch stores by message id: each message is in the inbox once.
-        PostgresService postgres = Infra.postgres();
-        Instant deadline = Instant.now().plusSeconds(120);
-        Map<Integer, Integer> histogram = new HashMap<>();
-        while (Instant.now().isBefore(deadline)) {
-            histogram.clear();
-            try (Connection c =
-                            DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
-                    var ps = c.prepareStatement(
-                            "SELECT count(*) FROM dispatch.inbox_messages WHERE user_id LIKE ? GROUP BY user_id")) {
-                ps.setString(1, run + "%");
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        histogram.merge(rs.getInt(1), 1, Integer::sum);
-                    }
-                }
-            }
-            if (histogram.getOrDefault(2, 0) == users) {
-                break;
-            }
-            TimeUnit.MILLISECONDS.sleep(500);
+        String perUser =
+                "SELECT n, count(*) FROM (SELECT count(*) AS n FROM dispatch.inbox_messages WHERE user_id LIKE ?"
+                        + " GROUP BY user_id) AS u GROUP BY n";
+        try {
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> Rows.grouped(perUser, run, Long.class).getOrDefault(2L, 0L) == users);
+        } catch (ConditionTimeoutException e) {
+            // the assertion below says what is missing
         }
-        assertThat(histogram).as("users by number of inbox messages").isEqualTo(Map.of(2, users));
+        Map<Long, Long> histogram = Rows.grouped(perUser, run, Long.class);
+        assertThat(histogram).as("users by number of inbox messages").isEqualTo(Map.of(2L, (long) users));
+    }
+
+    private static long enrollments(String run) throws Exception {
+        return Rows.count("SELECT count(*) FROM engine.enrollments WHERE user_id LIKE ?", run);
     }
 }
