@@ -19,12 +19,14 @@ final class Bodies {
 
     private Bodies() {}
 
+    /** The body, decompressed when it is, and at most {@code limit} bytes either way (413 otherwise). */
     static byte[] decode(byte[] body, String encoding, int limit, String what) {
-        if (body == null || encoding == null || encoding.isBlank()) {
-            return body;
-        }
-        String name = encoding.trim().toLowerCase(Locale.ROOT);
-        if (name.equals("identity")) {
+        String name = encoding == null ? "" : encoding.trim().toLowerCase(Locale.ROOT);
+        if (body == null || name.isEmpty() || name.equals("identity")) {
+            if (body != null && body.length > limit) {
+                throw ProblemException.tooLarge(
+                        what + " may be at most " + limit + " bytes; this one is " + body.length + ".");
+            }
             return body;
         }
         try (InputStream in =

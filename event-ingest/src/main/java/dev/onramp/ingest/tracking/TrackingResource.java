@@ -82,10 +82,6 @@ public class TrackingResource {
         Instant receivedAt = clock.instant();
         String sourceByHeader = writeKeys.fromHeader(authorization);
         byte[] body = Bodies.decode(compressed, encoding, config.maxEventBytes(), "An event");
-        if (body != null && body.length > config.maxEventBytes()) {
-            throw ProblemException.tooLarge(
-                    "An event may be at most " + config.maxEventBytes() + " bytes; this one is " + body.length + ".");
-        }
         ObjectNode raw = parseObject(body);
         String source = sourceByHeader != null ? sourceByHeader : writeKeys.fromBody(text(raw, "writeKey"));
         EventType type = EventType.of(path).orElseThrow();
@@ -108,10 +104,6 @@ public class TrackingResource {
         Instant receivedAt = clock.instant();
         String sourceByHeader = writeKeys.fromHeader(authorization);
         byte[] body = Bodies.decode(compressed, encoding, config.maxBatchBytes(), "A batch");
-        if (body != null && body.length > config.maxBatchBytes()) {
-            throw ProblemException.tooLarge(
-                    "A batch may be at most " + config.maxBatchBytes() + " bytes; this one is " + body.length + ".");
-        }
         ObjectNode raw = parseObject(body);
         String source = sourceByHeader != null ? sourceByHeader : writeKeys.fromBody(text(raw, "writeKey"));
         JsonNode items = raw.get("batch");

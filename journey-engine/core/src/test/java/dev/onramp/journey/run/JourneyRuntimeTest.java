@@ -281,16 +281,7 @@ class JourneyRuntimeTest {
         void stopsEmailingAUserWhoUnsubscribed() {
             Sim sim = user().track(Duration.ZERO, "Signed Up")
                     .track(m(1), "Profile Updated", Map.of("field", "display_name"))
-                    .deliveryReport(
-                            m(2),
-                            new DeliveryReport(
-                                    "x",
-                                    "onboarding",
-                                    null,
-                                    Channel.EMAIL,
-                                    "unsubscribed",
-                                    null,
-                                    DeliveryReport.Scope.CHANNEL))
+                    .deliveryReport(m(2), emailPreference("unsubscribed"))
                     .advance(Duration.ofDays(2));
 
             // The create-channel reminder goes by email only: skipped, not sent.
@@ -302,26 +293,8 @@ class JourneyRuntimeTest {
         void emailsAgainAUserWhoSubscribedAgain() {
             Sim sim = user().track(Duration.ZERO, "Signed Up")
                     .track(m(1), "Profile Updated", Map.of("field", "display_name"))
-                    .deliveryReport(
-                            m(2),
-                            new DeliveryReport(
-                                    "x",
-                                    "onboarding",
-                                    null,
-                                    Channel.EMAIL,
-                                    "unsubscribed",
-                                    null,
-                                    DeliveryReport.Scope.CHANNEL))
-                    .deliveryReport(
-                            m(3),
-                            new DeliveryReport(
-                                    "y",
-                                    "onboarding",
-                                    null,
-                                    Channel.EMAIL,
-                                    "subscribed",
-                                    null,
-                                    DeliveryReport.Scope.CHANNEL))
+                    .deliveryReport(m(2), emailPreference("unsubscribed"))
+                    .deliveryReport(m(3), emailPreference("subscribed"))
                     .advance(Duration.ofDays(2));
 
             assertThat(sim.decisions(Kind.MESSAGE_SKIPPED)).isEmpty();
@@ -329,6 +302,12 @@ class JourneyRuntimeTest {
                     .contains("create-channel/nudge/in_app@1h1m")
                     .hasSize(2);
             assertThat(sim.sent.getLast().channel()).isEqualTo(Channel.EMAIL);
+        }
+
+        /** The user turning email off or on altogether, from the preference page. */
+        static DeliveryReport emailPreference(String status) {
+            return new DeliveryReport(
+                    "pref-" + status, "onboarding", null, Channel.EMAIL, status, null, DeliveryReport.Scope.CHANNEL);
         }
 
         @Test

@@ -405,13 +405,14 @@ public class DeliveryWorker {
                     publish(round, p, channel, "suppressed", blocked, now);
                     continue;
                 }
-                String unsubscribe = links.unsubscribe(p.userId(), text(p.request(), "journey"), channel.wireName());
+                Links.ForMessage messageLinks =
+                        links.forMessage(p.userId(), text(p.request(), "journey"), channel.wireName());
                 try {
                     Rendered rendered = templates.render(
                             p.request().get("template").asText(),
                             channel,
                             text(p.request(), "locale"),
-                            data(p, channel, unsubscribe));
+                            data(p, channel, messageLinks));
                     if (channel == Channel.IN_APP) {
                         round.inboxes.store(
                                 p.messageId(),
@@ -435,7 +436,7 @@ public class DeliveryWorker {
                             null,
                             null,
                             address);
-                    jobs.add(new Job(p, channel, index, address, rendered, unsubscribe, failures));
+                    jobs.add(new Job(p, channel, index, address, rendered, messageLinks.unsubscribe(), failures));
                     return;
                 } catch (TemplateException e) {
                     problem = e.getMessage();
@@ -664,12 +665,12 @@ public class DeliveryWorker {
     }
 
     /** What a template can use. */
-    private Map<String, Object> data(Pending p, Channel channel, String unsubscribe) {
+    private Map<String, Object> data(Pending p, Channel channel, Links.ForMessage messageLinks) {
         JsonNode user = p.request().get("user");
         Map<String, String> linkMap = new LinkedHashMap<>();
         linkMap.put("app", config.appUrl());
-        linkMap.put("unsubscribe", unsubscribe);
-        linkMap.put("preferences", links.preferences(p.userId(), text(p.request(), "journey"), channel.wireName()));
+        linkMap.put("unsubscribe", messageLinks.unsubscribe());
+        linkMap.put("preferences", messageLinks.preferences());
         return TemplateData.of(
                 p.userId(),
                 user.has("traits") && user.get("traits").isObject()

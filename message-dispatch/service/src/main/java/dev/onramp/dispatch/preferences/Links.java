@@ -49,8 +49,13 @@ public class Links {
     /** What a link is about. */
     public record Subject(String userId, String journey, String channel) {}
 
-    public String unsubscribe(String userId, String journey, String channel) {
-        return config.publicUrl() + "/v1/unsubscribe/" + token(new Subject(userId, journey, channel));
+    /** A message's two links, which share one signed token. */
+    public record ForMessage(String unsubscribe, String preferences) {}
+
+    public ForMessage forMessage(String userId, String journey, String channel) {
+        String token = token(new Subject(userId, journey, channel));
+        return new ForMessage(
+                config.publicUrl() + "/v1/unsubscribe/" + token, config.publicUrl() + "/v1/preferences/" + token);
     }
 
     public String preferences(String userId, String journey, String channel) {
