@@ -18,6 +18,7 @@ public class IngestMetrics {
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
     private final Timer produce;
+    private final Counter cleaned;
 
     IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -25,6 +26,17 @@ public class IngestMetrics {
                 .description("From the call's arrival to Kafka's acknowledgement of all its events")
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
+        this.cleaned = Counter.builder("onramp.ingest.cleaned")
+                .description("Strings of properties, traits or context that held a NUL character or an unpaired"
+                        + " surrogate, each such character replaced by U+FFFD")
+                .register(registry);
+    }
+
+    /** @param strings how many strings of an accepted event had to be cleaned */
+    public void cleaned(int strings) {
+        if (strings > 0) {
+            cleaned.increment(strings);
+        }
     }
 
     public void accepted(String source, int events) {

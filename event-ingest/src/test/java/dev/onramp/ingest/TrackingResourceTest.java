@@ -141,6 +141,39 @@ class TrackingResourceTest {
     }
 
     @Test
+    void replacesCharactersNoStoreKeepsInTraitsAndRefusesThemInIds() throws Exception {
+        String user = "user-" + UUID.randomUUID();
+        // A NUL and a lone surrogate, as JSON escapes: valid JSON, but neither PostgreSQL nor UTF-8 can keep them.
+        given().auth()
+                .preemptive()
+                .basic("test-write-key", "")
+                .contentType("application/json")
+                .body("""
+                        {"userId": "%s", "traits": {"nick": "a\\u0000b", "odd\\u0000key": ["x\\ud800y"]}}
+                        """.formatted(user))
+                .when()
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
+        JsonNode traits = json.readTree(recordFor(user).value()).get("traits");
+        assertThat(traits.get("nick").asText()).isEqualTo("a\uFFFDb");
+        assertThat(traits.get("odd\uFFFDkey").get(0).asText()).isEqualTo("x\uFFFDy");
+
+        given().auth()
+                .preemptive()
+                .basic("test-write-key", "")
+                .contentType("application/json")
+                .body("{\"userId\": \"u\\u0000v\", \"event\": \"Signed Up\"}")
+                .when()
+                .post("/v1/track")
+                .then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors.pointer", hasItem("/userId"))
+                .body("errors[0].detail", org.hamcrest.Matchers.containsString("NUL"));
+    }
+
+    @Test
     void rejectsMalformedJsonWithWhereItBroke() {
         given().auth()
                 .preemptive()

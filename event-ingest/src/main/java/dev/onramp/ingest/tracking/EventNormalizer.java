@@ -26,6 +26,7 @@ public final class EventNormalizer {
 
     static final int MAX_ID_LENGTH = 256;
     static final int MAX_NAME_LENGTH = 512;
+    static final String UNSTORABLE = "must not contain a NUL character (\\u0000) or an unpaired surrogate";
 
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
     private final ObjectMapper json;
@@ -90,7 +91,7 @@ public final class EventNormalizer {
                 name = optionalName(raw, "name", pointer, errors);
                 JsonNode categoryNode = raw.get("category");
                 if (categoryNode != null && categoryNode.isTextual()) {
-                    category = categoryNode.asText();
+                    category = StorableText.clean(categoryNode.asText());
                 }
             }
             case GROUP -> {
@@ -124,6 +125,10 @@ public final class EventNormalizer {
         Instant sentAt = optionalTime(raw, "sentAt", pointer, errors);
         if (errors.size() != before) {
             return null;
+        }
+        int cleaned = StorableText.clean(properties) + StorableText.clean(traits) + StorableText.clean(context);
+        if (integrations != null) {
+            cleaned += StorableText.clean(integrations);
         }
         if (sentAt == null) {
             sentAt = batchSentAt;
@@ -180,11 +185,16 @@ public final class EventNormalizer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a normalised event", e);
         }
-        return new Normalized(userId != null ? userId : anonymousId, bytes.toByteArray());
+        return new Normalized(userId != null ? userId : anonymousId, bytes.toByteArray(), cleaned);
     }
 
-    /** A normalised event: the record's key (the user) and its JSON. */
-    public record Normalized(String key, byte[] json) {}
+    /**
+     * A normalised event: the record's key (the user) and its JSON.
+     *
+     * @param cleaned how many strings of its properties, traits and context held characters no store keeps (NUL, an
+     *     unpaired surrogate) and were cleaned
+     */
+    public record Normalized(String key, byte[] json, int cleaned) {}
 
     /**
      * A random (version 4) UUID from a fast, non-cryptographic source: message ids must be unique, not secret, and
@@ -223,6 +233,10 @@ public final class EventNormalizer {
         if (value.isEmpty()) {
             return null;
         }
+        if (!StorableText.isStorable(value)) {
+            errors.add(new FieldError(pointer + "/" + field, UNSTORABLE));
+            return null;
+        }
         if (value.length() > MAX_ID_LENGTH) {
             errors.add(new FieldError(pointer + "/" + field, "must be at most " + MAX_ID_LENGTH + " characters"));
             return null;
@@ -249,6 +263,10 @@ public final class EventNormalizer {
             return null;
         }
         String value = node.asText();
+        if (!StorableText.isStorable(value)) {
+            errors.add(new FieldError(pointer + "/" + field, UNSTORABLE));
+            return null;
+        }
         if (value.length() > MAX_NAME_LENGTH) {
             errors.add(new FieldError(pointer + "/" + field, "must be at most " + MAX_NAME_LENGTH + " characters"));
             return null;

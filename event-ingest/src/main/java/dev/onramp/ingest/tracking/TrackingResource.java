@@ -169,7 +169,8 @@ public class TrackingResource {
         });
     }
 
-    private static Outgoing outgoing(EventNormalizer.Normalized event, String traceparent) {
+    private Outgoing outgoing(EventNormalizer.Normalized event, String traceparent) {
+        metrics.cleaned(event.cleaned());
         return new Outgoing(event.key(), event.json(), traceparent);
     }
 

@@ -47,6 +47,10 @@ public interface EngineConfig {
 
     Timers timers();
 
+    Profiles profiles();
+
+    Outbox outbox();
+
     interface Topics {
         /** Where user events come from. */
         @WithDefault("onramp.events")
@@ -68,9 +72,51 @@ public interface EngineConfig {
         @WithDefault("1")
         short replicationFactor();
 
-        /** The consumer group of all engine instances. */
+        /**
+         * The consumer group of all engine instances (the {@code engine-in} channel's {@code group.id} reads it).
+         */
         @WithDefault("journey-engine")
         String group();
+
+        /** Whether this service creates its topics and their dead-letter topics at start when they are missing. */
+        @WithDefault("true")
+        boolean create();
+    }
+
+    /**
+     * Limits on what the engine keeps of a user's traits, so that no user's state or message can outgrow what
+     * PostgreSQL and Kafka carry (Kafka refuses records over 1 MB by default). An identify call's traits that would
+     * pass a limit are refused, each with a logged reason; the others are kept.
+     */
+    interface Profiles {
+        /** Traits per user at most. */
+        @WithDefault("200")
+        int maxTraits();
+
+        /** Bytes of one trait's value (as JSON) at most. */
+        @WithDefault("8192")
+        int maxTraitBytes();
+
+        /** Bytes of all of a user's traits together (as JSON) at most. */
+        @WithDefault("65536")
+        int maxProfileBytes();
+    }
+
+    interface Outbox {
+        /** Records relayed to Kafka per round. */
+        @WithDefault("1000")
+        int batchSize();
+
+        /** How often the outbox is looked at when nothing woke the relay. */
+        @WithDefault("100ms")
+        Duration pollInterval();
+
+        /**
+         * How long Kafka may take to acknowledge a round before the relay gives up on it and tries again (the records
+         * stay in the outbox meanwhile).
+         */
+        @WithDefault("30s")
+        Duration ackTimeout();
     }
 
     interface Timers {

@@ -17,31 +17,45 @@ final class Events {
     private Events() {}
 
     static void track(String user, String event, String propertiesJson) {
-        send("onramp.events", user, """
+        send("onramp.events", user, trackJson(user, event, propertiesJson));
+    }
+
+    static String trackJson(String user, String event, String propertiesJson) {
+        return """
                 {"type":"track","messageId":"%s","userId":"%s","anonymousId":null,"event":"%s","properties":%s,
-                 "traits":{},"context":{},"timestamp":"%s","receivedAt":"%s","sourceId":"test"}""".formatted(
-                        UUID.randomUUID(), user, event, propertiesJson, Instant.now(), Instant.now()));
+                 "traits":{},"context":{},"timestamp":"%s","receivedAt":"%s","sourceId":"test"}""".formatted(UUID.randomUUID(), user, event, propertiesJson, Instant.now(), Instant.now());
     }
 
     static void identify(String user, String traitsJson) {
-        send("onramp.events", user, """
+        send("onramp.events", user, identifyJson(user, traitsJson));
+    }
+
+    static String identifyJson(String user, String traitsJson) {
+        return """
                 {"type":"identify","messageId":"%s","userId":"%s","anonymousId":null,"properties":{},
-                 "traits":%s,"context":{},"timestamp":"%s","receivedAt":"%s","sourceId":"test"}""".formatted(UUID.randomUUID(), user, traitsJson, Instant.now(), Instant.now()));
+                 "traits":%s,"context":{},"timestamp":"%s","receivedAt":"%s","sourceId":"test"}""".formatted(UUID.randomUUID(), user, traitsJson, Instant.now(), Instant.now());
     }
 
     static void send(String topic, String key, String value) {
         if (topic.equals("onramp.events") && !key.startsWith("poison-")) {
             Contracts.check(Contracts.EVENTS, value);
         }
+        sendTo(topic, null, key, value);
+    }
+
+    /** Sends without checking the record against its contract, to a chosen partition (or by key if null). */
+    static void sendTo(String topic, Integer partition, String key, String value) {
         try (var producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         Infra.kafka().bootstrapServers(),
                         ProducerConfig.ACKS_CONFIG,
-                        "all"),
+                        "all",
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        2_000_000),
                 new StringSerializer(),
                 new StringSerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, partition, key, value)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot send a test record", e);
         }

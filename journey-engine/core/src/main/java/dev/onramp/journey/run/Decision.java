@@ -25,7 +25,9 @@ public record Decision(
         COMPLETED,
         EXITED,
         CONVERTED,
-        CONDITION_FAILED;
+        CONDITION_FAILED,
+        /** A due message that could not be handled: its timer is stopped, with the reason, until the user acts again. */
+        PARKED;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -1,23 +1,21 @@
 package dev.onramp.engine.api;
 
 import dev.onramp.engine.journey.JourneyRegistry;
-import dev.onramp.engine.state.StateStore;
+import dev.onramp.engine.state.DecisionEntity;
+import dev.onramp.engine.state.EnrollmentEntity;
+import dev.onramp.engine.state.ProfileEntity;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Step;
 import dev.onramp.journey.run.Enrollment;
 import dev.onramp.journey.run.UserState;
+import io.quarkus.panache.common.Sort;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import javax.sql.DataSource;
 
 /**
  * Tells a support agent, for each journey, where a user is, what was sent, what is due next and why — or why not —
@@ -45,13 +42,9 @@ public class ExplainResource {
             "exited",
             "completed");
 
-    private final DataSource dataSource;
-    private final StateStore store;
     private final JourneyRegistry registry;
 
-    ExplainResource(DataSource dataSource, StateStore store, JourneyRegistry registry) {
-        this.dataSource = dataSource;
-        this.store = store;
+    ExplainResource(JourneyRegistry registry) {
         this.registry = registry;
     }
 
@@ -82,38 +75,25 @@ public class ExplainResource {
     public record LogEntry(Instant at, int cycle, String kind, String step, String detail, String messageId) {}
 
     @GET
-    public Explanation explain(@PathParam("userId") String userId) throws SQLException {
-        UserState state;
-        List<LogEntry> log = new ArrayList<>();
+    public Explanation explain(@PathParam("userId") String userId) {
+        ProfileEntity profile = ProfileEntity.findById(userId);
+        List<Enrollment> enrollments =
+                EnrollmentEntity.<EnrollmentEntity>list(
+                                "userId", Sort.by("journey").and("cycle"), userId)
+                        .stream()
+                        .map(EnrollmentEntity::toEnrollment)
+                        .toList();
+        UserState state = profile == null ? UserState.empty(userId) : new UserState(profile.toProfile(), enrollments);
         Map<String, List<LogEntry>> logByJourney = new LinkedHashMap<>();
-        try (Connection c = dataSource.getConnection()) {
-            StateStore.Loaded loaded = store.read(c, List.of(userId));
-            state = loaded.states().get(userId);
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT at, journey, cycle, kind, step, detail, message_id FROM
-                      (SELECT * FROM decisions WHERE user_id = ? ORDER BY id DESC LIMIT ?) recent ORDER BY id""")) {
-                ps.setString(1, userId);
-                ps.setInt(2, LOG_LIMIT);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        LogEntry entry = new LogEntry(
-                                rs.getObject(1, OffsetDateTime.class).toInstant(),
-                                rs.getInt(3),
-                                rs.getString(4),
-                                rs.getString(5),
-                                rs.getString(6),
-                                rs.getString(7));
-                        log.add(entry);
-                        logByJourney
-                                .computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
-                                .add(entry);
-                    }
-                }
-            }
-            if (!loaded.stored().contains(userId) && log.isEmpty()) {
-                throw ProblemException.notFound("Onramp has no record of user '" + userId
-                        + "': no identify call and no event" + " any journey reacts to.");
-            }
+        List<DecisionEntity> log = DecisionEntity.latestOf(userId, LOG_LIMIT);
+        for (DecisionEntity d : log) {
+            logByJourney
+                    .computeIfAbsent(d.journey, k -> new ArrayList<>())
+                    .add(new LogEntry(d.at, d.cycle, d.kind, d.step, d.detail, d.messageId));
+        }
+        if (profile == null && log.isEmpty()) {
+            throw ProblemException.notFound("Onramp has no record of user '" + userId
+                    + "': no identify call and no event" + " any journey reacts to.");
         }
         Optional<JourneyRegistry.Live> live = registry.current();
         List<JourneyView> views = new ArrayList<>();

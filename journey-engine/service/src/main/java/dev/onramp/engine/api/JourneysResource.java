@@ -1,6 +1,7 @@
 package dev.onramp.engine.api;
 
 import dev.onramp.engine.journey.JourneyRegistry;
+import dev.onramp.engine.state.EnrollmentEntity;
 import dev.onramp.journey.load.Problem;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.Step;
@@ -9,16 +10,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /** The journeys in force, the latest load's problems, and each journey's funnel: treatment against holdout. */
 @Path("/v1/journeys")
@@ -26,11 +22,9 @@ import javax.sql.DataSource;
 public class JourneysResource {
 
     private final JourneyRegistry registry;
-    private final DataSource dataSource;
 
-    JourneysResource(JourneyRegistry registry, DataSource dataSource) {
+    JourneysResource(JourneyRegistry registry) {
         this.registry = registry;
-        this.dataSource = dataSource;
     }
 
     public record Catalog(Instant loadedAt, LastLoad lastLoad, List<JourneyInfo> journeys) {}
@@ -74,7 +68,7 @@ public class JourneysResource {
 
     @GET
     @Path("{journey}/funnel")
-    public Funnel funnel(@PathParam("journey") String journeyId) throws SQLException {
+    public Funnel funnel(@PathParam("journey") String journeyId) {
         var journey = registry.current().flatMap(l -> l.runtime().journeys().get(journeyId));
         Map<Boolean, long[]> totals = new LinkedHashMap<>();
         Map<Boolean, Map<String, long[]>> steps = new LinkedHashMap<>();
@@ -84,43 +78,32 @@ public class JourneysResource {
             journey.ifPresent(j -> j.steps().forEach(s -> perStep.put(s.id(), new long[2])));
             steps.put(holdout, perStep);
         }
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT holdout, count(*), count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE status = 'completed'),
-                           count(*) FILTER (WHERE status = 'exited'), count(converted_at)
-                    FROM enrollments WHERE journey = ? GROUP BY holdout""")) {
-                ps.setString(1, journeyId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long[] t = totals.get(rs.getBoolean(1));
-                        for (int i = 0; i < 5; i++) {
-                            t[i] = rs.getLong(i + 2);
-                        }
-                    }
-                }
+        List<Object[]> groups = EnrollmentEntity.getEntityManager()
+                .createQuery("""
+                        select e.holdout, count(e), sum(case when e.status = 'active' then 1 else 0 end),
+                               sum(case when e.status = 'completed' then 1 else 0 end),
+                               sum(case when e.status = 'exited' then 1 else 0 end), count(e.convertedAt)
+                        from EnrollmentEntity e where e.journey = ?1 group by e.holdout""", Object[].class)
+                .setParameter(1, journeyId)
+                .getResultList();
+        for (Object[] row : groups) {
+            long[] t = totals.get((Boolean) row[0]);
+            for (int i = 0; i < 5; i++) {
+                t[i] = ((Number) row[i + 1]).longValue();
             }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT holdout, step, count(*) FROM enrollments, jsonb_object_keys(done) AS step
-                    WHERE journey = ? GROUP BY holdout, step""")) {
-                ps.setString(1, journeyId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        steps.get(rs.getBoolean(1)).computeIfAbsent(rs.getString(2), k -> new long[2])[1] =
-                                rs.getLong(3);
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT holdout, m->>'step', count(DISTINCT (user_id, cycle)) FROM enrollments, jsonb_array_elements(sent) AS m
-                    WHERE journey = ? AND m->>'kind' = 'nudge' GROUP BY holdout, m->>'step'""")) {
-                ps.setString(1, journeyId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        steps.get(rs.getBoolean(1)).computeIfAbsent(rs.getString(2), k -> new long[2])[0] =
-                                rs.getLong(3);
-                    }
-                }
-            }
+        }
+        // Steps done and nudged live inside jsonb columns: counted by PostgreSQL, not loaded row by row.
+        for (Object[] row : nativeRows("""
+                SELECT holdout, step, count(*) FROM enrollments, jsonb_object_keys(done) AS step
+                WHERE journey = ?1 GROUP BY holdout, step""", journeyId)) {
+            steps.get((Boolean) row[0]).computeIfAbsent((String) row[1], k -> new long[2])[1] =
+                    ((Number) row[2]).longValue();
+        }
+        for (Object[] row : nativeRows("""
+                SELECT holdout, m->>'step', count(DISTINCT (user_id, cycle)) FROM enrollments, jsonb_array_elements(sent) AS m
+                WHERE journey = ?1 AND m->>'kind' = 'nudge' GROUP BY holdout, m->>'step'""", journeyId)) {
+            steps.get((Boolean) row[0]).computeIfAbsent((String) row[1], k -> new long[2])[0] =
+                    ((Number) row[2]).longValue();
         }
         if (journey.isEmpty() && totals.values().stream().allMatch(t -> t[0] == 0)) {
             throw ProblemException.notFound(
@@ -128,6 +111,14 @@ public class JourneysResource {
         }
         return new Funnel(
                 journeyId, group(totals.get(false), steps.get(false)), group(totals.get(true), steps.get(true)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object[]> nativeRows(String sql, String journeyId) {
+        return EnrollmentEntity.getEntityManager()
+                .createNativeQuery(sql)
+                .setParameter(1, journeyId)
+                .getResultList();
     }
 
     private static Group group(long[] t, Map<String, long[]> steps) {

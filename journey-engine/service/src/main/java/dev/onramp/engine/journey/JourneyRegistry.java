@@ -12,6 +12,7 @@ import dev.onramp.journey.run.EngineSettings;
 import dev.onramp.journey.run.JourneyRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,15 +20,9 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -36,7 +31,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,7 +54,6 @@ public class JourneyRegistry {
     public record LoadStatus(Instant at, boolean ok, List<Problem> problems) {}
 
     private final EngineConfig config;
-    private final DataSource dataSource;
     private final InstantSource clock;
     private final Conditions conditions = new Conditions();
     private final EngineSettings settings;
@@ -69,9 +62,8 @@ public class JourneyRegistry {
     private volatile LoadStatus status;
     private volatile String fingerprint = "";
 
-    JourneyRegistry(EngineConfig config, DataSource dataSource, InstantSource clock, MeterRegistry meters) {
+    JourneyRegistry(EngineConfig config, InstantSource clock, MeterRegistry meters) {
         this.config = config;
-        this.dataSource = dataSource;
         this.clock = clock;
         this.settings = new EngineSettings(config.defaultTimezone(), caps(config.caps()), config.timeScale());
         this.failures = Counter.builder("onramp.journeys.reload.failures")
@@ -131,8 +123,8 @@ public class JourneyRegistry {
         Map<String, Integer> versions;
         try {
             versions = assignVersions(loaded.journeys().all());
-        } catch (SQLException e) {
-            LOG.errorf(e, "cannot record journey versions; keeping the journeys in force");
+        } catch (RuntimeException e) {
+            LOG.errorf("cannot record journey versions (%s); keeping the journeys in force", e.toString());
             fingerprint = "";
             return;
         }
@@ -162,40 +154,33 @@ public class JourneyRegistry {
                 String.join("\n", errors.stream().map(Problem::toString).toList()));
     }
 
-    private Map<String, Integer> assignVersions(java.util.Collection<Journey> journeys) throws SQLException {
-        Map<String, Integer> versions = new HashMap<>();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(4242)");
-                    PreparedStatement insert = c.prepareStatement("""
-                            INSERT INTO journey_versions (journey, version, content_hash, source, loaded_at)
-                            SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ?, ? FROM journey_versions WHERE journey = ?
-                            ON CONFLICT (journey, content_hash) DO NOTHING""");
-                    PreparedStatement select = c.prepareStatement(
-                            "SELECT version FROM journey_versions WHERE journey = ? AND content_hash = ?")) {
-                lock.execute();
-                OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-                for (Journey journey : journeys) {
-                    insert.setString(1, journey.id());
-                    insert.setString(2, journey.contentHash());
-                    insert.setString(3, journey.source());
-                    insert.setObject(4, now);
-                    insert.setString(5, journey.id());
-                    insert.executeUpdate();
-                    select.setString(1, journey.id());
-                    select.setString(2, journey.contentHash());
-                    try (ResultSet rs = select.executeQuery()) {
-                        rs.next();
-                        versions.put(journey.id(), rs.getInt(1));
-                    }
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+    /**
+     * Numbers each journey's content: the version it had if this content was seen before, else the next one. Under an
+     * advisory lock, so instances loading the same files at once agree.
+     */
+    private Map<String, Integer> assignVersions(java.util.Collection<Journey> journeys) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            JourneyVersion.getEntityManager()
+                    .createNativeQuery("SELECT pg_advisory_xact_lock(4242)")
+                    .getSingleResult();
+            Map<String, Integer> versions = new HashMap<>();
+            Instant now = clock.instant();
+            for (Journey journey : journeys) {
+                JourneyVersion version = JourneyVersion.withContent(journey.id(), journey.contentHash())
+                        .orElseGet(() -> {
+                            JourneyVersion next = new JourneyVersion();
+                            next.journey = journey.id();
+                            next.version = JourneyVersion.latest(journey.id()) + 1;
+                            next.contentHash = journey.contentHash();
+                            next.source = journey.source();
+                            next.loadedAt = now;
+                            next.persist();
+                            return next;
+                        });
+                versions.put(journey.id(), version.version);
             }
-        }
-        return versions;
+            return versions;
+        });
     }
 
     /** Changes whenever a file under the journeys or templates directory is added, removed or modified. */

@@ -1,16 +1,19 @@
 package dev.onramp.engine.state;
 
+import dev.onramp.engine.pipeline.Storable;
 import dev.onramp.engine.state.StateStore.OutboxRecord;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.run.Outcome;
 import dev.onramp.journey.run.UserState;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,20 +49,31 @@ public final class Batch {
         decisions.addAll(outcome.decisions());
         for (MessageRequest m : outcome.messages()) {
             Map<String, String> headers = traceparent == null ? Map.of() : Map.of("traceparent", traceparent);
-            outbox.add(new OutboxRecord(requestsTopic, m.userId(), records.messageRequest(m), headers));
+            outbox.add(new OutboxRecord(
+                    requestsTopic, m.userId(), records.messageRequest(m).getBytes(StandardCharsets.UTF_8), headers));
             messages++;
         }
     }
 
-    public void deadLetter(String topic, String key, byte[] value, String reason, String traceparent) {
-        Map<String, String> headers = new HashMap<>();
-        headers.put("onramp-dlq-reason", reason);
+    /**
+     * Parks a record on {@code <topic>.dlq}: its key and value as they were, why, and where it came from in the
+     * headers ({@code onramp-dlq-reason}, {@code -topic}, {@code -partition}, {@code -offset}).
+     */
+    public void deadLetter(
+            String topic, int partition, long offset, String key, byte[] value, String reason, String traceparent) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("onramp-dlq-reason", Storable.text(reason, 2_000));
         headers.put("onramp-dlq-topic", topic);
+        headers.put("onramp-dlq-partition", Integer.toString(partition));
+        headers.put("onramp-dlq-offset", Long.toString(offset));
         if (traceparent != null) {
-            headers.put("traceparent", traceparent);
+            headers.put("traceparent", Storable.text(traceparent, 100));
         }
-        String payload = value == null ? "" : new String(value, java.nio.charset.StandardCharsets.UTF_8);
-        outbox.add(new OutboxRecord(topic + ".dlq", key == null ? "" : key, payload, headers));
+        outbox.add(new OutboxRecord(
+                topic + ".dlq",
+                key == null ? "" : Storable.text(key, 1_000),
+                value == null ? new byte[0] : value,
+                headers));
     }
 
     public int messages() {

@@ -3,11 +3,8 @@ package dev.onramp.engine.state;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.onramp.journey.model.Channel;
-import dev.onramp.journey.model.MessageKind;
 import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.Enrollment;
-import dev.onramp.journey.run.Enrollment.SentMessage;
 import dev.onramp.journey.run.Profile;
 import dev.onramp.journey.run.UserState;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,14 +64,12 @@ public class StateStore {
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String id = rs.getString(1);
-                    profiles.put(
-                            id,
-                            new Profile(
-                                    id,
-                                    read(rs.getString(2), OBJECT),
-                                    read(rs.getString(3), STRINGS),
-                                    recent(rs.getString(4))));
+                    ProfileEntity row = new ProfileEntity();
+                    row.userId = rs.getString(1);
+                    row.traits = read(rs.getString(2), OBJECT);
+                    row.blocked = read(rs.getString(3), STRINGS);
+                    row.recent = read(rs.getString(4), LIST);
+                    profiles.put(row.userId, row.toProfile());
                 }
             }
         }
@@ -107,7 +102,12 @@ public class StateStore {
     }
 
     /** Users' states as loaded, and which of them already have rows. */
-    public record Loaded(Map<String, UserState> states, Collection<String> stored) {}
+    public record Loaded(Map<String, UserState> states, Collection<String> stored) {
+        /** No users: for a transaction that only writes records. */
+        public static Loaded none() {
+            return new Loaded(Map.of(), java.util.Set.of());
+        }
+    }
 
     /**
      * Locks up to {@code limit} users with a due timer, skipping any another transaction holds: with the limit and
@@ -127,6 +127,53 @@ public class StateStore {
             }
         }
         return new ArrayList<>(users);
+    }
+
+    /** Locks those of these users that no other transaction holds. */
+    public List<String> claim(Connection c, Collection<String> userIds) throws SQLException {
+        List<String> users = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT user_id FROM profiles WHERE user_id = ANY(?) ORDER BY user_id FOR UPDATE SKIP LOCKED")) {
+            ps.setArray(1, c.createArrayOf("text", userIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    users.add(rs.getString(1));
+                }
+            }
+        }
+        return users;
+    }
+
+    /**
+     * Stops a user's due timers and returns the {@code parked} decisions that say so. Reads no state but the
+     * enrollments' keys, so it works for a user whose state cannot be read.
+     */
+    public List<Decision> parkDue(Connection c, String userId, Instant now, String reason) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT 1 FROM profiles WHERE user_id = ? FOR UPDATE")) {
+            lock.setString(1, userId);
+            lock.executeQuery().close();
+        }
+        List<Decision> decisions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE enrollments SET due_at = NULL WHERE user_id = ? AND due_at <= ?
+                RETURNING journey, cycle, current_step""")) {
+            ps.setString(1, userId);
+            ps.setObject(2, time(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    decisions.add(new Decision(
+                            now,
+                            userId,
+                            rs.getString(1),
+                            rs.getInt(2),
+                            rs.getString(3),
+                            Decision.Kind.PARKED,
+                            reason,
+                            null));
+                }
+            }
+        }
+        return decisions;
     }
 
     /** When the earliest timer is due, if any. */
@@ -167,11 +214,7 @@ public class StateStore {
                     profiles.setString(1, p.userId());
                     profiles.setString(2, write(p.traits()));
                     profiles.setString(3, write(p.blocked()));
-                    profiles.setString(
-                            4,
-                            write(p.recent().stream()
-                                    .map(s -> Map.of("channel", s.channel().wireName(), "at", s.at().toString()))
-                                    .toList()));
+                    profiles.setString(4, write(ProfileEntity.recent(p)));
                     profiles.setObject(5, time(now));
                     profiles.addBatch();
                     profileRows++;
@@ -218,7 +261,7 @@ public class StateStore {
     }
 
     /** One record for the outbox, with its Kafka headers. */
-    public record OutboxRecord(String topic, String key, String payload, Map<String, String> headers) {}
+    public record OutboxRecord(String topic, String key, byte[] payload, Map<String, String> headers) {}
 
     public void enqueue(Connection c, List<OutboxRecord> records, Instant now) throws SQLException {
         if (records.isEmpty()) {
@@ -229,7 +272,7 @@ public class StateStore {
             for (OutboxRecord r : records) {
                 ps.setString(1, r.topic());
                 ps.setString(2, r.key());
-                ps.setString(3, r.payload());
+                ps.setBytes(3, r.payload());
                 ps.setString(4, write(r.headers()));
                 ps.setObject(5, time(now));
                 ps.addBatch();
@@ -246,9 +289,7 @@ public class StateStore {
         ps.setObject(5, time(e.enrolledAt()));
         ps.setBoolean(6, e.holdout());
         ps.setString(7, write(e.triggerProperties()));
-        Map<String, String> done = new LinkedHashMap<>();
-        e.done().forEach((k, v) -> done.put(k, v.toString()));
-        ps.setString(8, write(done));
+        ps.setString(8, write(EnrollmentEntity.done(e)));
         ps.setString(9, e.currentStep());
         setTime(ps, 10, e.currentSince());
         ps.setInt(11, e.nextMessage());
@@ -256,65 +297,29 @@ public class StateStore {
         setTime(ps, 13, e.active() ? e.dueAt() : null);
         setTime(ps, 14, e.endedAt());
         setTime(ps, 15, e.convertedAt());
-        List<Map<String, Object>> sent = new ArrayList<>();
-        for (SentMessage m : e.sent()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("messageId", m.messageId());
-            row.put("step", m.step());
-            row.put("kind", m.kind().wireName());
-            row.put("ordinal", m.ordinal());
-            row.put("channel", m.channel().wireName());
-            row.put("template", m.template());
-            row.put("journeyVersion", m.journeyVersion());
-            row.put("at", m.at().toString());
-            row.put("status", m.status());
-            sent.add(row);
-        }
-        ps.setString(16, write(sent));
+        ps.setString(16, write(EnrollmentEntity.sent(e)));
     }
 
+    /** The row as read natively: the entity's own mapping then makes the domain value. */
     private Enrollment enrollment(ResultSet rs) throws SQLException {
-        Map<String, Instant> done = new LinkedHashMap<>();
-        read(rs.getString(8), STRINGS).forEach((k, v) -> done.put(k, Instant.parse(v)));
-        List<SentMessage> sent = new ArrayList<>();
-        for (Map<String, Object> m : read(rs.getString(16), LIST)) {
-            sent.add(new SentMessage(
-                    (String) m.get("messageId"),
-                    (String) m.get("step"),
-                    "reminder".equals(m.get("kind")) ? MessageKind.REMINDER : MessageKind.NUDGE,
-                    ((Number) m.get("ordinal")).intValue(),
-                    Channel.of((String) m.get("channel")).orElse(Channel.IN_APP),
-                    (String) m.get("template"),
-                    ((Number) m.get("journeyVersion")).intValue(),
-                    Instant.parse((String) m.get("at")),
-                    (String) m.get("status")));
-        }
-        return new Enrollment(
-                rs.getString(2),
-                rs.getString(1),
-                rs.getInt(3),
-                Enrollment.Status.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)),
-                instant(rs, 5),
-                rs.getBoolean(6),
-                read(rs.getString(7), OBJECT),
-                done,
-                rs.getString(9),
-                instant(rs, 10),
-                rs.getInt(11),
-                instant(rs, 12),
-                instant(rs, 13),
-                instant(rs, 14),
-                instant(rs, 15),
-                sent);
-    }
-
-    private List<Profile.Sent> recent(String text) {
-        List<Profile.Sent> recent = new ArrayList<>();
-        for (Map<String, Object> m : read(text, LIST)) {
-            Channel.of((String) m.get("channel"))
-                    .ifPresent(ch -> recent.add(new Profile.Sent(ch, Instant.parse((String) m.get("at")))));
-        }
-        return recent;
+        EnrollmentEntity row = new EnrollmentEntity();
+        row.userId = rs.getString(1);
+        row.journey = rs.getString(2);
+        row.cycle = rs.getInt(3);
+        row.status = rs.getString(4);
+        row.enrolledAt = instant(rs, 5);
+        row.holdout = rs.getBoolean(6);
+        row.triggerProperties = read(rs.getString(7), OBJECT);
+        row.done = read(rs.getString(8), STRINGS);
+        row.currentStep = rs.getString(9);
+        row.currentSince = instant(rs, 10);
+        row.nextMessage = rs.getInt(11);
+        row.lastMessageAt = instant(rs, 12);
+        row.dueAt = instant(rs, 13);
+        row.endedAt = instant(rs, 14);
+        row.convertedAt = instant(rs, 15);
+        row.sent = read(rs.getString(16), LIST);
+        return row.toEnrollment();
     }
 
     private <T> T read(String text, TypeReference<T> type) {

@@ -2,140 +2,94 @@ package dev.onramp.engine.timer;
 
 import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.journey.JourneyRegistry;
-import dev.onramp.engine.outbox.OutboxRelay;
-import dev.onramp.engine.state.Batch;
-import dev.onramp.engine.state.StateStore;
-import dev.onramp.engine.wire.Records;
-import dev.onramp.journey.run.JourneyRuntime;
-import dev.onramp.journey.run.UserState;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.onramp.engine.pipeline.Failures;
+import dev.onramp.engine.pipeline.Isolation;
+import dev.onramp.engine.pipeline.Loop;
+import dev.onramp.engine.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.sql.Connection;
-import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
-import org.jboss.logging.Logger;
 
 /**
  * Fires due timers. Each round claims users with a due message ({@code FOR UPDATE SKIP LOCKED}, so any number of
- * instances share the work without waiting on each other), re-checks everything at fire time through the journey
- * semantics and commits the outcome with its messages in one transaction.
+ * threads and instances share the work without waiting on each other), re-checks everything at fire time through the
+ * journey semantics and commits the outcome with its messages in one transaction ({@link TimerTransactions}). When a
+ * round fails because of one user's data, the round is halved until that user is found; that user's timer is parked
+ * with the reason in their journey log, and everyone else's fires.
  */
 @ApplicationScoped
 public class TimerPoller {
 
-    private static final Logger LOG = Logger.getLogger(TimerPoller.class);
-
     private final EngineConfig config;
     private final JourneyRegistry registry;
-    private final StateStore store;
-    private final Records records;
-    private final DataSource dataSource;
+    private final TimerTransactions transactions;
     private final InstantSource clock;
-    private final OutboxRelay relay;
-    private final Counter fired;
-    private volatile boolean running;
-    private final java.util.List<Thread> threads = new java.util.ArrayList<>();
+    private final List<Loop> loops = new ArrayList<>();
+    private final Isolation<String> isolation;
+    private volatile boolean running = true;
 
     TimerPoller(
             EngineConfig config,
             JourneyRegistry registry,
-            StateStore store,
-            Records records,
-            DataSource dataSource,
+            TimerTransactions transactions,
             InstantSource clock,
-            OutboxRelay relay,
-            MeterRegistry meters) {
+            DataSource dataSource,
+            Stalls stalls) {
         this.config = config;
         this.registry = registry;
-        this.store = store;
-        this.records = records;
-        this.dataSource = dataSource;
+        this.transactions = transactions;
         this.clock = clock;
-        this.relay = relay;
-        this.fired = Counter.builder("onramp.engine.timers.fired")
-                .description("Users whose due timers were handled")
-                .register(meters);
+        this.isolation = new Isolation<>("the timers", stalls, () -> reachable(dataSource), () -> running);
+        for (int i = 0; i < Math.max(1, config.timers().threads()); i++) {
+            loops.add(new Loop("timer-poller-" + i, config.timers().pollInterval(), stalls, this::fireOnce));
+        }
     }
 
-    void start(@Observes @Priority(30) StartupEvent ignored) {
-        running = true;
-        for (int i = 0; i < Math.max(1, config.timers().threads()); i++) {
-            threads.add(Thread.ofPlatform().name("timer-poller-" + i).start(this::run));
-        }
+    void start(@Observes @Priority(2000) StartupEvent ignored) {
+        loops.forEach(Loop::start);
     }
 
     void stop(@Observes ShutdownEvent ignored) {
         running = false;
-        for (Thread thread : threads) {
-            thread.interrupt();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loops.forEach(loop -> loop.stop(Duration.ofSeconds(10)));
     }
 
-    private void run() {
-        long interval = config.timers().pollInterval().toMillis();
-        long backoff = interval;
-        while (running) {
-            try {
-                int handled = registry.current().isEmpty() ? 0 : fireOnce();
-                backoff = interval;
-                if (handled < config.timers().batchSize()) {
-                    Thread.sleep(interval);
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                LOG.warnf("firing timers failed, retrying in %d ms: %s", backoff, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
-            }
+    /** Handles one batch of users with due timers. */
+    Loop.Next fireOnce() throws Exception {
+        if (registry.current().isEmpty()) {
+            return Loop.Next.IDLE;
         }
-    }
-
-    /** Handles one batch of users with due timers; returns how many. */
-    int fireOnce() throws SQLException {
-        JourneyRuntime runtime = registry.current().orElseThrow().runtime();
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<String> users = store.claimDue(c, now, config.timers().batchSize());
-                if (users.isEmpty()) {
-                    c.commit();
-                    return 0;
-                }
-                Batch batch = new Batch(store, records, config.topics().messageRequests(), store.lockAndLoad(c, users));
-                for (String user : users) {
-                    UserState state = batch.state(user);
-                    batch.apply(user, runtime.onDue(state, now), null);
-                }
-                batch.write(c, now);
-                c.commit();
-                fired.increment(users.size());
-                if (batch.hasOutbox()) {
-                    relay.wake();
-                }
-                return users.size();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
+        int limit = config.timers().batchSize();
+        List<String> claimed = new ArrayList<>();
+        try {
+            transactions.claimAndFire(now, limit, claimed);
+        } catch (Exception e) {
+            if (claimed.isEmpty() || Failures.isTransient(e)) {
                 throw e;
             }
+            isolation.apply(
+                    List.copyOf(claimed),
+                    users -> transactions.fire(users, now),
+                    (user, why) -> transactions.park(user, why, now));
+        }
+        return claimed.size() >= limit ? Loop.Next.AGAIN : Loop.Next.IDLE;
+    }
+
+    private static boolean reachable(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (Exception e) {
+            return false;
         }
     }
 }

@@ -1,0 +1,247 @@
+package dev.onramp.engine.progress;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.engine.EngineConfig;
+import dev.onramp.engine.journey.JourneyRegistry;
+import dev.onramp.engine.outbox.OutboxRelay;
+import dev.onramp.engine.pipeline.Failures;
+import dev.onramp.engine.state.Batch;
+import dev.onramp.engine.state.StateStore;
+import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.run.JourneyRuntime;
+import dev.onramp.journey.run.UserEvent;
+import dev.onramp.journey.run.UserState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * The transactions of the event consumer. {@link #apply} takes many records at once: it locks their partitions'
+ * offsets and their users, applies every record in order through the journey semantics and writes the new state, the
+ * decisions, the messages (outbox) and the new offsets, all in one transaction. {@link #park} puts one record that
+ * cannot be applied on its dead-letter topic, with its offset, in a transaction of its own.
+ */
+@ApplicationScoped
+public class EventTransactions {
+
+    private static final Logger LOG = Logger.getLogger(EventTransactions.class);
+
+    private final EngineConfig config;
+    private final JourneyRegistry registry;
+    private final StateStore store;
+    private final Records records;
+    private final Offsets offsets;
+    private final DataSource dataSource;
+    private final InstantSource clock;
+    private final OutboxRelay relay;
+    private final ObjectMapper json;
+    private final TraitLimits limits;
+    private final MeterRegistry meters;
+    private final Counter applied;
+    private final Counter ignored;
+    private final Counter skipped;
+    private final Counter refusedTraits;
+
+    EventTransactions(
+            EngineConfig config,
+            JourneyRegistry registry,
+            StateStore store,
+            Records records,
+            Offsets offsets,
+            DataSource dataSource,
+            InstantSource clock,
+            OutboxRelay relay,
+            ObjectMapper json,
+            MeterRegistry meters) {
+        this.config = config;
+        this.registry = registry;
+        this.store = store;
+        this.records = records;
+        this.offsets = offsets;
+        this.dataSource = dataSource;
+        this.clock = clock;
+        this.relay = relay;
+        this.json = json;
+        this.meters = meters;
+        this.limits = new TraitLimits(
+                config.profiles().maxTraits(),
+                config.profiles().maxTraitBytes(),
+                config.profiles().maxProfileBytes());
+        this.applied = Counter.builder("onramp.engine.records")
+                .description("Records consumed, by outcome")
+                .tag("outcome", "applied")
+                .register(meters);
+        this.ignored = Counter.builder("onramp.engine.records")
+                .tag("outcome", "no-journey")
+                .register(meters);
+        this.skipped = Counter.builder("onramp.engine.records")
+                .tag("outcome", "already-applied")
+                .register(meters);
+        this.refusedTraits = Counter.builder("onramp.engine.traits.refused")
+                .description("Traits of identify calls refused because they would pass a profile limit")
+                .register(meters);
+    }
+
+    /** Applies the items as one transaction; throws, changing nothing, if any of them cannot be applied. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public void apply(List<Item> items) throws SQLException {
+        JourneyRuntime runtime = registry.current().orElseThrow().runtime();
+        Instant now = clock.instant();
+        Map<TopicPartition, long[]> ranges = ranges(items);
+        try (Connection c = dataSource.getConnection()) {
+            Map<TopicPartition, Long> stored = offsets.lock(c, ranges.keySet());
+            List<Item> fresh = new ArrayList<>(items.size());
+            Set<String> users = new LinkedHashSet<>();
+            int behind = 0;
+            for (Item item : items) {
+                long next = stored.getOrDefault(item.topicPartition(), 0L);
+                if (item.offset() < next) {
+                    behind++;
+                    continue;
+                }
+                fresh.add(item);
+                if (item.userId() != null) {
+                    users.add(item.userId());
+                }
+            }
+            warnOfGaps(stored, fresh);
+            StateStore.Loaded loaded =
+                    users.isEmpty() ? new StateStore.Loaded(Map.of(), Set.of()) : store.lockAndLoad(c, users);
+            Batch batch = new Batch(store, records, config.topics().messageRequests(), loaded);
+            int dead = 0;
+            int none = 0;
+            for (Item item : fresh) {
+                switch (item.content()) {
+                    case Item.Event e -> {
+                        UserState state = batch.state(e.event().userId());
+                        batch.apply(
+                                e.event().userId(),
+                                runtime.onEvent(state, capped(state, e.event()), now),
+                                item.traceparent());
+                    }
+                    case Item.Delivery d ->
+                        batch.apply(
+                                d.userId(),
+                                runtime.onDelivery(batch.state(d.userId()), d.report(), now),
+                                item.traceparent());
+                    case Item.Unreadable u -> {
+                        deadLetter(batch, item, u.reason());
+                        dead++;
+                    }
+                    case Item.Ignored i -> none++;
+                }
+            }
+            batch.write(c, now);
+            Map<TopicPartition, Long> next = new HashMap<>();
+            ranges.forEach((tp, range) -> next.put(tp, range[1] + 1));
+            offsets.advance(c, next);
+            applied.increment(fresh.size() - dead - none);
+            ignored.increment(none);
+            if (behind > 0) {
+                skipped.increment(behind);
+                LOG.infof(
+                        "%d record(s) were applied already (by another instance, around a rebalance); skipped", behind);
+            }
+            if (dead > 0) {
+                parked("unreadable").increment(dead);
+            }
+            if (batch.hasOutbox()) {
+                relay.afterCommit();
+            }
+        }
+    }
+
+    /** Parks one record that cannot be applied: to its dead-letter topic with why, its offset consumed. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public void park(Item item, Throwable why) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            long next = offsets.lock(c, List.of(item.topicPartition())).getOrDefault(item.topicPartition(), 0L);
+            if (item.offset() < next) {
+                return;
+            }
+            Batch batch = new Batch(store, records, config.topics().messageRequests(), StateStore.Loaded.none());
+            String reason = "cannot be applied: " + Failures.describe(why);
+            deadLetter(batch, item, reason);
+            batch.write(c, clock.instant());
+            offsets.advance(c, Map.of(item.topicPartition(), item.offset() + 1));
+            parked(Failures.category(why)).increment();
+            LOG.warnf(
+                    "parked %s-%d@%d (user %s) on the dead-letter topic: %s",
+                    item.topic(), item.partition(), item.offset(), item.key(), reason);
+            relay.afterCommit();
+        }
+    }
+
+    private UserEvent capped(UserState state, UserEvent event) {
+        if (!"identify".equals(event.type()) || event.traits().isEmpty()) {
+            return event;
+        }
+        TraitLimits.Capped capped = limits.cap(state.profile().traits(), event.traits(), json);
+        if (capped.refused().isEmpty()) {
+            return event;
+        }
+        refusedTraits.increment(capped.refused().size());
+        LOG.warnf(
+                "user %s: %d trait(s) of an identify call refused: %s",
+                event.userId(), capped.refused().size(), String.join("; ", capped.refused()));
+        return new UserEvent(
+                event.messageId(),
+                event.type(),
+                event.name(),
+                event.userId(),
+                event.properties(),
+                capped.traits(),
+                event.timestamp());
+    }
+
+    private void deadLetter(Batch batch, Item item, String reason) {
+        batch.deadLetter(
+                item.topic(), item.partition(), item.offset(), item.key(), item.value(), reason, item.traceparent());
+    }
+
+    private Counter parked(String reason) {
+        return meters.counter("onramp.engine.parked", "stage", "events", "reason", reason);
+    }
+
+    /** For each partition, the first and last offset among the items. */
+    private static Map<TopicPartition, long[]> ranges(List<Item> items) {
+        Map<TopicPartition, long[]> ranges = new HashMap<>();
+        for (Item item : items) {
+            long[] range =
+                    ranges.computeIfAbsent(item.topicPartition(), k -> new long[] {item.offset(), item.offset()});
+            range[0] = Math.min(range[0], item.offset());
+            range[1] = Math.max(range[1], item.offset());
+        }
+        return ranges;
+    }
+
+    private static void warnOfGaps(Map<TopicPartition, Long> stored, List<Item> fresh) {
+        Map<TopicPartition, Long> firstFresh = new HashMap<>();
+        for (Item item : fresh) {
+            firstFresh.merge(item.topicPartition(), item.offset(), Math::min);
+        }
+        firstFresh.forEach((tp, first) -> {
+            Long next = stored.get(tp);
+            if (next != null && first > next) {
+                LOG.warnf(
+                        "%s has no readable record between offsets %d and %d (retention, compaction or transaction"
+                                + " markers); going on from %d",
+                        tp, next, first - 1, first);
+            }
+        });
+    }
+}

@@ -1,0 +1,42 @@
+package dev.onramp.engine.progress;
+
+import dev.onramp.journey.run.DeliveryReport;
+import dev.onramp.journey.run.UserEvent;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One consumed record and what it says, read once.
+ *
+ * @param traceparent the W3C trace context it carried, passed on to what it causes
+ */
+record Item(String topic, int partition, long offset, String key, byte[] value, String traceparent, Content content) {
+
+    /** What a record says. */
+    sealed interface Content {}
+
+    /** A user event that some journey reacts to, or an identify call. */
+    record Event(UserEvent event) implements Content {}
+
+    /** A report from message-dispatch on a message. */
+    record Delivery(String userId, DeliveryReport report) implements Content {}
+
+    /** A record that does not follow its contract: it goes to the dead-letter topic with this reason. */
+    record Unreadable(String reason) implements Content {}
+
+    /** An event no journey reacts to: consumed, nothing else. */
+    record Ignored() implements Content {}
+
+    TopicPartition topicPartition() {
+        return new TopicPartition(topic, partition);
+    }
+
+    /** The user whose state this item changes, or null. */
+    String userId() {
+        return switch (content) {
+            case Event e -> e.event().userId();
+            case Delivery d -> d.userId();
+            case Unreadable u -> null;
+            case Ignored i -> null;
+        };
+    }
+}
