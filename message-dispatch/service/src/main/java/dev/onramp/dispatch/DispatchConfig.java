@@ -50,6 +50,8 @@ public interface DispatchConfig {
 
     Delivery delivery();
 
+    Outbox outbox();
+
     interface Topics {
         @WithDefault("onramp.message-requests")
         String messageRequests();
@@ -63,8 +65,27 @@ public interface DispatchConfig {
         @WithDefault("1")
         short replicationFactor();
 
+        /** The consumer group of all dispatch instances (the {@code dispatch-in} channel's {@code group.id} reads it). */
         @WithDefault("message-dispatch")
         String group();
+
+        /** Whether this service creates its topics and their dead-letter topics at start when they are missing. */
+        @WithDefault("true")
+        boolean create();
+    }
+
+    interface Outbox {
+        /** Records relayed to Kafka per round. */
+        @WithDefault("1000")
+        int batchSize();
+
+        /** How often the outbox is looked at when nothing woke the relay. */
+        @WithDefault("100ms")
+        Duration pollInterval();
+
+        /** How long Kafka may take to acknowledge a round before the relay tries it again. */
+        @WithDefault("30s")
+        Duration ackTimeout();
     }
 
     /** How fast a provider may be called: sends at once, and per second (0 for no limit). */
@@ -175,10 +196,18 @@ public interface DispatchConfig {
         Duration firstRetry();
 
         /**
-         * A send in progress for longer than this is taken to have died with its instance and is tried again (with the
+         * How long an instance owns a send from the moment it calls the provider: longer than any provider's timeout.
+         * A send still unrecorded after this is taken to have died with its instance and is tried again (with the
          * same message id and Message-ID).
          */
         @WithDefault("2m")
         Duration sendingLease();
+
+        /**
+         * How long a claimed delivery waiting for its provider stays this instance's without it saying it is alive
+         * (it renews the lease every third of this). After that, another instance may take it.
+         */
+        @WithDefault("30s")
+        Duration queueLease();
     }
 }

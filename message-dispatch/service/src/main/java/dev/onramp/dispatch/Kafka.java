@@ -1,7 +1,10 @@
 package dev.onramp.dispatch;
 
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +17,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
-/** The Kafka client settings of this service ({@code kafka.*}), and the topics it needs. */
+/**
+ * The topics this service needs, created when missing before the messaging channels start (unless
+ * {@code onramp.dispatch.topics.create} is off, where ACLs forbid it).
+ */
 @ApplicationScoped
 public class Kafka {
 
@@ -28,19 +34,22 @@ public class Kafka {
         this.dispatch = dispatch;
     }
 
-    public Map<String, Object> config() {
-        return new HashMap<>(config);
+    /** Runs before SmallRye Reactive Messaging starts its channels (priority 1000). */
+    void onStart(@Observes @Priority(10) StartupEvent ignored) {
+        if (dispatch.topics().create()) {
+            ensureTopics();
+        }
     }
 
     /** Creates the topics this service reads and writes, and their dead-letter topics, when missing. */
-    public void ensureTopics() {
+    void ensureTopics() {
         DispatchConfig.Topics t = dispatch.topics();
         List<NewTopic> topics = new ArrayList<>();
         for (String name : List.of(t.messageRequests(), t.deliveryEvents())) {
             topics.add(new NewTopic(name, t.partitions(), t.replicationFactor()));
             topics.add(new NewTopic(name + ".dlq", 1, t.replicationFactor()));
         }
-        try (Admin admin = Admin.create(config)) {
+        try (Admin admin = Admin.create(new HashMap<>(config))) {
             for (var entry : admin.createTopics(topics).values().entrySet()) {
                 try {
                     entry.getValue().get(30, TimeUnit.SECONDS);

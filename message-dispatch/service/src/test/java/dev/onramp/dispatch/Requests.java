@@ -45,6 +45,11 @@ final class Requests {
 
     static void send(String key, String value) {
         Contracts.check(Contracts.MESSAGE_REQUESTS, value);
+        sendTo(null, key, value);
+    }
+
+    /** Sends without checking the contract, to a chosen partition (or by key if null). */
+    static void sendTo(Integer partition, String key, String value) {
         try (var producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -53,7 +58,7 @@ final class Requests {
                         "all"),
                 new StringSerializer(),
                 new StringSerializer())) {
-            producer.send(new ProducerRecord<>("onramp.message-requests", key, value))
+            producer.send(new ProducerRecord<>("onramp.message-requests", partition, key, value))
                     .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot send a test request", e);

@@ -59,7 +59,8 @@ class SmtpOutageTest {
                 .until(
                         () -> attempts(run),
                         a -> a.size() == MESSAGES && a.values().stream().allMatch(n -> n >= 2));
-        assertThat(statuses(run)).containsOnlyKeys("pending");
+        // Waiting for the next attempt, or in one: never failed, never sent.
+        assertThat(statuses(run).keySet()).isSubsetOf("pending", "queued", "sending");
 
         RestartableSmtpResource.startServer();
         await().atMost(Duration.ofSeconds(90)).until(() -> mailsOf(run).size() >= MESSAGES);

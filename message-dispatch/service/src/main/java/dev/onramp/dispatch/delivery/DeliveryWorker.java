@@ -1,120 +1,86 @@
 package dev.onramp.dispatch.delivery;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.email.EmailSender;
-import dev.onramp.dispatch.inapp.Inbox;
-import dev.onramp.dispatch.outbox.OutboxRelay;
-import dev.onramp.dispatch.preferences.Links;
-import dev.onramp.dispatch.preferences.Preferences;
-import dev.onramp.dispatch.sms.SmsSender;
-import dev.onramp.dispatch.template.Templates;
-import dev.onramp.dispatch.webhook.WebhookSender;
+import dev.onramp.dispatch.pipeline.Failures;
+import dev.onramp.dispatch.pipeline.Isolation;
+import dev.onramp.dispatch.pipeline.Loop;
+import dev.onramp.dispatch.pipeline.Stalls;
+import dev.onramp.dispatch.send.Outgoing;
+import dev.onramp.dispatch.send.SendOutcome;
+import dev.onramp.dispatch.send.Sender;
 import dev.onramp.templates.Channel;
-import dev.onramp.templates.Rendered;
-import dev.onramp.templates.TemplateData;
-import dev.onramp.templates.TemplateException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.IOException;
+import jakarta.enterprise.inject.Instance;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Delivers pending messages. A round claims a batch ({@code FOR UPDATE SKIP LOCKED}, so instances share the work),
- * renders each message for its user and channel, and checks that the channel may reach the user (preferences,
- * suppressed addresses). In-app messages are stored in the inbox in that same transaction. Messages for outside
- * providers (email, SMS, webhook) are marked as being sent and committed first, then sent in parallel within each
- * provider's concurrency and rate limits, and each outcome is committed as soon as it is known, with the delivery
- * event that reports it. A transient failure is retried with exponential backoff and jitter, from PostgreSQL, so a
- * restart loses nothing; a permanent one moves to the next fallback channel, and after the last one the message
- * fails to the dead-letter topic. A send that was in progress when its instance died is tried again after a lease,
- * with the same message id and {@code Message-ID}.
+ * Delivers pending messages. Each round claims due deliveries ({@code FOR UPDATE SKIP LOCKED}, so instances share the
+ * work) and routes them ({@link DeliveryRounds}): in-app messages are stored in the inbox in that transaction;
+ * messages for outside providers are queued for this instance and sent within each provider's concurrency and rate
+ * limits. A send is owned by one instance: its lease starts when the provider is called, and its outcome is recorded
+ * only while this instance still owns it. A round that fails because of one delivery is halved until that delivery is
+ * found, and that one fails with the reason while the others go on.
  */
 @ApplicationScoped
 public class DeliveryWorker {
 
     private static final Logger LOG = Logger.getLogger(DeliveryWorker.class);
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
     private final DispatchConfig config;
-    private final DataSource dataSource;
+    private final DeliveryRounds rounds;
     private final InstantSource clock;
-    private final ObjectMapper json;
-    private final Templates templates;
-    private final Inbox inbox;
-    private final EmailSender email;
-    private final SmsSender sms;
-    private final WebhookSender webhook;
-    private final Preferences preferences;
-    private final Links links;
-    private final DeliveryEvents events;
-    private final OutboxRelay relay;
     private final MeterRegistry meters;
+    private final Map<Channel, Sender> senders = new EnumMap<>(Channel.class);
     private final Map<Channel, Throttle> throttles = new EnumMap<>(Channel.class);
-    private final Semaphore wake = new Semaphore(0);
-    private volatile boolean running;
-    private Thread thread;
-    private long lastRecovery;
+    /** This instance, as the owner of its leases. */
+    private final String owner = "dispatch-" + UUID.randomUUID();
+    /** Deliveries queued here and not yet started: their leases are renewed while they wait. */
+    private final Set<String> queued = ConcurrentHashMap.newKeySet();
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Loop deliveries;
+    private final Loop leases;
+    private final Isolation<String> isolation;
+    private volatile boolean running = true;
 
     DeliveryWorker(
             DispatchConfig config,
-            DataSource dataSource,
+            DeliveryRounds rounds,
             InstantSource clock,
-            ObjectMapper json,
-            Templates templates,
-            Inbox inbox,
-            EmailSender email,
-            SmsSender sms,
-            WebhookSender webhook,
-            Preferences preferences,
-            Links links,
-            DeliveryEvents events,
-            OutboxRelay relay,
+            Instance<Sender> senders,
+            DataSource dataSource,
+            Stalls stalls,
             MeterRegistry meters) {
         this.config = config;
-        this.dataSource = dataSource;
+        this.rounds = rounds;
         this.clock = clock;
-        this.json = json;
-        this.templates = templates;
-        this.inbox = inbox;
-        this.email = email;
-        this.sms = sms;
-        this.webhook = webhook;
-        this.preferences = preferences;
-        this.links = links;
-        this.events = events;
-        this.relay = relay;
         this.meters = meters;
+        senders.forEach(sender -> this.senders.put(sender.channel(), sender));
+        this.deliveries = new Loop("the deliveries", config.delivery().pollInterval(), stalls, this::deliverOnce);
+        this.leases =
+                new Loop("the delivery leases", config.delivery().queueLease().dividedBy(3), stalls, this::keepLeases);
+        this.isolation = new Isolation<>("the deliveries", stalls, () -> reachable(dataSource), () -> running);
     }
 
-    void start(@Observes @Priority(30) StartupEvent ignored) {
+    void start(@Observes @Priority(2000) StartupEvent ignored) {
         throttles.put(
                 Channel.EMAIL,
                 new Throttle(
@@ -131,574 +97,164 @@ public class DeliveryWorker {
                         "send-webhook",
                         config.webhook().concurrency(),
                         config.webhook().rateLimit()));
-        running = true;
-        thread = Thread.ofPlatform().name("delivery-worker").start(this::run);
+        deliveries.start();
+        leases.start();
     }
 
     void stop(@Observes ShutdownEvent ignored) {
         running = false;
-        wake.release();
+        deliveries.stop(Duration.ofSeconds(10));
+        leases.stop(Duration.ofSeconds(5));
+        throttles.values().forEach(t -> t.close(Duration.ofSeconds(10)));
         try {
-            if (thread != null) {
-                thread.join(20_000);
+            int released = rounds.release(owner, clock.instant());
+            if (released > 0) {
+                LOG.infof("handed back %d queued delivery(ies) for another instance or the next start", released);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warnf("could not hand back the queued deliveries (their leases will run out): %s", e.toString());
         }
-        throttles.values().forEach(Throttle::close);
     }
 
     /** New requests were stored: deliver them now rather than at the next poll. */
     public void wake() {
-        if (wake.availablePermits() == 0) {
-            wake.release();
-        }
+        deliveries.wake();
     }
 
-    private void run() {
-        long backoff = 200;
-        while (running) {
-            try {
-                recoverAbandonedSends();
-                int handled = deliverOnce();
-                backoff = 200;
-                if (handled < config.delivery().batchSize()) {
-                    wake.tryAcquire(config.delivery().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-                    wake.drainPermits();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                LOG.warnf("delivering failed, retrying in %d ms: %s", backoff, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
-            }
-        }
-    }
-
-    /** A claimed delivery. */
-    private record Pending(String messageId, JsonNode request, int attempts, int channelIndex, String failures) {
-        String userId() {
-            return request.get("user").get("id").asText();
-        }
-
-        List<Channel> channels() {
-            List<Channel> channels = new ArrayList<>();
-            Channel.of(request.get("channel").asText()).ifPresent(channels::add);
-            JsonNode fallback = request.get("fallbackChannels");
-            if (fallback != null && fallback.isArray()) {
-                fallback.forEach(f -> Channel.of(f.asText())
-                        .filter(ch -> !channels.contains(ch))
-                        .ifPresent(channels::add));
-            }
-            return channels;
-        }
-
-        List<String> failureList() {
-            List<String> list = new ArrayList<>();
-            if (failures != null && !failures.isBlank()) {
-                list.addAll(List.of(failures.split("\n")));
-            }
-            return list;
-        }
-    }
-
-    /** A message for an outside provider, marked as being sent. */
-    private record Job(
-            Pending pending,
-            Channel channel,
-            int channelIndex,
-            String address,
-            Rendered rendered,
-            String unsubscribe,
-            List<String> failures) {}
-
-    /**
-     * The writes of one transaction, batched: inbox rows, delivery updates and outbox records (in the order they were
-     * made) go to PostgreSQL together at {@link #flush()}, and what a round checks for each message (preferences,
-     * suppressed addresses) is read for the whole batch at once.
-     */
-    private final class Round implements AutoCloseable {
-        final Connection c;
-        final DeliveryEvents.Writer events;
-        final Inbox.Writer inboxes;
-        final PreparedStatement updates;
-        final Map<String, List<Preferences.Unsubscription>> unsubscriptions;
-        final Map<Channel, Map<String, String>> suppressed;
-        int pendingUpdates;
-
-        Round(Connection c, List<Pending> batch) throws SQLException {
-            this.c = c;
-            this.events = DeliveryWorker.this.events.writer(c);
-            this.inboxes = inbox.writer(c);
-            this.updates = c.prepareStatement("""
-                    UPDATE deliveries SET status = ?, channel_index = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
-                        failures = ?, updated_at = ?, delivered_by = coalesce(?, delivered_by), provider_id = coalesce(?, provider_id),
-                        address = coalesce(?, address)
-                    WHERE message_id = ?""");
-            Set<String> users = new HashSet<>();
-            Map<Channel, Set<String>> addresses = new EnumMap<>(Channel.class);
-            for (Pending p : batch) {
-                users.add(p.userId());
-                for (Channel channel : List.of(Channel.EMAIL, Channel.SMS)) {
-                    String address = addressOf(p, channel);
-                    if (address != null) {
-                        addresses.computeIfAbsent(channel, k -> new HashSet<>()).add(address);
-                    }
-                }
-            }
-            this.unsubscriptions = preferences.ofUsers(c, users);
-            this.suppressed = new EnumMap<>(Channel.class);
-            for (var entry : addresses.entrySet()) {
-                suppressed.put(
-                        entry.getKey(),
-                        preferences.suppressions(c, entry.getKey().wireName(), entry.getValue()));
-            }
-        }
-
-        /** For one message outside a claiming round: nothing is preloaded, nothing needs to be. */
-        Round(Connection c) throws SQLException {
-            this(c, List.of());
-        }
-
-        String blocked(Pending p, Channel channel, String address) {
-            String unsubscribed = Preferences.unsubscribed(
-                    unsubscriptions.getOrDefault(p.userId(), List.of()),
-                    text(p.request(), "journey"),
-                    channel.wireName());
-            if (unsubscribed != null) {
-                return unsubscribed;
-            }
-            String reason = suppressed.getOrDefault(channel, Map.of()).get(Preferences.key(address));
-            return reason == null ? null : address + " is suppressed: " + reason;
-        }
-
-        void update(
-                String messageId,
-                String status,
-                int channelIndex,
-                int attempts,
-                Instant next,
-                String error,
-                List<String> failures,
-                Instant now,
-                String deliveredBy,
-                String providerId,
-                String address)
-                throws SQLException {
-            updates.setString(1, status);
-            updates.setInt(2, channelIndex);
-            updates.setInt(3, attempts);
-            updates.setObject(4, next == null ? null : time(next));
-            updates.setString(5, error);
-            updates.setString(6, failures.isEmpty() ? null : String.join("\n", failures));
-            updates.setObject(7, time(now));
-            updates.setString(8, deliveredBy);
-            updates.setString(9, providerId);
-            updates.setString(10, address);
-            updates.setString(11, messageId);
-            updates.addBatch();
-            pendingUpdates++;
-        }
-
-        void flush() throws SQLException {
-            inboxes.flush();
-            if (pendingUpdates > 0) {
-                updates.executeBatch();
-                pendingUpdates = 0;
-            }
-            events.flush();
-        }
-
-        @Override
-        public void close() throws SQLException {
-            try (events;
-                    inboxes;
-                    updates) {
-                // closes the statements
-            }
-        }
-    }
-
-    int deliverOnce() throws SQLException, IOException {
+    /** One round; more to do when it claimed a full batch. */
+    Loop.Next deliverOnce() throws Exception {
         Instant now = clock.instant();
+        int limit = config.delivery().batchSize();
+        // Outside providers are slower than the inbox: while enough of their sends wait here, only in-app messages
+        // are claimed, so the inbox never waits behind a slow mail server.
+        boolean external = inFlight.get() < limit;
+        List<String> claimed = new ArrayList<>();
         List<Job> jobs = new ArrayList<>();
-        int claimed = 0;
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<Pending> pending = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("""
-                        SELECT message_id, request, attempts, channel_index, failures FROM deliveries
-                        WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED""")) {
-                    ps.setObject(1, time(now));
-                    ps.setInt(2, config.delivery().batchSize());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            pending.add(new Pending(
-                                    rs.getString(1),
-                                    json.readTree(rs.getString(2)),
-                                    rs.getInt(3),
-                                    rs.getInt(4),
-                                    rs.getString(5)));
-                        }
-                    }
-                }
-                if (!pending.isEmpty()) {
-                    try (Round round = new Round(c, pending)) {
-                        for (Pending p : pending) {
-                            prepare(round, p, now, jobs);
-                            claimed++;
-                        }
-                        round.flush();
-                    }
-                }
-                c.commit();
-            } catch (SQLException | IOException | RuntimeException e) {
-                c.rollback();
+        try {
+            jobs.addAll(rounds.deliverDue(now, limit, external, owner, claimed));
+        } catch (Exception e) {
+            if (claimed.isEmpty() || Failures.isTransient(e)) {
                 throw e;
             }
+            isolation.apply(
+                    List.copyOf(claimed),
+                    ids -> jobs.addAll(rounds.deliver(ids, now, owner)),
+                    (id, why) -> rounds.fail(id, why, now));
         }
-        if (claimed > 0) {
-            relay.wake();
-        }
-        if (!jobs.isEmpty()) {
-            List<CompletableFuture<Void>> sends = new ArrayList<>();
-            for (Job job : jobs) {
-                sends.add(CompletableFuture.runAsync(
-                        () -> execute(job), throttles.get(job.channel()).pool()));
-            }
-            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
-            relay.wake();
-        }
-        return claimed;
+        jobs.forEach(this::submit);
+        return claimed.size() >= limit ? Loop.Next.AGAIN : Loop.Next.IDLE;
     }
 
-    /**
-     * Tries the message's channels in order from where it stands, in the claiming transaction: stores an in-app
-     * message, or marks an outside send as in progress and queues it, or fails the message when no channel is left.
-     */
-    private void prepare(Round round, Pending p, Instant now, List<Job> jobs) throws SQLException {
-        List<Channel> channels = p.channels();
-        List<String> failures = p.failureList();
-        for (int index = p.channelIndex(); index < channels.size(); index++) {
-            Channel channel = channels.get(index);
-            String problem;
-            String address = addressOf(p, channel);
-            if (!templates.has(p.request().get("template").asText(), channel)) {
-                problem = "template '" + p.request().get("template").asText() + "' has no " + channel + " version";
-            } else if (address == null) {
-                problem = channel == Channel.EMAIL ? "the user has no email trait" : "the user has no phone trait";
-            } else if (channel == Channel.SMS
-                    && !SmsSender.E164.matcher(address).matches()) {
-                problem = "'" + address + "' is not an E.164 phone number, such as +33612345678";
-            } else {
-                String blocked = round.blocked(p, channel, address);
-                if (blocked != null) {
-                    failures.add(channel + ": " + blocked);
-                    publish(round, p, channel, "suppressed", blocked, now);
-                    continue;
-                }
-                Links.ForMessage messageLinks =
-                        links.forMessage(p.userId(), text(p.request(), "journey"), channel.wireName());
-                try {
-                    Rendered rendered = templates.render(
-                            p.request().get("template").asText(),
-                            channel,
-                            text(p.request(), "locale"),
-                            data(p, channel, messageLinks));
-                    if (channel == Channel.IN_APP) {
-                        round.inboxes.store(
-                                p.messageId(),
-                                p.userId(),
-                                text(p.request(), "journey"),
-                                text(p.request(), "step"),
-                                rendered,
-                                now);
-                        finish(round, p, channel, index, "delivered", null, failures, now);
-                        return;
-                    }
-                    round.update(
-                            p.messageId(),
-                            "sending",
-                            index,
-                            p.attempts(),
-                            null,
-                            null,
-                            failures,
-                            now,
-                            null,
-                            null,
-                            address);
-                    jobs.add(new Job(p, channel, index, address, rendered, messageLinks.unsubscribe(), failures));
-                    return;
-                } catch (TemplateException e) {
-                    problem = e.getMessage();
-                }
-            }
-            failures.add(channel + ": " + problem);
+    /** Renews the leases of what waits here; frees what waited elsewhere and whose instance died. */
+    Loop.Next keepLeases() {
+        int recovered = rounds.keepLeases(owner, Set.copyOf(queued), clock.instant());
+        if (recovered > 0) {
+            LOG.warnf(
+                    "%d delivery(ies) were queued or being sent by an instance that stopped; trying them again with the"
+                            + " same message ids",
+                    recovered);
+            deliveries.wake();
         }
-        fail(round, p, failures, now);
+        return Loop.Next.IDLE;
     }
 
-    /** Sends one message to its provider and commits the outcome with its delivery event. */
-    private void execute(Job job) {
-        SendOutcome outcome;
+    private void submit(Job job) {
+        Throttle throttle = throttles.get(job.route().channel());
+        queued.add(job.messageId());
+        inFlight.incrementAndGet();
         try {
-            throttles.get(job.channel()).acquire();
-            Instant now = clock.instant();
-            outcome = switch (job.channel()) {
-                case EMAIL -> email.send(job.pending().messageId(), job.address(), job.rendered(), job.unsubscribe());
-                case SMS -> sms.send(job.address(), job.rendered().body().strip());
-                case WEBHOOK ->
-                    webhook.send(
-                            job.pending().messageId(),
-                            job.rendered().header("url"),
-                            job.rendered().body(),
-                            now);
-                case IN_APP -> throw new IllegalStateException("in-app messages are stored, not sent");
-            };
+            throttle.pool().execute(() -> {
+                try {
+                    execute(job, throttle);
+                } finally {
+                    queued.remove(job.messageId());
+                    inFlight.decrementAndGet();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            // Stopping: the delivery stays queued under this instance's lease, handed back or recovered.
+            queued.remove(job.messageId());
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** Waits for the provider's rate, takes the send (its lease starts now), sends, and records the outcome. */
+    private void execute(Job job, Throttle throttle) {
+        try {
+            throttle.acquire();
+            Instant start = clock.instant();
+            if (!running || !rounds.start(job.messageId(), owner, start)) {
+                meters.counter("onramp.dispatch.leases.lost", "at", "start").increment();
+                LOG.infof("message %s is no longer this instance's to send; skipped", job.messageId());
+                return;
+            }
+            queued.remove(job.messageId());
+            SendOutcome outcome = send(job, start);
+            record(job, outcome);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            outcome = SendOutcome.transientFailure("interrupted while sending");
         } catch (RuntimeException e) {
-            outcome = SendOutcome.transientFailure(e.toString());
+            // The start could not be recorded (PostgreSQL away): nothing was sent; the lease runs out and the delivery
+            // is taken again.
+            LOG.warnf("could not start sending message %s: %s", job.messageId(), Failures.describe(e));
+        }
+    }
+
+    private SendOutcome send(Job job, Instant now) {
+        Sender sender = senders.get(job.route().channel());
+        if (sender == null) {
+            return SendOutcome.permanent("no sender for " + job.route().channel());
         }
         try {
-            record(job, outcome);
-        } catch (SQLException | RuntimeException e) {
-            // The row stays 'sending' and is tried again after the lease: the same ids, so receivers see one message.
-            LOG.errorf(
-                    "could not record the outcome of message %s (%s); it will be tried again: %s",
-                    job.pending().messageId(), outcome, e);
+            return sender.send(new Outgoing(
+                    job.messageId(),
+                    job.route().address(),
+                    job.route().rendered(),
+                    job.route().unsubscribe(),
+                    now));
+        } catch (RuntimeException | StackOverflowError e) {
+            return SendOutcome.permanent("the " + job.route().channel() + " sender failed: " + Failures.describe(e));
         }
     }
 
-    private void record(Job job, SendOutcome outcome) throws SQLException {
-        Instant now = clock.instant();
-        Pending p = job.pending();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (Round round = new Round(c)) {
-                List<String> failures = new ArrayList<>(job.failures());
-                switch (outcome.kind()) {
-                    case SENT, DELIVERED -> {
-                        String status = outcome.kind() == SendOutcome.Kind.SENT ? "sent" : "delivered";
-                        finish(
-                                round,
-                                p,
-                                job.channel(),
-                                job.channelIndex(),
-                                status,
-                                outcome.providerId(),
-                                failures,
-                                now);
-                    }
-                    case TRANSIENT -> {
-                        int attempts = p.attempts() + 1;
-                        if (attempts < config.delivery().maxAttempts()) {
-                            Duration delay = backoff(attempts);
-                            round.update(
-                                    p.messageId(),
-                                    "pending",
-                                    job.channelIndex(),
-                                    attempts,
-                                    now.plus(delay),
-                                    outcome.detail(),
-                                    failures,
-                                    now,
-                                    null,
-                                    null,
-                                    null);
-                            LOG.infof(
-                                    "message %s to %s by %s: %s; attempt %d, next in %s",
-                                    p.messageId(), p.userId(), job.channel(), outcome.detail(), attempts, delay);
-                        } else {
-                            failures.add(job.channel() + ": " + outcome.detail() + " (gave up after " + attempts
-                                    + " attempts)");
-                            next(round, p, job.channelIndex(), failures, now);
-                        }
-                    }
-                    case REJECTED -> {
-                        preferences.suppress(c, job.channel().wireName(), job.address(), outcome.detail(), now);
-                        publish(round, p, job.channel(), "suppressed", outcome.detail(), now);
-                        failures.add(job.channel() + ": " + outcome.detail());
-                        next(round, p, job.channelIndex(), failures, now);
-                    }
-                    case PERMANENT -> {
-                        failures.add(job.channel() + ": " + outcome.detail());
-                        next(round, p, job.channelIndex(), failures, now);
-                    }
+    /**
+     * Records the outcome, trying again while PostgreSQL is away and the lease lasts. If the lease runs out first, the
+     * delivery is sent again by whoever takes it: the same message id and Message-ID, so receivers can tell.
+     */
+    private void record(Job job, SendOutcome outcome) throws InterruptedException {
+        Instant deadline = clock.instant().plus(config.delivery().sendingLease());
+        long backoff = 100;
+        while (true) {
+            try {
+                Boolean dueNow = rounds.record(job, outcome, owner, clock.instant());
+                if (dueNow == null) {
+                    meters.counter("onramp.dispatch.leases.lost", "at", "completion")
+                            .increment();
+                    LOG.warnf(
+                            "message %s was sent (%s) but its lease had run out and another instance took it",
+                            job.messageId(), outcome.kind());
+                } else if (dueNow) {
+                    deliveries.wake();
                 }
-                round.flush();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+                return;
+            } catch (java.sql.SQLException | RuntimeException e) {
+                if (!clock.instant().isBefore(deadline) || !running) {
+                    LOG.errorf(
+                            "could not record the outcome of message %s (%s): %s; it will be sent again after its lease",
+                            job.messageId(), outcome, Failures.describe(e));
+                    return;
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 5_000);
             }
         }
     }
 
-    /** Moves a failed message to its next channel, or fails it when there is none. */
-    private void next(Round round, Pending p, int channelIndex, List<String> failures, Instant now)
-            throws SQLException {
-        if (channelIndex + 1 < p.channels().size()) {
-            round.update(p.messageId(), "pending", channelIndex + 1, 0, now, null, failures, now, null, null, null);
-            wake();
-        } else {
-            fail(round, p, failures, now);
+    private static boolean reachable(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (Exception e) {
+            return false;
         }
-    }
-
-    private void finish(
-            Round round,
-            Pending p,
-            Channel channel,
-            int index,
-            String status,
-            String providerId,
-            List<String> failures,
-            Instant now)
-            throws SQLException {
-        round.update(
-                p.messageId(),
-                status,
-                index,
-                p.attempts() + 1,
-                null,
-                null,
-                failures,
-                now,
-                channel.wireName(),
-                providerId,
-                null);
-        publish(
-                round,
-                p,
-                channel,
-                status,
-                failures.isEmpty() ? null : "by fallback after " + String.join("; ", failures),
-                now);
-        meters.counter("onramp.dispatch.deliveries", "channel", channel.wireName(), "status", status)
-                .increment();
-    }
-
-    private void fail(Round round, Pending p, List<String> failures, Instant now) throws SQLException {
-        String detail = failures.isEmpty() ? "no channel to send by" : String.join("; ", failures);
-        round.update(
-                p.messageId(),
-                "failed",
-                p.channelIndex(),
-                p.attempts() + 1,
-                null,
-                detail,
-                failures,
-                now,
-                null,
-                null,
-                null);
-        Channel channel = Channel.of(p.request().get("channel").asText()).orElse(Channel.IN_APP);
-        publish(round, p, channel, "failed", detail, now);
-        round.events.deadLetter(
-                config.topics().messageRequests(), p.userId(), p.request().toString(), detail, now);
-        meters.counter("onramp.dispatch.deliveries", "channel", channel.wireName(), "status", "failed")
-                .increment();
-        LOG.warnf("message %s to %s failed: %s", p.messageId(), p.userId(), detail);
-    }
-
-    private void publish(Round round, Pending p, Channel channel, String status, String detail, Instant now)
-            throws SQLException {
-        round.events.publish(
-                new DeliveryEvents.Event(
-                        p.messageId(),
-                        p.userId(),
-                        text(p.request(), "journey"),
-                        text(p.request(), "step"),
-                        channel.wireName(),
-                        status,
-                        detail,
-                        null),
-                now);
-    }
-
-    /** Sends whose instance died mid-way (still 'sending' after the lease) are tried again. */
-    private void recoverAbandonedSends() throws SQLException {
-        long nowMillis = System.currentTimeMillis();
-        if (nowMillis - lastRecovery < 10_000) {
-            return;
-        }
-        lastRecovery = nowMillis;
-        Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
-                            last_error = 'a send was in progress when its instance stopped; trying again with the same ids'
-                        WHERE status = 'sending' AND updated_at < ?""")) {
-            ps.setObject(1, time(now));
-            ps.setObject(2, time(now.minus(config.delivery().sendingLease())));
-            int recovered = ps.executeUpdate();
-            if (recovered > 0) {
-                LOG.warnf(
-                        "%d send(s) were in progress when an instance stopped; trying them again with the same message ids",
-                        recovered);
-                wake();
-            }
-        }
-    }
-
-    private String addressOf(Pending p, Channel channel) {
-        JsonNode traits = p.request().get("user").get("traits");
-        String address =
-                switch (channel) {
-                    case EMAIL -> traits == null ? null : text(traits, "email");
-                    case SMS -> traits == null ? null : text(traits, "phone");
-                    case IN_APP -> p.userId();
-                    case WEBHOOK -> "webhook";
-                };
-        return address == null || address.isBlank() ? null : address.trim();
-    }
-
-    /** What a template can use. */
-    private Map<String, Object> data(Pending p, Channel channel, Links.ForMessage messageLinks) {
-        JsonNode user = p.request().get("user");
-        Map<String, String> linkMap = new LinkedHashMap<>();
-        linkMap.put("app", config.appUrl());
-        linkMap.put("unsubscribe", messageLinks.unsubscribe());
-        linkMap.put("preferences", messageLinks.preferences());
-        return TemplateData.of(
-                p.userId(),
-                user.has("traits") && user.get("traits").isObject()
-                        ? json.convertValue(user.get("traits"), MAP)
-                        : Map.of(),
-                p.request().has("context") && p.request().get("context").isObject()
-                        ? json.convertValue(p.request().get("context"), MAP)
-                        : Map.of(),
-                text(p.request(), "journey"),
-                text(p.request(), "step"),
-                p.messageId(),
-                channel,
-                linkMap);
-    }
-
-    private Duration backoff(int attempts) {
-        long base = config.delivery().firstRetry().toMillis() * (1L << Math.min(attempts - 1, 16));
-        long capped = Math.min(base, Duration.ofHours(1).toMillis());
-        // Full jitter in [capped/2, capped]: retries from many messages do not arrive together.
-        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.asText();
-    }
-
-    private static OffsetDateTime time(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 }

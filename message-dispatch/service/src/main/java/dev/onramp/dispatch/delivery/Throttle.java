@@ -6,7 +6,7 @@ import java.util.concurrent.Executors;
 /**
  * A provider's limits: sends in flight at once (a pool of that many threads) and sends per second (a token bucket).
  */
-final class Throttle implements AutoCloseable {
+final class Throttle {
 
     private final ExecutorService pool;
     private final double ratePerSecond;
@@ -46,8 +46,16 @@ final class Throttle implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        pool.shutdownNow();
+    /** Lets the sends in progress finish, for up to {@code grace}; those not started are dropped. */
+    void close(java.time.Duration grace) {
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+        }
     }
 }

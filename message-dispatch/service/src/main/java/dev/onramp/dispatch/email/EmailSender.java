@@ -1,8 +1,10 @@
 package dev.onramp.dispatch.email;
 
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.delivery.SendOutcome;
-import dev.onramp.templates.Rendered;
+import dev.onramp.dispatch.send.Outgoing;
+import dev.onramp.dispatch.send.SendOutcome;
+import dev.onramp.dispatch.send.Sender;
+import dev.onramp.templates.Channel;
 import io.quarkus.mailer.Mail;
 import io.quarkus.mailer.reactive.ReactiveMailer;
 import io.vertx.core.Context;
@@ -21,7 +23,7 @@ import java.util.concurrent.TimeoutException;
  * from the message id, so a message sent again after a crash is the same message to mail clients that deduplicate.
  */
 @ApplicationScoped
-public class EmailSender {
+public class EmailSender implements Sender {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -40,23 +42,27 @@ public class EmailSender {
         this.context = vertx.getOrCreateContext();
     }
 
-    /** @param unsubscribe the signed one-click unsubscribe URL of this message */
-    public SendOutcome send(String messageId, String to, Rendered message, String unsubscribe) {
-        String listUnsubscribe = "<" + unsubscribe + ">"
-                + config.email()
-                        .unsubscribeMailto()
-                        .map(m -> ", <mailto:" + m + "?subject=unsubscribe>")
-                        .orElse("");
-        Mail mail = Mail.withHtml(to, message.header("subject"), message.body())
-                .setText(message.text())
-                .setFrom(config.email().from())
-                .addHeader("Message-ID", "<" + messageId + "@onramp>")
-                .addHeader("X-Onramp-Message-Id", messageId)
-                .addHeader("List-Unsubscribe", listUnsubscribe)
-                .addHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    @Override
+    public Channel channel() {
+        return Channel.EMAIL;
+    }
+
+    @Override
+    public SendOutcome send(Outgoing message) {
+        Mail mail;
+        try {
+            mail = mail(message);
+        } catch (RuntimeException e) {
+            return SendOutcome.permanent("the email cannot be built as rendered: " + e.getMessage());
+        }
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        context.runOnContext(
-                ignored -> mailer.send(mail).subscribe().with(ok -> sent.complete(null), sent::completeExceptionally));
+        context.runOnContext(ignored -> {
+            try {
+                mailer.send(mail).subscribe().with(ok -> sent.complete(null), sent::completeExceptionally);
+            } catch (RuntimeException e) {
+                sent.completeExceptionally(e);
+            }
+        });
         try {
             sent.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return SendOutcome.sent(null);
@@ -74,7 +80,47 @@ public class EmailSender {
             if (cause instanceof SMTPException smtp && smtp.isPermanent()) {
                 return SendOutcome.rejected(smtp.getReplyCode() + " " + smtp.getReplyMessage());
             }
+            if (first instanceof IllegalArgumentException || first instanceof IllegalStateException) {
+                // The mail client refused the message itself: sending it again changes nothing.
+                return SendOutcome.permanent("the mail client refused the email: " + first.getMessage());
+            }
             return SendOutcome.transientFailure(String.valueOf(cause != null ? cause.getMessage() : first));
         }
+    }
+
+    /**
+     * The email: multipart text and HTML, its headers free of line breaks and other control characters whatever the
+     * template and the user's traits hold (a header cannot be split or injected).
+     */
+    private Mail mail(Outgoing message) {
+        String listUnsubscribe = "<" + message.unsubscribe() + ">"
+                + config.email()
+                        .unsubscribeMailto()
+                        .map(m -> ", <mailto:" + m + "?subject=unsubscribe>")
+                        .orElse("");
+        return Mail.withHtml(
+                        headerValue(message.address()),
+                        headerValue(message.rendered().header("subject")),
+                        message.rendered().body())
+                .setText(message.rendered().text())
+                .setFrom(headerValue(config.email().from()))
+                .addHeader("Message-ID", "<" + headerValue(message.messageId()) + "@onramp>")
+                .addHeader("X-Onramp-Message-Id", headerValue(message.messageId()))
+                .addHeader("List-Unsubscribe", headerValue(listUnsubscribe))
+                .addHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    }
+
+    /** A header value on one line: control characters (CR, LF, tab, NUL...) and line separators become spaces. */
+    static String headerValue(String value) {
+        if (value == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+            out.append(control ? ' ' : c);
+        }
+        return out.toString().replaceAll(" {2,}", " ").strip();
     }
 }

@@ -2,9 +2,10 @@ package dev.onramp.dispatch.inapp;
 
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.api.ProblemException;
-import dev.onramp.dispatch.delivery.DeliveryEvents;
-import dev.onramp.dispatch.outbox.OutboxRelay;
+import dev.onramp.dispatch.outbox.DeliveryEvent;
+import dev.onramp.dispatch.outbox.Outbox;
 import io.smallrye.mutiny.Multi;
+import jakarta.transaction.Transactional;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -18,13 +19,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
+import java.util.NoSuchElementException;
+import java.util.Optional;
 
 /**
  * A user's in-app inbox. Every call needs the user's hash ({@code X-Onramp-User-Hash} header or {@code userHash}
@@ -35,27 +36,16 @@ import javax.sql.DataSource;
 public class InboxResource {
 
     private final DispatchConfig config;
-    private final DataSource dataSource;
     private final Inbox inbox;
-    private final DeliveryEvents events;
-    private final OutboxRelay relay;
+    private final Outbox outbox;
     private final InstantSource clock;
     private final InboxStreams streams;
 
-    InboxResource(
-            DispatchConfig config,
-            DataSource dataSource,
-            Inbox inbox,
-            DeliveryEvents events,
-            OutboxRelay relay,
-            InstantSource clock,
-            InboxStreams streams) {
+    InboxResource(DispatchConfig config, Inbox inbox, Outbox outbox, InstantSource clock, InboxStreams streams) {
         this.streams = streams;
         this.config = config;
-        this.dataSource = dataSource;
         this.inbox = inbox;
-        this.events = events;
-        this.relay = relay;
+        this.outbox = outbox;
         this.clock = clock;
     }
 
@@ -67,15 +57,12 @@ public class InboxResource {
             @PathParam("userId") String userId,
             @HeaderParam("X-Onramp-User-Hash") String headerHash,
             @QueryParam("userHash") String queryHash,
-            @QueryParam("limit") @DefaultValue("50") int limit)
-            throws SQLException {
+            @QueryParam("limit") @DefaultValue("50") int limit) {
         authorize(userId, headerHash, queryHash);
         if (limit < 1 || limit > 200) {
             throw ProblemException.badRequest("limit must be between 1 and 200");
         }
-        try (Connection c = dataSource.getConnection()) {
-            return new Messages(userId, inbox.unread(c, userId), inbox.list(c, userId, limit));
-        }
+        return new Messages(userId, inbox.unread(userId), inbox.list(userId, limit));
     }
 
     @GET
@@ -83,12 +70,9 @@ public class InboxResource {
     public Map<String, Long> unread(
             @PathParam("userId") String userId,
             @HeaderParam("X-Onramp-User-Hash") String headerHash,
-            @QueryParam("userHash") String queryHash)
-            throws SQLException {
+            @QueryParam("userHash") String queryHash) {
         authorize(userId, headerHash, queryHash);
-        try (Connection c = dataSource.getConnection()) {
-            return Map.of("unread", inbox.unread(c, userId));
-        }
+        return Map.of("unread", inbox.unread(userId));
     }
 
     /**
@@ -110,6 +94,7 @@ public class InboxResource {
 
     @POST
     @Path("messages/{messageId}/{action: read|click|dismiss}")
+    @Transactional(rollbackOn = Exception.class)
     public Response interact(
             @PathParam("userId") String userId,
             @PathParam("messageId") String messageId,
@@ -125,37 +110,24 @@ public class InboxResource {
                     default -> Inbox.Interaction.DISMISS;
                 };
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                String[] changed = inbox.record(c, userId, messageId, interaction, now);
-                if (changed == null && !inbox.exists(c, userId, messageId)) {
-                    c.rollback();
-                    throw ProblemException.notFound("User '" + userId + "' has no message '" + messageId + "'.");
-                }
-                if (changed != null) {
-                    Inbox.notify(c, userId);
-                    events.publish(
-                            c,
-                            new DeliveryEvents.Event(
-                                    messageId,
-                                    userId,
-                                    changed[0],
-                                    changed[1],
-                                    "in_app",
-                                    interaction.status,
-                                    null,
-                                    null),
-                            now);
-                }
-                c.commit();
-                if (changed != null) {
-                    relay.wake();
-                }
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        Optional<InboxMessage> changed;
+        try {
+            changed = inbox.record(userId, messageId, interaction, now);
+        } catch (NoSuchElementException e) {
+            throw ProblemException.notFound("User '" + userId + "' has no message '" + messageId + "'.");
+        }
+        if (changed.isPresent()) {
+            inbox.changed(List.of(userId));
+            outbox.publish(
+                    new DeliveryEvent(
+                            messageId,
+                            userId,
+                            changed.get().journey,
+                            changed.get().step,
+                            "in_app",
+                            interaction.status,
+                            null),
+                    now);
         }
         return Response.noContent().build();
     }

@@ -1,11 +1,14 @@
 package dev.onramp.dispatch.inapp;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.pipeline.Loop;
+import dev.onramp.dispatch.pipeline.Stalls;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,6 +17,7 @@ import jakarta.ws.rs.sse.Sse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +34,6 @@ import org.postgresql.PGNotification;
 @ApplicationScoped
 public class InboxStreams {
 
-    static final String CHANNEL = "onramp_inbox";
     private static final Logger LOG = Logger.getLogger(InboxStreams.class);
 
     private final DataSource dataSource;
@@ -38,28 +41,27 @@ public class InboxStreams {
     private final ObjectMapper json;
     private final DispatchConfig config;
     private final Map<String, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private Thread listener;
+    private final Loop loop;
+    /** The connection that listens, kept across rounds; null until it is (re)opened. */
+    private Connection listening;
 
-    InboxStreams(DataSource dataSource, Inbox inbox, ObjectMapper json, DispatchConfig config) {
+    InboxStreams(DataSource dataSource, Inbox inbox, ObjectMapper json, DispatchConfig config, Stalls stalls) {
         this.dataSource = dataSource;
         this.inbox = inbox;
         this.json = json;
         this.config = config;
+        this.loop = new Loop("the inbox streams", Duration.ZERO, stalls, this::listen);
     }
 
     private record Subscriber(MultiEmitter<? super OutboundSseEvent> emitter, Sse sse) {}
 
     void start(@Observes StartupEvent ignored) {
-        running = true;
-        listener = Thread.ofPlatform().name("inbox-listener").daemon().start(this::listen);
+        loop.start();
     }
 
     void stop(@Observes ShutdownEvent ignored) {
-        running = false;
-        if (listener != null) {
-            listener.interrupt();
-        }
+        loop.stop(Duration.ofSeconds(5));
+        closeListening();
         subscribers.values().forEach(set -> set.forEach(s -> s.emitter().complete()));
     }
 
@@ -74,7 +76,8 @@ public class InboxStreams {
                 set.remove(subscriber);
                 return set.isEmpty() ? null : set;
             }));
-            send(userId, Set.of(subscriber));
+            // Off the I/O thread: reading the inbox blocks.
+            Infrastructure.getDefaultWorkerPool().execute(() -> send(userId, Set.of(subscriber)));
         });
         Multi<OutboundSseEvent> heartbeats = Multi.createFrom()
                 .ticks()
@@ -87,47 +90,50 @@ public class InboxStreams {
         return subscribers.values().stream().mapToInt(Set::size).sum();
     }
 
-    private void listen() {
-        long backoff = 500;
-        while (running) {
-            try (Connection c = dataSource.getConnection();
-                    Statement s = c.createStatement()) {
-                s.execute("LISTEN " + CHANNEL);
-                PGConnection pg = c.unwrap(PGConnection.class);
-                backoff = 500;
-                while (running) {
-                    PGNotification[] notifications = pg.getNotifications(500);
-                    if (notifications == null) {
-                        continue;
-                    }
-                    for (PGNotification notification : notifications) {
-                        Set<Subscriber> open = subscribers.get(notification.getParameter());
-                        if (open != null && !open.isEmpty()) {
-                            send(notification.getParameter(), Set.copyOf(open));
-                        }
-                    }
+    /** One round: waits up to half a second for inbox changes and sends them to the streams that are open. */
+    private Loop.Next listen() throws SQLException {
+        try {
+            if (listening == null) {
+                listening = dataSource.getConnection();
+                try (Statement s = listening.createStatement()) {
+                    s.execute("LISTEN " + Inbox.CHANNEL);
                 }
-            } catch (SQLException e) {
-                if (!running) {
-                    return;
-                }
-                LOG.warnf("listening for inbox changes failed, again in %d ms: %s", backoff, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
             }
+            PGNotification[] notifications =
+                    listening.unwrap(PGConnection.class).getNotifications(500);
+            if (notifications != null) {
+                for (PGNotification notification : notifications) {
+                    Set<Subscriber> open = subscribers.get(notification.getParameter());
+                    if (open != null && !open.isEmpty()) {
+                        send(notification.getParameter(), Set.copyOf(open));
+                    }
+                }
+            }
+            return Loop.Next.AGAIN;
+        } catch (SQLException | RuntimeException e) {
+            closeListening();
+            throw e;
+        }
+    }
+
+    private void closeListening() {
+        if (listening != null) {
+            try {
+                listening.close();
+            } catch (SQLException ignored) {
+                // broken already
+            }
+            listening = null;
         }
     }
 
     private void send(String userId, Set<Subscriber> to) {
         String payload;
-        try (Connection c = dataSource.getConnection()) {
-            payload = json.writeValueAsString(
-                    Map.of("userId", userId, "unread", inbox.unread(c, userId), "messages", inbox.list(c, userId, 20)));
-        } catch (SQLException | JsonProcessingException e) {
+        try {
+            payload = QuarkusTransaction.requiringNew()
+                    .call(() -> json.writeValueAsString(Map.of(
+                            "userId", userId, "unread", inbox.unread(userId), "messages", inbox.list(userId, 20))));
+        } catch (RuntimeException e) {
             LOG.warnf("cannot read the inbox of %s for its stream: %s", userId, e.toString());
             return;
         }

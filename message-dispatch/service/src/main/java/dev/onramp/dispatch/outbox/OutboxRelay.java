@@ -2,14 +2,23 @@ package dev.onramp.dispatch.outbox;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.onramp.dispatch.Kafka;
+import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.pipeline.Failures;
+import dev.onramp.dispatch.pipeline.Loop;
+import dev.onramp.dispatch.pipeline.Stalls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,154 +26,230 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 /**
- * Moves committed outbox rows to Kafka, oldest first, and deletes them once Kafka acknowledged them. A crash between
- * the two sends a row again; consumers of delivery events key them by message id.
+ * Moves committed outbox rows to Kafka through the {@code dispatch-out} channel, oldest first, and deletes them once
+ * Kafka acknowledged them. A crash between the two sends a row again: the engine applies a delivery event by its
+ * message id and status, so a repeat changes nothing. A row Kafka refuses for good (too large, for one) goes to its topic's dead-letter topic instead,
+ * cut to a size Kafka takes, and is counted; it never blocks the rows after it. While Kafka is away, the rows wait.
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
-    private static final int BATCH = 1000;
+    /** What a dead-lettered row keeps of its payload: well inside Kafka's default 1 MB. */
+    static final int DEAD_LETTER_MAX_BYTES = 256 * 1024;
 
+    private final DispatchConfig config;
     private final DataSource dataSource;
-    private final Kafka kafka;
+    private final MutinyEmitter<byte[]> out;
     private final ObjectMapper json;
+    private final TransactionSynchronizationRegistry transactions;
+    private final MeterRegistry meters;
     private final Counter relayed;
-    private final Semaphore wake = new Semaphore(0);
-    private volatile boolean running;
-    private KafkaProducer<String, String> producer;
-    private Thread thread;
+    private final Loop loop;
+    private final Synchronization wakeAfterCommit;
 
-    OutboxRelay(DataSource dataSource, Kafka kafka, ObjectMapper json, MeterRegistry meters) {
+    OutboxRelay(
+            DispatchConfig config,
+            DataSource dataSource,
+            @Channel("dispatch-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 8192)
+                    MutinyEmitter<byte[]> out,
+            ObjectMapper json,
+            TransactionSynchronizationRegistry transactions,
+            Stalls stalls,
+            MeterRegistry meters) {
+        this.config = config;
         this.dataSource = dataSource;
-        this.kafka = kafka;
+        this.out = out;
         this.json = json;
+        this.transactions = transactions;
+        this.meters = meters;
         this.relayed = Counter.builder("onramp.outbox.relayed")
                 .description("Outbox records written to Kafka")
                 .register(meters);
+        this.loop = new Loop("the outbox relay", config.outbox().pollInterval(), stalls, this::relayOnce);
+        this.wakeAfterCommit = new Synchronization() {
+            @Override
+            public void beforeCompletion() {}
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    loop.wake();
+                }
+            }
+        };
     }
 
-    void start(@Observes @Priority(10) StartupEvent ignored) {
-        Map<String, Object> props = kafka.config();
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "message-dispatch-outbox");
-        producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-        running = true;
-        thread = Thread.ofPlatform().name("outbox-relay").start(this::run);
+    void start(@Observes @Priority(2000) StartupEvent ignored) {
+        loop.start();
     }
 
     void stop(@Observes ShutdownEvent ignored) {
-        running = false;
-        wake.release();
-        try {
-            if (thread != null) {
-                thread.join(10_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-        }
+        loop.stop(Duration.ofSeconds(10));
     }
 
-    /** Something was committed to the outbox: relay it now rather than at the next poll. */
-    public void wake() {
-        if (wake.availablePermits() == 0) {
-            wake.release();
-        }
+    /** Records were added to the outbox in the current transaction: relay them as soon as it commits. */
+    public void afterCommit() {
+        transactions.registerInterposedSynchronization(wakeAfterCommit);
     }
 
-    private void run() {
-        long backoff = 100;
-        while (running) {
-            try {
-                int moved = relayOnce();
-                backoff = 100;
-                if (moved < BATCH) {
-                    wake.tryAcquire(100, TimeUnit.MILLISECONDS);
-                    wake.drainPermits();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                LOG.warnf("relaying the outbox failed, retrying in %d ms: %s", backoff, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 5_000);
-            }
+    /** One round; more to do if it moved a full batch. Throws, after keeping what it moved, when Kafka is away. */
+    Loop.Next relayOnce() throws Exception {
+        Round round = QuarkusTransaction.requiringNew()
+                .timeout((int) config.outbox().ackTimeout().multipliedBy(3).toSeconds())
+                .call(this::relay);
+        if (round.waiting() != null) {
+            throw round.waiting();
         }
+        return round.moved() >= config.outbox().batchSize() ? Loop.Next.AGAIN : Loop.Next.IDLE;
     }
 
-    int relayOnce() throws Exception {
+    /** How a round went: rows moved, and the failure that left some waiting, if any. */
+    record Round(int moved, Exception waiting) {}
+
+    private record Row(long id, String topic, String key, byte[] payload, String headers) {}
+
+    /** In the round's transaction: claims rows, sends them, deletes those Kafka acknowledged. */
+    private Round relay() throws SQLException, InterruptedException {
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<Long> ids = new ArrayList<>();
-                List<Future<RecordMetadata>> acks = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT id, topic, record_key, payload, headers FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")) {
-                    ps.setInt(1, BATCH);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ids.add(rs.getLong(1));
-                            ProducerRecord<String, String> record =
-                                    new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getString(4));
-                            json.readValue(rs.getString(5), HEADERS)
-                                    .forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
-                            acks.add(producer.send(record));
-                        }
-                    }
-                }
-                if (ids.isEmpty()) {
-                    c.commit();
-                    return 0;
-                }
-                for (Future<RecordMetadata> ack : acks) {
-                    ack.get(30, TimeUnit.SECONDS);
-                }
-                try (PreparedStatement delete = c.prepareStatement("DELETE FROM outbox WHERE id = ANY(?)")) {
-                    delete.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-                    delete.executeUpdate();
-                }
-                c.commit();
-                relayed.increment(ids.size());
-                return ids.size();
-            } catch (Exception e) {
-                rollbackQuietly(c);
-                throw e;
+            List<Row> rows = claim(c);
+            if (rows.isEmpty()) {
+                return new Round(0, null);
             }
+            List<CompletableFuture<Void>> acks = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                acks.add(send(row.topic(), row.key(), row.payload(), headers(row.headers())));
+            }
+            List<Long> done = new ArrayList<>(rows.size());
+            Exception waiting = null;
+            for (int i = 0; i < rows.size(); i++) {
+                Row row = rows.get(i);
+                Throwable failure = outcome(acks.get(i));
+                if (failure == null) {
+                    done.add(row.id());
+                } else if (Failures.isTransient(failure)) {
+                    waiting = waiting != null
+                            ? waiting
+                            : new IllegalStateException(
+                                    "Kafka did not take outbox record " + row.id() + ": " + Failures.describe(failure),
+                                    failure);
+                } else if (deadLetter(row, failure)) {
+                    done.add(row.id());
+                } else {
+                    waiting = waiting != null
+                            ? waiting
+                            : new IllegalStateException(
+                                    "Kafka took neither outbox record " + row.id() + " nor its dead letter", failure);
+                }
+            }
+            delete(c, done);
+            relayed.increment(done.size());
+            return new Round(done.size(), waiting);
         }
     }
 
-    private static void rollbackQuietly(Connection c) {
+    private List<Row> claim(Connection c) throws SQLException {
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT id, topic, record_key, payload, headers FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")) {
+            ps.setInt(1, config.outbox().batchSize());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getString(5)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void delete(Connection c, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM outbox WHERE id = ANY(?)")) {
+            delete.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            delete.executeUpdate();
+        }
+    }
+
+    /** Sends a row Kafka refused to its dead-letter topic; true once Kafka acknowledged that. */
+    private boolean deadLetter(Row row, Throwable failure) throws InterruptedException {
+        String reason = "Kafka refused the record: " + Failures.describe(failure);
+        Map<String, String> headers = new java.util.LinkedHashMap<>(headers(row.headers()));
+        headers.put("onramp-dlq-reason", reason);
+        headers.put("onramp-dlq-topic", row.topic());
+        headers.put("onramp-dlq-size", Integer.toString(row.payload().length));
+        byte[] payload = row.payload().length > DEAD_LETTER_MAX_BYTES
+                ? Arrays.copyOf(row.payload(), DEAD_LETTER_MAX_BYTES)
+                : row.payload();
+        String topic = row.topic().endsWith(".dlq") ? row.topic() : row.topic() + ".dlq";
+        Throwable dlqFailure = outcome(send(topic, row.key(), payload, headers));
+        if (dlqFailure != null) {
+            LOG.errorf(
+                    "outbox record %d (%s, key %s) was refused by Kafka (%s) and so was its dead letter (%s)",
+                    row.id(), row.topic(), row.key(), reason, Failures.describe(dlqFailure));
+            return false;
+        }
+        meters.counter("onramp.dispatch.parked", "stage", "outbox", "reason", Failures.category(failure))
+                .increment();
+        LOG.warnf(
+                "outbox record %d (%s, key %s, %d bytes) went to %s: %s",
+                row.id(), row.topic(), row.key(), row.payload().length, topic, reason);
+        return true;
+    }
+
+    private CompletableFuture<Void> send(String topic, String key, byte[] payload, Map<String, String> headers) {
+        List<RecordHeader> recordHeaders = new ArrayList<>(headers.size());
+        headers.forEach((k, v) -> recordHeaders.add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(topic)
+                .withKey(key)
+                .withHeaders(recordHeaders)
+                .build();
+        Message<byte[]> message = Message.of(payload).addMetadata(metadata);
         try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool will discard it
+            // Outside the round's transaction: the sink's threads must not join it, or it cannot commit.
+            return QuarkusTransaction.suspendingExisting()
+                    .call(() -> out.sendMessage(message).subscribeAsCompletionStage());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Null once Kafka acknowledged, else why not. */
+    private Throwable outcome(CompletableFuture<Void> ack) throws InterruptedException {
+        try {
+            ack.get(config.outbox().ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (TimeoutException e) {
+            return new org.apache.kafka.common.errors.TimeoutException(
+                    "no acknowledgement within " + config.outbox().ackTimeout());
+        }
+    }
+
+    private Map<String, String> headers(String text) {
+        try {
+            return text == null ? Map.of() : json.readValue(text, HEADERS);
+        } catch (java.io.IOException e) {
+            return Map.of();
         }
     }
 }

@@ -1,46 +1,29 @@
 package dev.onramp.dispatch.preferences;
 
+import dev.onramp.dispatch.ledger.Delivery;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What each user unsubscribed from, and the addresses that must not be used again (bounces, STOP replies). Both are
- * checked before every send.
+ * checked before every send. Every method works in the caller's transaction.
  */
 @ApplicationScoped
 public class Preferences {
 
-    /** One unsubscription: a journey ({@code *} for all) on a channel ({@code *} for all). */
-    public record Unsubscription(String journey, String channel, Instant at) {}
-
     /** What each of these users unsubscribed from: one query for a batch of messages. */
-    public java.util.Map<String, List<Unsubscription>> ofUsers(Connection c, java.util.Collection<String> userIds)
-            throws SQLException {
-        java.util.Map<String, List<Unsubscription>> result = new java.util.HashMap<>();
+    public Map<String, List<Unsubscription>> ofUsers(Collection<String> userIds) {
+        Map<String, List<Unsubscription>> result = new HashMap<>();
         if (userIds.isEmpty()) {
             return result;
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT user_id, journey, channel, unsubscribed_at FROM preferences WHERE user_id = ANY(?)")) {
-            ps.setArray(1, c.createArrayOf("text", userIds.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    result.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                            .add(new Unsubscription(
-                                    rs.getString(2),
-                                    rs.getString(3),
-                                    rs.getObject(4, OffsetDateTime.class).toInstant()));
-                }
-            }
+        for (Unsubscription u : Unsubscription.<Unsubscription>list("userId in ?1", userIds)) {
+            result.computeIfAbsent(u.userId, k -> new java.util.ArrayList<>()).add(u);
         }
         return result;
     }
@@ -49,10 +32,9 @@ public class Preferences {
     public static String unsubscribed(List<Unsubscription> unsubscriptions, String journey, String channel) {
         String j = journey == null ? "*" : journey;
         for (Unsubscription u : unsubscriptions) {
-            boolean allJourneys = u.journey().equals("*");
-            boolean allChannels = u.channel().equals("*");
-            if ((allJourneys || u.journey().equals(j))
-                    && (allChannels || u.channel().equals(channel))) {
+            boolean allJourneys = u.journey.equals("*");
+            boolean allChannels = u.channel.equals("*");
+            if ((allJourneys || u.journey.equals(j)) && (allChannels || u.channel.equals(channel))) {
                 return "the user unsubscribed from " + (allJourneys ? "all messages" : "this journey's messages")
                         + (allChannels ? "" : " by " + channel);
             }
@@ -60,124 +42,72 @@ public class Preferences {
         return null;
     }
 
-    public List<Unsubscription> of(Connection c, String userId) throws SQLException {
-        List<Unsubscription> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT journey, channel, unsubscribed_at FROM preferences WHERE user_id = ? ORDER BY journey, channel")) {
-            ps.setString(1, userId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Unsubscription(
-                            rs.getString(1),
-                            rs.getString(2),
-                            rs.getObject(3, OffsetDateTime.class).toInstant()));
-                }
-            }
-        }
-        return out;
+    public List<Unsubscription> of(String userId) {
+        return Unsubscription.list("userId = ?1 order by journey, channel", userId);
+    }
+
+    /** @return whether it changed anything; the same request twice at once is one change, never an error */
+    public boolean unsubscribe(String userId, String journey, String channel, Instant now) {
+        return Unsubscription.getEntityManager()
+                        .createNativeQuery("INSERT INTO preferences (user_id, journey, channel, unsubscribed_at)"
+                                + " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
+                        .setParameter(1, userId)
+                        .setParameter(2, journey == null ? "*" : journey)
+                        .setParameter(3, channel)
+                        .setParameter(4, now)
+                        .executeUpdate()
+                > 0;
     }
 
     /** @return whether it changed anything */
-    public boolean unsubscribe(Connection c, String userId, String journey, String channel, Instant now)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO preferences (user_id, journey, channel, unsubscribed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            ps.setString(1, userId);
-            ps.setString(2, journey == null ? "*" : journey);
-            ps.setString(3, channel);
-            ps.setObject(4, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            return ps.executeUpdate() > 0;
-        }
-    }
-
-    /** @return whether it changed anything */
-    public boolean resubscribe(Connection c, String userId, String journey, String channel) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("DELETE FROM preferences WHERE user_id = ? AND journey = ? AND channel = ?")) {
-            ps.setString(1, userId);
-            ps.setString(2, journey == null ? "*" : journey);
-            ps.setString(3, channel);
-            return ps.executeUpdate() > 0;
-        }
+    public boolean resubscribe(String userId, String journey, String channel) {
+        return Unsubscription.deleteById(new Unsubscription.Key(userId, journey == null ? "*" : journey, channel));
     }
 
     /** The journeys that ever messaged this user, for the preference page. */
-    public List<String> journeysOf(Connection c, String userId) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT DISTINCT journey FROM deliveries WHERE user_id = ? AND journey IS NOT NULL ORDER BY journey")) {
-            ps.setString(1, userId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
+    public List<String> journeysOf(String userId) {
+        return Delivery.journeysOf(userId);
     }
 
     // ---- suppressed addresses
 
-    public String suppression(Connection c, String channel, String address) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT reason FROM suppressions WHERE channel = ? AND address = ?")) {
-            ps.setString(1, channel);
-            ps.setString(2, normalize(address));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+    /** Why this address is suppressed, or null. */
+    public String suppression(String channel, String address) {
+        return Suppression.<Suppression>findByIdOptional(new Suppression.Key(channel, key(address)))
+                .map(s -> s.reason)
+                .orElse(null);
     }
 
-    /** The suppressed ones among these addresses of a channel, with why: one query for a batch of messages. */
-    public java.util.Map<String, String> suppressions(
-            Connection c, String channel, java.util.Collection<String> addresses) throws SQLException {
-        java.util.Map<String, String> result = new java.util.HashMap<>();
+    /** The suppressed ones among these addresses of a channel, by {@link #key}, with why: one query for a batch. */
+    public Map<String, String> suppressions(String channel, Collection<String> addresses) {
+        Map<String, String> result = new HashMap<>();
         if (addresses.isEmpty()) {
             return result;
         }
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT address, reason FROM suppressions WHERE channel = ? AND address = ANY(?)")) {
-            ps.setString(1, channel);
-            ps.setArray(
-                    2,
-                    c.createArrayOf(
-                            "text",
-                            addresses.stream().map(Preferences::normalize).toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    result.put(rs.getString(1), rs.getString(2));
-                }
-            }
+        List<String> keys = addresses.stream().map(Preferences::key).toList();
+        for (Suppression s : Suppression.<Suppression>list("channel = ?1 and address in ?2", channel, keys)) {
+            result.put(s.address, s.reason);
         }
         return result;
     }
 
-    /** The key of an address in {@link #suppressions}. */
+    /** How an address is compared: trimmed, lower-case. */
     public static String key(String address) {
-        return normalize(address);
-    }
-
-    public void suppress(Connection c, String channel, String address, String reason, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            ps.setString(1, channel);
-            ps.setString(2, normalize(address));
-            ps.setString(3, reason);
-            ps.setObject(4, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            ps.executeUpdate();
-        }
-    }
-
-    public boolean unsuppress(Connection c, String channel, String address) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM suppressions WHERE channel = ? AND address = ?")) {
-            ps.setString(1, channel);
-            ps.setString(2, normalize(address));
-            return ps.executeUpdate() > 0;
-        }
-    }
-
-    private static String normalize(String address) {
         return address.trim().toLowerCase(Locale.ROOT);
+    }
+
+    public void suppress(String channel, String address, String reason, Instant now) {
+        Suppression.getEntityManager()
+                .createNativeQuery("INSERT INTO suppressions (channel, address, reason, at) VALUES (?1, ?2, ?3, ?4)"
+                        + " ON CONFLICT DO NOTHING")
+                .setParameter(1, channel)
+                .setParameter(2, key(address))
+                .setParameter(3, reason)
+                .setParameter(4, now)
+                .executeUpdate();
+    }
+
+    public boolean unsuppress(String channel, String address) {
+        return Suppression.deleteById(new Suppression.Key(channel, key(address)));
     }
 }

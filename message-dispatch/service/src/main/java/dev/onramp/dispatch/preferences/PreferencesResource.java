@@ -1,8 +1,9 @@
 package dev.onramp.dispatch.preferences;
 
 import dev.onramp.dispatch.api.ProblemException;
-import dev.onramp.dispatch.delivery.DeliveryEvents;
-import dev.onramp.dispatch.outbox.OutboxRelay;
+import dev.onramp.dispatch.outbox.DeliveryEvent;
+import dev.onramp.dispatch.outbox.Outbox;
+import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -12,7 +13,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -20,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import javax.sql.DataSource;
 
 /**
  * What end users reach from an email: one-click unsubscribe (RFC 8058: {@code POST} with
@@ -35,23 +34,13 @@ public class PreferencesResource {
 
     private final Links links;
     private final Preferences preferences;
-    private final DataSource dataSource;
-    private final DeliveryEvents events;
-    private final OutboxRelay relay;
+    private final Outbox outbox;
     private final InstantSource clock;
 
-    PreferencesResource(
-            Links links,
-            Preferences preferences,
-            DataSource dataSource,
-            DeliveryEvents events,
-            OutboxRelay relay,
-            InstantSource clock) {
+    PreferencesResource(Links links, Preferences preferences, Outbox outbox, InstantSource clock) {
         this.links = links;
         this.preferences = preferences;
-        this.dataSource = dataSource;
-        this.events = events;
-        this.relay = relay;
+        this.outbox = outbox;
         this.clock = clock;
     }
 
@@ -78,6 +67,7 @@ public class PreferencesResource {
     @Path("unsubscribe/{token}")
     @Consumes({MediaType.APPLICATION_FORM_URLENCODED, MediaType.WILDCARD})
     @Produces(MediaType.TEXT_HTML)
+    @Transactional(rollbackOn = Exception.class)
     public Response unsubscribe(@PathParam("token") String token, MultivaluedMap<String, String> form)
             throws SQLException {
         Links.Subject s = subject(token);
@@ -98,17 +88,15 @@ public class PreferencesResource {
     @GET
     @Path("preferences/{token}")
     @Produces(MediaType.TEXT_HTML)
-    public String preferencesPage(@PathParam("token") String token) throws SQLException {
+    public String preferencesPage(@PathParam("token") String token) {
         Links.Subject s = subject(token);
         Set<String> journeys = new LinkedHashSet<>();
         Set<String> off = new java.util.HashSet<>();
-        try (Connection c = dataSource.getConnection()) {
-            journeys.addAll(preferences.journeysOf(c, s.userId()));
-            for (Preferences.Unsubscription u : preferences.of(c, s.userId())) {
-                off.add(u.journey() + "|" + u.channel());
-                if (!u.journey().equals("*")) {
-                    journeys.add(u.journey());
-                }
+        journeys.addAll(preferences.journeysOf(s.userId()));
+        for (Unsubscription u : preferences.of(s.userId())) {
+            off.add(u.journey + "|" + u.channel);
+            if (!u.journey.equals("*")) {
+                journeys.add(u.journey);
             }
         }
         if (s.journey() != null) {
@@ -135,6 +123,7 @@ public class PreferencesResource {
     @Path("preferences/{token}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
+    @Transactional(rollbackOn = Exception.class)
     public Response savePreferences(@PathParam("token") String token, MultivaluedMap<String, String> form)
             throws SQLException {
         Links.Subject s = subject(token);
@@ -159,37 +148,25 @@ public class PreferencesResource {
                 .build();
     }
 
-    /** Records a change and tells the engine; true when it changed anything. */
+    /** Records a change and tells the engine, in the caller's transaction; true when it changed anything. */
     private boolean change(String userId, String journey, String channel, boolean subscribed) throws SQLException {
         Instant now = clock.instant();
-        boolean changed;
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                changed = subscribed
-                        ? preferences.resubscribe(c, userId, journey, channel)
-                        : preferences.unsubscribe(c, userId, journey, channel, now);
-                if (changed) {
-                    events.publish(
-                            c,
-                            new DeliveryEvents.Event(
-                                    "pref-" + UUID.randomUUID(),
-                                    userId,
-                                    journey,
-                                    null,
-                                    channel,
-                                    subscribed ? "subscribed" : "unsubscribed",
-                                    "from the preference page",
-                                    journey == null ? "channel" : "journey"),
-                            now);
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        boolean changed = subscribed
+                ? preferences.resubscribe(userId, journey, channel)
+                : preferences.unsubscribe(userId, journey, channel, now);
+        if (changed) {
+            outbox.publish(
+                    new DeliveryEvent(
+                            "pref-" + UUID.randomUUID(),
+                            userId,
+                            journey,
+                            null,
+                            channel,
+                            subscribed ? "subscribed" : "unsubscribed",
+                            "from the preference page",
+                            journey == null ? "channel" : "journey"),
+                    now);
         }
-        relay.wake();
         return changed;
     }
 

@@ -3,9 +3,12 @@ package dev.onramp.dispatch.sms;
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.api.Problem;
 import dev.onramp.dispatch.api.ProblemException;
-import dev.onramp.dispatch.delivery.DeliveryEvents;
-import dev.onramp.dispatch.outbox.OutboxRelay;
+import dev.onramp.dispatch.ledger.Delivery;
+import dev.onramp.dispatch.ledger.DeliveryStatus;
+import dev.onramp.dispatch.outbox.DeliveryEvent;
+import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.dispatch.preferences.Preferences;
+import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -16,14 +19,9 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Set;
@@ -31,7 +29,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import javax.sql.DataSource;
 
 /**
  * What the SMS provider calls back: status callbacks (delivered, failed) and inbound messages, where STOP opts the
@@ -47,30 +44,21 @@ public class SmsResource {
     private static final String EMPTY_TWIML = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
     private final DispatchConfig config;
-    private final DataSource dataSource;
     private final Preferences preferences;
-    private final DeliveryEvents events;
-    private final OutboxRelay relay;
+    private final Outbox outbox;
     private final InstantSource clock;
 
-    SmsResource(
-            DispatchConfig config,
-            DataSource dataSource,
-            Preferences preferences,
-            DeliveryEvents events,
-            OutboxRelay relay,
-            InstantSource clock) {
+    SmsResource(DispatchConfig config, Preferences preferences, Outbox outbox, InstantSource clock) {
         this.config = config;
-        this.dataSource = dataSource;
         this.preferences = preferences;
-        this.events = events;
-        this.relay = relay;
+        this.outbox = outbox;
         this.clock = clock;
     }
 
     @POST
     @Path("status")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Transactional(rollbackOn = Exception.class)
     public Response status(@HeaderParam("X-Twilio-Signature") String signature, MultivaluedMap<String, String> form)
             throws SQLException {
         verify("/v1/sms/status", signature, form);
@@ -89,43 +77,27 @@ public class SmsResource {
             return Response.noContent().build();
         }
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE deliveries SET status = ?, last_error = ?, updated_at = ? WHERE provider_id = ? AND status IN ('sent', 'delivered')
-                    RETURNING message_id, user_id, journey, step, address""")) {
-                String detail =
-                        form.getFirst("ErrorCode") == null ? null : "provider error " + form.getFirst("ErrorCode");
-                ps.setString(1, mapped);
-                ps.setString(2, detail);
-                ps.setObject(3, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-                ps.setString(4, sid);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        events.publish(
-                                c,
-                                new DeliveryEvents.Event(
-                                        rs.getString(1),
-                                        rs.getString(2),
-                                        rs.getString(3),
-                                        rs.getString(4),
-                                        "sms",
-                                        mapped,
-                                        detail,
-                                        null),
-                                now);
-                        if ("21610".equals(form.getFirst("ErrorCode")) && rs.getString(5) != null) {
-                            preferences.suppress(c, "sms", rs.getString(5), "the number opted out (replied STOP)", now);
-                        }
-                    }
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+        Delivery delivery = Delivery.byProviderId(sid);
+        if (delivery != null
+                && (delivery.status == DeliveryStatus.SENT || delivery.status == DeliveryStatus.DELIVERED)) {
+            String detail = form.getFirst("ErrorCode") == null ? null : "provider error " + form.getFirst("ErrorCode");
+            delivery.status = "delivered".equals(mapped) ? DeliveryStatus.DELIVERED : DeliveryStatus.FAILED;
+            delivery.lastError = detail;
+            delivery.updatedAt = now;
+            outbox.publish(
+                    new DeliveryEvent(
+                            delivery.messageId,
+                            delivery.userId,
+                            delivery.journey,
+                            delivery.step,
+                            "sms",
+                            mapped,
+                            detail),
+                    now);
+            if ("21610".equals(form.getFirst("ErrorCode")) && delivery.address != null) {
+                preferences.suppress("sms", delivery.address, "the number opted out (replied STOP)", now);
             }
         }
-        relay.wake();
         return Response.noContent().build();
     }
 
@@ -133,6 +105,7 @@ public class SmsResource {
     @Path("inbound")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_XML)
+    @Transactional(rollbackOn = Exception.class)
     public Response inbound(@HeaderParam("X-Twilio-Signature") String signature, MultivaluedMap<String, String> form)
             throws SQLException {
         verify("/v1/sms/inbound", signature, form);
@@ -148,50 +121,28 @@ public class SmsResource {
             return Response.ok(EMPTY_TWIML).build();
         }
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean changed = stop ? suppress(c, from, now) : preferences.unsuppress(c, "sms", from);
-                String user = userOf(c, from);
-                if (changed && user != null) {
-                    events.publish(
-                            c,
-                            new DeliveryEvents.Event(
-                                    "sms-" + UUID.randomUUID(),
-                                    user,
-                                    null,
-                                    null,
-                                    "sms",
-                                    stop ? "unsubscribed" : "subscribed",
-                                    from + " replied " + word,
-                                    "channel"),
-                            now);
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        boolean changed;
+        if (stop) {
+            changed = preferences.suppression("sms", from) == null;
+            preferences.suppress("sms", from, "the number replied STOP", now);
+        } else {
+            changed = preferences.unsuppress("sms", from);
         }
-        relay.wake();
+        String user = Delivery.latestUserAt(from);
+        if (changed && user != null) {
+            outbox.publish(
+                    new DeliveryEvent(
+                            "sms-" + UUID.randomUUID(),
+                            user,
+                            null,
+                            null,
+                            "sms",
+                            stop ? "unsubscribed" : "subscribed",
+                            from + " replied " + word,
+                            "channel"),
+                    now);
+        }
         return Response.ok(EMPTY_TWIML).build();
-    }
-
-    private boolean suppress(Connection c, String number, Instant now) throws SQLException {
-        boolean was = preferences.suppression(c, "sms", number) != null;
-        preferences.suppress(c, "sms", number, "the number replied STOP", now);
-        return !was;
-    }
-
-    /** The user most recently messaged at this number. */
-    private static String userOf(Connection c, String number) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT user_id FROM deliveries WHERE address = ? ORDER BY created_at DESC LIMIT 1")) {
-            ps.setString(1, number);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
     }
 
     /** Twilio signs the full URL it called followed by each POST parameter, name then value, sorted by name. */

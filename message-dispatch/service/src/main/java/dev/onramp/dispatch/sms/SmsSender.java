@@ -3,7 +3,10 @@ package dev.onramp.dispatch.sms;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.delivery.SendOutcome;
+import dev.onramp.dispatch.send.Outgoing;
+import dev.onramp.dispatch.send.SendOutcome;
+import dev.onramp.dispatch.send.Sender;
+import dev.onramp.templates.Channel;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
@@ -25,7 +28,7 @@ import java.util.stream.Collectors;
  * is configurable, so tests and other providers speaking the same API work.
  */
 @ApplicationScoped
-public class SmsSender {
+public class SmsSender implements Sender {
 
     /** E.164: a plus, a country code, at most 15 digits. */
     public static final Pattern E164 = Pattern.compile("\\+[1-9]\\d{1,14}");
@@ -51,8 +54,16 @@ public class SmsSender {
                         || config.sms().messagingServiceSid().isPresent());
     }
 
-    /** @param to an E.164 number: the delivery worker checks it before a message is marked as being sent */
-    public SendOutcome send(String to, String body) {
+    @Override
+    public Channel channel() {
+        return Channel.SMS;
+    }
+
+    /** The message's address is an E.164 number: routing checks it before a message is queued. */
+    @Override
+    public SendOutcome send(Outgoing message) {
+        String to = message.address();
+        String body = message.rendered().body().strip();
         if (!configured()) {
             return SendOutcome.permanent(
                     "SMS is not configured (onramp.dispatch.sms.account-sid, auth-token and from)");

@@ -2,7 +2,10 @@ package dev.onramp.dispatch.webhook;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.delivery.SendOutcome;
+import dev.onramp.dispatch.send.Outgoing;
+import dev.onramp.dispatch.send.SendOutcome;
+import dev.onramp.dispatch.send.Sender;
+import dev.onramp.templates.Channel;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
@@ -22,7 +25,7 @@ import javax.crypto.spec.SecretKeySpec;
  * in {@code X-Onramp-Timestamp}. 2xx is delivered; 408, 429, 5xx and no answer are retried; other 4xx fail.
  */
 @ApplicationScoped
-public class WebhookSender {
+public class WebhookSender implements Sender {
 
     private final DispatchConfig config;
     private final ObjectMapper json;
@@ -34,8 +37,18 @@ public class WebhookSender {
         this.json = json;
     }
 
-    /** @param url where the template says, or null for {@code onramp.dispatch.webhook.url} */
-    public SendOutcome send(String messageId, String url, String body, Instant now) {
+    @Override
+    public Channel channel() {
+        return Channel.WEBHOOK;
+    }
+
+    /** Posts to where the template's {@code url:} says, or to {@code onramp.dispatch.webhook.url}. */
+    @Override
+    public SendOutcome send(Outgoing message) {
+        String messageId = message.messageId();
+        String url = message.rendered().header("url");
+        String body = message.rendered().body();
+        Instant now = message.now();
         String target =
                 url != null && !url.isBlank() ? url : config.webhook().url().orElse(null);
         if (target == null) {

@@ -1,4 +1,4 @@
-package dev.onramp.dispatch.delivery;
+package dev.onramp.dispatch.send;
 
 /**
  * How one send to a provider went.

@@ -1,0 +1,385 @@
+package dev.onramp.dispatch.delivery;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.inapp.Inbox;
+import dev.onramp.dispatch.ledger.Deliveries;
+import dev.onramp.dispatch.ledger.Delivery;
+import dev.onramp.dispatch.ledger.DeliveryRequest;
+import dev.onramp.dispatch.ledger.DeliveryStatus;
+import dev.onramp.dispatch.outbox.DeliveryEvent;
+import dev.onramp.dispatch.outbox.Outbox;
+import dev.onramp.dispatch.pipeline.Failures;
+import dev.onramp.dispatch.preferences.Preferences;
+import dev.onramp.dispatch.preferences.Unsubscription;
+import dev.onramp.dispatch.send.SendOutcome;
+import dev.onramp.templates.Channel;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The transactions of delivering: a round that claims due deliveries and routes each (in-app ones stored at once,
+ * outside ones queued for this instance), the start of a send (its lease), the outcome of a send, and the failure of
+ * a delivery that cannot be prepared. Each outcome is committed with the delivery event that reports it.
+ */
+@ApplicationScoped
+public class DeliveryRounds {
+
+    private static final Logger LOG = Logger.getLogger(DeliveryRounds.class);
+
+    private final DispatchConfig config;
+    private final Deliveries deliveries;
+    private final Routing routing;
+    private final RetryPolicy retries;
+    private final Inbox inbox;
+    private final Preferences preferences;
+    private final Outbox outbox;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
+
+    DeliveryRounds(
+            DispatchConfig config,
+            Deliveries deliveries,
+            Routing routing,
+            RetryPolicy retries,
+            Inbox inbox,
+            Preferences preferences,
+            Outbox outbox,
+            ObjectMapper json,
+            MeterRegistry meters) {
+        this.config = config;
+        this.deliveries = deliveries;
+        this.routing = routing;
+        this.retries = retries;
+        this.inbox = inbox;
+        this.preferences = preferences;
+        this.outbox = outbox;
+        this.json = json;
+        this.meters = meters;
+    }
+
+    /**
+     * Claims up to {@code limit} due deliveries and routes them.
+     *
+     * @param claimed filled with the ids claimed, so that a caller whose transaction failed knows what to isolate
+     * @return the sends queued for this instance
+     */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public List<Job> deliverDue(Instant now, int limit, boolean external, String owner, List<String> claimed)
+            throws SQLException {
+        List<Delivery> due = deliveries.claimDue(now, limit, external);
+        due.forEach(d -> claimed.add(d.messageId));
+        return prepare(due, now, owner);
+    }
+
+    /** Routes these deliveries, those still pending that no other transaction holds. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public List<Job> deliver(List<String> messageIds, Instant now, String owner) throws SQLException {
+        return prepare(deliveries.claim(messageIds), now, owner);
+    }
+
+    private List<Job> prepare(List<Delivery> due, Instant now, String owner) throws SQLException {
+        if (due.isEmpty()) {
+            return List.of();
+        }
+        Map<Delivery, DeliveryRequest> requests = new java.util.LinkedHashMap<>();
+        for (Delivery d : due) {
+            try {
+                requests.put(d, DeliveryRequest.of(d.request, json));
+            } catch (DeliveryRequest.Invalid e) {
+                throw new IllegalStateException(
+                        "delivery " + d.messageId + " holds no valid request: " + e.getMessage());
+            }
+        }
+        Blocks blocks = new Blocks(requests.values());
+        Outbox.Writer events = outbox.writer();
+        Set<String> inboxes = new LinkedHashSet<>();
+        List<Job> jobs = new ArrayList<>();
+        for (var entry : requests.entrySet()) {
+            Delivery d = entry.getKey();
+            DeliveryRequest request = entry.getValue();
+            Routing.Route route = routing.route(request, d.channelIndex, blocks::blocked);
+            List<String> failures = d.failureList();
+            for (Routing.Skip skip : route.skipped()) {
+                failures.add(skip.failure());
+                if (skip.suppressed()) {
+                    publish(events, request, skip.channel(), "suppressed", skip.reason(), now);
+                }
+            }
+            switch (route) {
+                case Routing.StoreInApp inApp -> {
+                    inbox.store(
+                            request.messageId(),
+                            request.userId(),
+                            request.journey(),
+                            request.step(),
+                            inApp.rendered(),
+                            now);
+                    inboxes.add(request.userId());
+                    d.channelIndex = inApp.channelIndex();
+                    finish(d, request, Channel.IN_APP, DeliveryStatus.DELIVERED, null, failures, events, now);
+                }
+                case Routing.Send send -> {
+                    d.status = DeliveryStatus.QUEUED;
+                    d.channelIndex = send.channelIndex();
+                    d.address = send.address();
+                    d.leaseOwner = owner;
+                    d.leaseUntil = now.plus(config.delivery().queueLease());
+                    d.failures(failures);
+                    d.updatedAt = now;
+                    jobs.add(new Job(request, send, List.copyOf(failures), d.attempts));
+                }
+                case Routing.NoChannel none -> fail(d, request, failures, events, now);
+            }
+        }
+        inbox.changed(inboxes);
+        events.flush();
+        return jobs;
+    }
+
+    /**
+     * Starts a send: the queued delivery becomes this instance's send in progress, its lease starting now.
+     *
+     * @return false if it is no longer this instance's to send
+     */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public boolean start(String messageId, String owner, Instant now) {
+        return deliveries.startSending(
+                messageId, owner, now, now.plus(config.delivery().sendingLease()));
+    }
+
+    /**
+     * Records how a send went, if this instance still owns it.
+     *
+     * @return whether the delivery is due again at once (its next channel), or null if the send was no longer ours
+     */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public Boolean record(Job job, SendOutcome outcome, String owner, Instant now) throws SQLException {
+        Delivery d = deliveries.ownedSend(job.messageId(), owner);
+        if (d == null) {
+            return null;
+        }
+        d.leaseOwner = null;
+        d.leaseUntil = null;
+        Outbox.Writer events = outbox.writer();
+        DeliveryRequest request = job.request();
+        Channel channel = job.route().channel();
+        List<String> failures = new ArrayList<>(job.failures());
+        boolean dueNow = false;
+        switch (outcome.kind()) {
+            case SENT, DELIVERED -> {
+                d.providerId = outcome.providerId();
+                finish(
+                        d,
+                        request,
+                        channel,
+                        outcome.kind() == SendOutcome.Kind.SENT ? DeliveryStatus.SENT : DeliveryStatus.DELIVERED,
+                        outcome.providerId(),
+                        failures,
+                        events,
+                        now);
+            }
+            case TRANSIENT -> {
+                int attempts = d.attempts + 1;
+                if (retries.retries(attempts)) {
+                    var delay = retries.backoff(attempts);
+                    d.status = DeliveryStatus.PENDING;
+                    d.attempts = attempts;
+                    d.nextAttemptAt = now.plus(delay);
+                    d.lastError = outcome.detail();
+                    d.updatedAt = now;
+                    LOG.infof(
+                            "message %s to %s by %s: %s; attempt %d, next in %s",
+                            d.messageId, d.userId, channel, outcome.detail(), attempts, delay);
+                } else {
+                    failures.add(channel + ": " + outcome.detail() + " (gave up after " + attempts + " attempts)");
+                    dueNow = next(d, request, failures, events, now);
+                }
+            }
+            case REJECTED -> {
+                preferences.suppress(channel.wireName(), job.route().address(), outcome.detail(), now);
+                publish(events, request, channel, "suppressed", outcome.detail(), now);
+                failures.add(channel + ": " + outcome.detail());
+                dueNow = next(d, request, failures, events, now);
+            }
+            case PERMANENT -> {
+                failures.add(channel + ": " + outcome.detail());
+                dueNow = next(d, request, failures, events, now);
+            }
+        }
+        events.flush();
+        return dueNow;
+    }
+
+    /** Fails a delivery that cannot be prepared at all (isolated from its round): reported, and dead-lettered. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public void fail(String messageId, Throwable why, Instant now) throws SQLException {
+        Delivery d = deliveries.findById(messageId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (d == null || d.status != DeliveryStatus.PENDING) {
+            return;
+        }
+        Outbox.Writer events = outbox.writer();
+        List<String> failures = d.failureList();
+        failures.add("cannot be prepared: " + Failures.describe(why));
+        DeliveryRequest request;
+        try {
+            request = DeliveryRequest.of(d.request, json);
+        } catch (DeliveryRequest.Invalid | RuntimeException e) {
+            request = null;
+        }
+        if (request == null) {
+            d.status = DeliveryStatus.FAILED;
+            d.lastError = String.join("; ", failures);
+            d.updatedAt = now;
+            deadLetter(events, d, d.lastError, now);
+        } else {
+            fail(d, request, failures, events, now);
+        }
+        events.flush();
+        meters.counter("onramp.dispatch.parked", "stage", "deliveries", "reason", Failures.category(why))
+                .increment();
+        LOG.warnf("message %s to %s cannot be prepared and failed: %s", d.messageId, d.userId, Failures.describe(why));
+    }
+
+    /** Releases what this instance still has queued, for others to take: it is stopping. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public int release(String owner, Instant now) {
+        return deliveries.release(owner, now);
+    }
+
+    /** Renews the leases of this instance's queued deliveries and frees those whose instance died. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public int keepLeases(String owner, Collection<String> queued, Instant now) {
+        if (!queued.isEmpty()) {
+            deliveries.renew(
+                    owner, List.copyOf(queued), now.plus(config.delivery().queueLease()));
+        }
+        return deliveries.recoverExpired(now);
+    }
+
+    /** Moves a failed delivery to its next channel (true: due now), or fails it when there is none. */
+    private boolean next(
+            Delivery d, DeliveryRequest request, List<String> failures, Outbox.Writer events, Instant now) {
+        if (d.channelIndex + 1 < request.channels().size()) {
+            d.status = DeliveryStatus.PENDING;
+            d.channelIndex++;
+            d.attempts = 0;
+            d.nextAttemptAt = now;
+            d.lastError = null;
+            d.failures(failures);
+            d.updatedAt = now;
+            return true;
+        }
+        fail(d, request, failures, events, now);
+        return false;
+    }
+
+    private void finish(
+            Delivery d,
+            DeliveryRequest request,
+            Channel channel,
+            DeliveryStatus status,
+            String providerId,
+            List<String> failures,
+            Outbox.Writer events,
+            Instant now) {
+        d.status = status;
+        d.attempts++;
+        d.nextAttemptAt = null;
+        d.lastError = null;
+        d.deliveredBy = channel.wireName();
+        if (providerId != null) {
+            d.providerId = providerId;
+        }
+        d.failures(failures);
+        d.updatedAt = now;
+        publish(
+                events,
+                request,
+                channel,
+                status.wireName(),
+                failures.isEmpty() ? null : "by fallback after " + String.join("; ", failures),
+                now);
+        meters.counter("onramp.dispatch.deliveries", "channel", channel.wireName(), "status", status.wireName())
+                .increment();
+    }
+
+    private void fail(Delivery d, DeliveryRequest request, List<String> failures, Outbox.Writer events, Instant now) {
+        String detail = failures.isEmpty() ? "no channel to send by" : String.join("; ", failures);
+        d.status = DeliveryStatus.FAILED;
+        d.attempts++;
+        d.nextAttemptAt = null;
+        d.lastError = detail;
+        d.failures(failures);
+        d.updatedAt = now;
+        Channel channel = request.channels().getFirst();
+        publish(events, request, channel, "failed", detail, now);
+        deadLetter(events, d, detail, now);
+        meters.counter("onramp.dispatch.deliveries", "channel", channel.wireName(), "status", "failed")
+                .increment();
+        LOG.warnf("message %s to %s failed: %s", d.messageId, d.userId, detail);
+    }
+
+    private void deadLetter(Outbox.Writer events, Delivery d, String reason, Instant now) {
+        byte[] payload;
+        try {
+            payload = json.writeValueAsBytes(d.request);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            payload = String.valueOf(d.request).getBytes(StandardCharsets.UTF_8);
+        }
+        events.deadLetter(config.topics().messageRequests(), null, null, d.userId, payload, reason, now);
+    }
+
+    private static void publish(
+            Outbox.Writer events, DeliveryRequest r, Channel channel, String status, String detail, Instant now) {
+        events.publish(
+                new DeliveryEvent(r.messageId(), r.userId(), r.journey(), r.step(), channel.wireName(), status, detail),
+                now);
+    }
+
+    /** What blocks channels for a round's users and addresses, read for the whole round at once. */
+    private final class Blocks {
+        private final Map<String, List<Unsubscription>> unsubscriptions;
+        private final Map<Channel, Map<String, String>> suppressed = new EnumMap<>(Channel.class);
+
+        Blocks(Collection<DeliveryRequest> requests) {
+            Set<String> users = new HashSet<>();
+            Map<Channel, Set<String>> addresses = new EnumMap<>(Channel.class);
+            for (DeliveryRequest r : requests) {
+                users.add(r.userId());
+                for (Channel channel : List.of(Channel.EMAIL, Channel.SMS)) {
+                    String address = r.address(channel);
+                    if (address != null) {
+                        addresses.computeIfAbsent(channel, k -> new HashSet<>()).add(address);
+                    }
+                }
+            }
+            this.unsubscriptions = preferences.ofUsers(users);
+            addresses.forEach(
+                    (channel, set) -> suppressed.put(channel, preferences.suppressions(channel.wireName(), set)));
+        }
+
+        String blocked(DeliveryRequest request, Channel channel, String address) {
+            String unsubscribed = Preferences.unsubscribed(
+                    unsubscriptions.getOrDefault(request.userId(), List.of()), request.journey(), channel.wireName());
+            if (unsubscribed != null) {
+                return unsubscribed;
+            }
+            String reason = suppressed.getOrDefault(channel, Map.of()).get(Preferences.key(address));
+            return reason == null ? null : address + " is suppressed: " + reason;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.onramp.dispatch.delivery;
+
+import dev.onramp.dispatch.ledger.Deliveries;
+import dev.onramp.dispatch.ledger.DeliveryRequest;
+import dev.onramp.dispatch.outbox.Outbox;
+import dev.onramp.dispatch.pipeline.Failures;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * The transactions of the request consumer: {@link #store} writes many requests into {@code deliveries} with their
+ * partitions' offsets; {@link #park} puts one record that cannot be stored on its dead-letter topic, with its offset.
+ */
+@ApplicationScoped
+public class RequestTransactions {
+
+    private static final Logger LOG = Logger.getLogger(RequestTransactions.class);
+
+    private final Deliveries deliveries;
+    private final Offsets offsets;
+    private final Outbox outbox;
+    private final DataSource dataSource;
+    private final InstantSource clock;
+    private final MeterRegistry meters;
+    private final Counter accepted;
+
+    RequestTransactions(
+            Deliveries deliveries,
+            Offsets offsets,
+            Outbox outbox,
+            DataSource dataSource,
+            InstantSource clock,
+            MeterRegistry meters) {
+        this.deliveries = deliveries;
+        this.offsets = offsets;
+        this.outbox = outbox;
+        this.dataSource = dataSource;
+        this.clock = clock;
+        this.meters = meters;
+        this.accepted = Counter.builder("onramp.dispatch.requests")
+                .description("Message requests consumed, by outcome")
+                .tag("outcome", "accepted")
+                .register(meters);
+    }
+
+    /** Stores the requests as one transaction; throws, changing nothing, if any of them cannot be stored. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public void store(List<RequestItem> items) throws SQLException {
+        Instant now = clock.instant();
+        Map<TopicPartition, Long> next = new HashMap<>();
+        for (RequestItem item : items) {
+            next.merge(item.topicPartition(), item.offset() + 1, Math::max);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            Map<TopicPartition, Long> stored = offsets.lock(c, next.keySet());
+            List<DeliveryRequest> requests = new ArrayList<>();
+            List<String> raw = new ArrayList<>();
+            Outbox.Writer writer = outbox.writer();
+            int dead = 0;
+            for (RequestItem item : items) {
+                if (item.offset() < stored.getOrDefault(item.topicPartition(), 0L)) {
+                    continue;
+                }
+                if (item.request() == null) {
+                    deadLetter(writer, item, item.invalid(), now);
+                    dead++;
+                } else {
+                    requests.add(item.request());
+                    raw.add(item.raw());
+                }
+            }
+            if (!requests.isEmpty()) {
+                deliveries.insertAll(c, requests, raw, now);
+            }
+            writer.flush();
+            offsets.advance(c, next);
+            accepted.increment(requests.size());
+            if (dead > 0) {
+                parked("unreadable").increment(dead);
+            }
+        }
+    }
+
+    /** Parks one record that cannot be stored: to its dead-letter topic with why, its offset consumed. */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public void park(RequestItem item, Throwable why) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            long next = offsets.lock(c, List.of(item.topicPartition())).getOrDefault(item.topicPartition(), 0L);
+            if (item.offset() < next) {
+                return;
+            }
+            String reason = "cannot be stored: " + Failures.describe(why);
+            Outbox.Writer writer = outbox.writer();
+            deadLetter(writer, item, reason, clock.instant());
+            writer.flush();
+            offsets.advance(c, Map.of(item.topicPartition(), item.offset() + 1));
+            parked(Failures.category(why)).increment();
+            LOG.warnf(
+                    "parked %s-%d@%d (user %s) on the dead-letter topic: %s",
+                    item.topic(), item.partition(), item.offset(), item.key(), reason);
+        }
+    }
+
+    private static void deadLetter(Outbox.Writer writer, RequestItem item, String reason, Instant now) {
+        writer.deadLetter(
+                item.topic(),
+                item.partition(),
+                item.offset(),
+                item.key(),
+                item.raw() == null ? null : item.raw().getBytes(StandardCharsets.UTF_8),
+                reason,
+                now);
+    }
+
+    private Counter parked(String reason) {
+        return meters.counter("onramp.dispatch.parked", "stage", "requests", "reason", reason);
+    }
+}

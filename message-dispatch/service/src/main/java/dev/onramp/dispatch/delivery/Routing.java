@@ -1,0 +1,130 @@
+package dev.onramp.dispatch.delivery;
+
+import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.ledger.DeliveryRequest;
+import dev.onramp.dispatch.preferences.Links;
+import dev.onramp.dispatch.sms.SmsSender;
+import dev.onramp.dispatch.template.Templates;
+import dev.onramp.templates.Channel;
+import dev.onramp.templates.Rendered;
+import dev.onramp.templates.TemplateData;
+import dev.onramp.templates.TemplateException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Chooses how a delivery goes on: tries the request's channels in order from where it stands and returns the first
+ * that can carry it — rendered, addressed, not blocked — or that none can, with why each was passed over.
+ */
+@ApplicationScoped
+public class Routing {
+
+    /** A channel passed over, and why; {@code suppressed} when the user or the address blocks it. */
+    public record Skip(Channel channel, String reason, boolean suppressed) {
+        String failure() {
+            return channel + ": " + reason;
+        }
+    }
+
+    /** Where a delivery goes. */
+    public sealed interface Route {
+        /** The channels passed over on the way, in order. */
+        List<Skip> skipped();
+    }
+
+    /** Into the user's inbox, now, in the same transaction. */
+    public record StoreInApp(int channelIndex, Rendered rendered, List<Skip> skipped) implements Route {}
+
+    /** To an outside provider. */
+    public record Send(
+            int channelIndex,
+            Channel channel,
+            String address,
+            Rendered rendered,
+            String unsubscribe,
+            List<Skip> skipped)
+            implements Route {}
+
+    /** Nowhere: no channel is left. */
+    public record NoChannel(List<Skip> skipped) implements Route {}
+
+    /** What blocks a channel for a user or an address: an unsubscription, a suppression; null when nothing does. */
+    @FunctionalInterface
+    public interface Blocks {
+        String blocked(DeliveryRequest request, Channel channel, String address);
+    }
+
+    private final Templates templates;
+    private final Links links;
+    private final DispatchConfig config;
+
+    Routing(Templates templates, Links links, DispatchConfig config) {
+        this.templates = templates;
+        this.links = links;
+        this.config = config;
+    }
+
+    public Route route(DeliveryRequest request, int fromIndex, Blocks blocks) {
+        List<Channel> channels = request.channels();
+        List<Skip> skipped = new ArrayList<>();
+        for (int index = fromIndex; index < channels.size(); index++) {
+            Channel channel = channels.get(index);
+            String address = request.address(channel);
+            if (!templates.has(request.template(), channel)) {
+                skipped.add(new Skip(
+                        channel, "template '" + request.template() + "' has no " + channel + " version", false));
+                continue;
+            }
+            if (address == null) {
+                skipped.add(new Skip(
+                        channel,
+                        channel == Channel.EMAIL ? "the user has no email trait" : "the user has no phone trait",
+                        false));
+                continue;
+            }
+            if (channel == Channel.SMS && !SmsSender.E164.matcher(address).matches()) {
+                skipped.add(new Skip(
+                        channel, "'" + address + "' is not an E.164 phone number, such as +33612345678", false));
+                continue;
+            }
+            String blocked = blocks.blocked(request, channel, address);
+            if (blocked != null) {
+                skipped.add(new Skip(channel, blocked, true));
+                continue;
+            }
+            Links.ForMessage messageLinks = links.forMessage(request.userId(), request.journey(), channel.wireName());
+            Rendered rendered;
+            try {
+                rendered = templates.render(
+                        request.template(), channel, request.locale(), data(request, channel, messageLinks));
+            } catch (TemplateException e) {
+                skipped.add(new Skip(channel, e.getMessage(), false));
+                continue;
+            }
+            return channel == Channel.IN_APP
+                    ? new StoreInApp(index, rendered, List.copyOf(skipped))
+                    : new Send(index, channel, address, rendered, messageLinks.unsubscribe(), List.copyOf(skipped));
+        }
+        return new NoChannel(List.copyOf(skipped));
+    }
+
+    /** What a template can use. */
+    private Map<String, Object> data(DeliveryRequest request, Channel channel, Links.ForMessage messageLinks) {
+        Map<String, String> linkMap = new LinkedHashMap<>();
+        linkMap.put("app", config.appUrl());
+        linkMap.put("unsubscribe", messageLinks.unsubscribe());
+        linkMap.put("preferences", messageLinks.preferences());
+        return TemplateData.of(
+                request.userId(),
+                request.traits(),
+                request.context(),
+                request.journey(),
+                request.step(),
+                request.messageId(),
+                channel,
+                linkMap);
+    }
+}

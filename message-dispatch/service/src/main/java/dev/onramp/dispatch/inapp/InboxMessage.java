@@ -1,0 +1,49 @@
+package dev.onramp.dispatch.inapp;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A message in a user's in-app inbox ({@code inbox_messages}). */
+@Entity
+@Table(name = "inbox_messages")
+public class InboxMessage extends PanacheEntityBase {
+
+    @Id
+    @Column(name = "message_id")
+    public String messageId;
+
+    @Column(name = "user_id", nullable = false)
+    public String userId;
+
+    public String journey;
+
+    public String step;
+
+    @Column(nullable = false)
+    public String title;
+
+    @Column(nullable = false)
+    public String body;
+
+    @Column(name = "action_label")
+    public String actionLabel;
+
+    @Column(name = "action_url")
+    public String actionUrl;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "read_at")
+    public Instant readAt;
+
+    @Column(name = "clicked_at")
+    public Instant clickedAt;
+
+    @Column(name = "dismissed_at")
+    public Instant dismissedAt;
+}

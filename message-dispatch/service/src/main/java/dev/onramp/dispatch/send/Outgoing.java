@@ -1,0 +1,13 @@
+package dev.onramp.dispatch.send;
+
+import dev.onramp.templates.Rendered;
+import java.time.Instant;
+
+/**
+ * A message ready for a provider.
+ *
+ * @param address the email address or E.164 phone number; for a webhook, where the template says or null
+ * @param unsubscribe the signed one-click unsubscribe URL of this message
+ * @param now when the send starts, for signatures
+ */
+public record Outgoing(String messageId, String address, Rendered rendered, String unsubscribe, Instant now) {}
