@@ -235,7 +235,7 @@ class TrackingResourceTest {
         given().get("/q/health/ready")
                 .then()
                 .statusCode(200)
-                .body("checks.name", hasItem("Kafka connection health check"))
+                .body("checks.name", hasItem("kafka"))
                 .body("status", equalTo("UP"));
     }
 

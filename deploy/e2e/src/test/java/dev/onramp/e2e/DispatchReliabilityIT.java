@@ -66,7 +66,8 @@ class DispatchReliabilityIT {
                         "ONRAMP_DISPATCH_TOPICS_GROUP", "dispatch-kill",
                         "ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONCURRENCY),
                         // Sends left 'sending' by the killed instance are tried again after this.
-                        "ONRAMP_DISPATCH_DELIVERY_SENDING_LEASE", "15s"),
+                        "ONRAMP_DISPATCH_DELIVERY_SENDING_LEASE", "15s",
+                        "ONRAMP_DISPATCH_DELIVERY_QUEUE_LEASE", "6s"),
                 LOGS.resolve("killed-dispatch.log"),
                 List.of("-Xmx256m"));
         dispatch.start().awaitReady(Duration.ofSeconds(120));
