@@ -312,12 +312,17 @@ class FaultToleranceIT {
                             dispatchProcess("pair-dispatch-b", env, "pair").start()) {
                 first.awaitReady(Duration.ofSeconds(120));
                 second.awaitReady(Duration.ofSeconds(120));
+                // All at once: each instance claims its share and then waits for its rate limiter far longer than
+                // a lease lasts.
                 Set<String> ids = ConcurrentHashMap.newKeySet();
-                for (int i = 0; i < messages; i++) {
-                    String user = run + i;
-                    String id = run + "m" + i;
-                    ids.add("<" + id + "@onramp>");
-                    produce("pair.message-requests", user, request(id, user));
+                try (var producer = producer()) {
+                    for (int i = 0; i < messages; i++) {
+                        String user = run + i;
+                        String id = run + "m" + i;
+                        ids.add("<" + id + "@onramp>");
+                        producer.send(new ProducerRecord<>("pair.message-requests", user, request(id, user)));
+                    }
+                    producer.flush();
                 }
                 await().atMost(Duration.ofSeconds(120))
                         .until(() -> Set.copyOf(smtp.messageIds()).containsAll(ids));
@@ -332,7 +337,6 @@ class FaultToleranceIT {
                         run, messages, smtp.messageIds().size(), twice);
                 assertThat(times).hasSize(messages);
                 assertThat(times.values()).containsOnly(1L);
-                assertThat(first.tail(2000) + second.tail(2000)).doesNotContain("lease had run out");
             }
         }
     }
