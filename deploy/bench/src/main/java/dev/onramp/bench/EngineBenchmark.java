@@ -134,10 +134,17 @@ final class EngineBenchmark {
                 Instant inserted = insertDueTimers(c);
                 cpu.sinceLast();
                 long[] requests = {0};
+                Progress progress = new Progress(Duration.ofSeconds(10));
                 Instant drained = waitFor(
                         () -> {
                             requests[0] = endOffsets(kafka.bootstrapServers(), "onramp.message-requests");
-                            return requests[0] >= TIMERS && longQuery(c, "SELECT count(*) FROM engine.outbox") == 0;
+                            long waiting = longQuery(c, "SELECT count(*) FROM engine.outbox");
+                            if (progress.due()) {
+                                System.out.printf(
+                                        "  %3.0f s: %,d message requests in Kafka, %,d waiting in the outbox%n",
+                                        seconds(inserted, Instant.now()), requests[0], waiting);
+                            }
+                            return requests[0] >= TIMERS && waiting == 0;
                         },
                         Duration.ofMinutes(30),
                         "1,000,000 timers to become message requests");
@@ -252,5 +259,24 @@ final class EngineBenchmark {
         c.commit();
         c.setAutoCommit(true);
         return Instant.now();
+    }
+
+    /** Says when it is time to print progress again. */
+    private static final class Progress {
+        private final Duration every;
+        private Instant next;
+
+        Progress(Duration every) {
+            this.every = every;
+            this.next = Instant.now().plus(every);
+        }
+
+        boolean due() {
+            if (Instant.now().isBefore(next)) {
+                return false;
+            }
+            next = Instant.now().plus(every);
+            return true;
+        }
     }
 }

@@ -7,6 +7,8 @@ import dev.onramp.engine.pipeline.Stalls;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -48,6 +50,7 @@ public class EventConsumer {
     private final KafkaClientService kafka;
     private final Isolation<Item> isolation;
     private final Stalls stalls;
+    private final DistributionSummary batchSize;
     private volatile boolean running = true;
 
     EventConsumer(
@@ -57,13 +60,17 @@ public class EventConsumer {
             EventTransactions transactions,
             KafkaClientService kafka,
             DataSource dataSource,
-            Stalls stalls) {
+            Stalls stalls,
+            MeterRegistry meters) {
         this.config = config;
         this.registry = registry;
         this.records = records;
         this.transactions = transactions;
         this.kafka = kafka;
         this.stalls = stalls;
+        this.batchSize = DistributionSummary.builder("onramp.engine.batch.records")
+                .description("Records per batch the consumer applies")
+                .register(meters);
         this.isolation = new Isolation<>("the event consumer", stalls, () -> reachable(dataSource), () -> running);
     }
 
@@ -75,6 +82,7 @@ public class EventConsumer {
     @Blocking
     public void consume(ConsumerRecords<String, byte[]> polled) throws InterruptedException {
         JourneyRuntime runtime = awaitJourneys();
+        batchSize.record(polled.count());
         List<Item> items = new ArrayList<>(polled.count());
         for (ConsumerRecord<String, byte[]> record : polled) {
             items.add(read(record, runtime));

@@ -18,7 +18,7 @@ record TraitLimits(int maxTraits, int maxTraitBytes, int maxProfileBytes) {
     record Capped(Map<String, Object> traits, List<String> refused) {}
 
     Capped cap(Map<String, Object> current, Map<String, Object> incoming, ObjectMapper json) {
-        if (incoming.isEmpty()) {
+        if (incoming.isEmpty() || obviouslyWithin(current, incoming)) {
             return new Capped(incoming, List.of());
         }
         Map<String, Object> kept = new LinkedHashMap<>();
@@ -55,6 +55,60 @@ record TraitLimits(int maxTraits, int maxTraitBytes, int maxProfileBytes) {
             }
         }
         return new Capped(refused.isEmpty() ? incoming : kept, refused);
+    }
+
+    /**
+     * Whether the merge cannot pass any limit, judged by an upper bound on the JSON size that needs no serialising:
+     * the common case of a few short traits costs next to nothing.
+     */
+    private boolean obviouslyWithin(Map<String, Object> current, Map<String, Object> incoming) {
+        if (current.size() + incoming.size() > maxTraits) {
+            return false;
+        }
+        long total = 2;
+        for (var entry : incoming.entrySet()) {
+            long value = bound(entry.getValue(), 0);
+            if (value > maxTraitBytes) {
+                return false;
+            }
+            total += bound(entry.getKey(), 0) + value + 2;
+        }
+        for (var entry : current.entrySet()) {
+            total += bound(entry.getKey(), 0) + bound(entry.getValue(), 0) + 2;
+            if (total > maxProfileBytes) {
+                return false;
+            }
+        }
+        return total <= maxProfileBytes;
+    }
+
+    /** At least as many bytes as the value takes as JSON (a character escapes to at most six bytes). */
+    private static long bound(Object value, int depth) {
+        return switch (value) {
+            case null -> 4;
+            case String s -> 2 + 6L * s.length();
+            case Integer i -> 11;
+            case Long l -> 20;
+            case Double d -> 32;
+            case Boolean b -> 5;
+            case Map<?, ?> m
+            when depth < 32 -> {
+                long total = 2;
+                for (var e : m.entrySet()) {
+                    total += bound(String.valueOf(e.getKey()), depth + 1) + bound(e.getValue(), depth + 1) + 2;
+                }
+                yield total;
+            }
+            case Iterable<?> list
+            when depth < 32 -> {
+                long total = 2;
+                for (Object o : list) {
+                    total += bound(o, depth + 1) + 1;
+                }
+                yield total;
+            }
+            default -> Long.MAX_VALUE / 4;
+        };
     }
 
     private static long size(String name, Object value, ObjectMapper json) {
