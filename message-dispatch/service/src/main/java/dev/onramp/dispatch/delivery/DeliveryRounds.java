@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,7 +105,7 @@ public class DeliveryRounds {
         }
         Blocks blocks = new Blocks(requests.values());
         Outbox.Writer events = outbox.writer();
-        Set<String> inboxes = new LinkedHashSet<>();
+        Inbox.Writer inboxes = inbox.writer();
         List<Job> jobs = new ArrayList<>();
         for (var entry : requests.entrySet()) {
             Delivery d = entry.getKey();
@@ -121,14 +120,13 @@ public class DeliveryRounds {
             }
             switch (route) {
                 case Routing.StoreInApp inApp -> {
-                    inbox.store(
+                    inboxes.store(
                             request.messageId(),
                             request.userId(),
                             request.journey(),
                             request.step(),
                             inApp.rendered(),
                             now);
-                    inboxes.add(request.userId());
                     d.channelIndex = inApp.channelIndex();
                     finish(d, request, Channel.IN_APP, DeliveryStatus.DELIVERED, null, failures, events, now);
                 }
@@ -145,7 +143,8 @@ public class DeliveryRounds {
                 case Routing.NoChannel none -> fail(d, request, failures, events, now);
             }
         }
-        inbox.changed(inboxes);
+        deliveries.write(due);
+        inboxes.flush();
         events.flush();
         return jobs;
     }
@@ -220,6 +219,7 @@ public class DeliveryRounds {
                 dueNow = next(d, request, failures, events, now);
             }
         }
+        deliveries.write(List.of(d));
         events.flush();
         return dueNow;
     }

@@ -3,10 +3,19 @@ package dev.onramp.dispatch.inapp;
 import dev.onramp.templates.Rendered;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import org.hibernate.Session;
 
 /** Each user's in-app inbox in PostgreSQL. Every method works in the caller's transaction. */
 @ApplicationScoped
@@ -42,19 +51,9 @@ public class Inbox {
 
     public record Action(String label, String url) {}
 
-    /** Stores a rendered message in the user's inbox; {@link #changed} tells the live streams. */
-    public void store(String messageId, String userId, String journey, String step, Rendered rendered, Instant now) {
-        InboxMessage m = new InboxMessage();
-        m.messageId = messageId;
-        m.userId = userId;
-        m.journey = journey;
-        m.step = step;
-        m.title = rendered.header("title");
-        m.body = rendered.body().strip();
-        m.actionLabel = rendered.header("action");
-        m.actionUrl = rendered.header("url");
-        m.createdAt = now;
-        m.persist();
+    /** The messages of one round, stored together at {@link Writer#flush()}. */
+    public Writer writer() {
+        return new Writer();
     }
 
     /**
@@ -62,13 +61,69 @@ public class Inbox {
      * live streams update.
      */
     public void changed(Collection<String> userIds) {
-        if (userIds.isEmpty()) {
-            return;
+        if (!userIds.isEmpty()) {
+            session().doWork(c -> tellStreams(c, userIds));
         }
-        InboxMessage.getEntityManager()
-                .createNativeQuery("SELECT count(pg_notify('" + CHANNEL + "', u)) FROM unnest(cast(?1 as text[])) AS u")
-                .setParameter(1, userIds.toArray(String[]::new))
-                .getSingleResult();
+    }
+
+    /**
+     * New messages for users' inboxes, written in the caller's transaction. One batched native insert per round, on the
+     * hot path of every in-app message (ADR 0002): persisting each entity cost the round a third of its time.
+     */
+    public final class Writer {
+
+        private record Row(
+                String messageId, String userId, String journey, String step, Rendered rendered, Instant at) {}
+
+        private final List<Row> rows = new ArrayList<>();
+
+        /** A rendered message for the user's inbox. */
+        public void store(
+                String messageId, String userId, String journey, String step, Rendered rendered, Instant now) {
+            rows.add(new Row(messageId, userId, journey, step, rendered, now));
+        }
+
+        /** Writes the messages and tells the live streams of their users when the transaction commits. */
+        public void flush() {
+            if (rows.isEmpty()) {
+                return;
+            }
+            session().doWork(c -> {
+                try (PreparedStatement insert = c.prepareStatement("""
+                        INSERT INTO inbox_messages (message_id, user_id, journey, step, title, body, action_label,
+                            action_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    for (Row row : rows) {
+                        insert.setString(1, row.messageId());
+                        insert.setString(2, row.userId());
+                        insert.setString(3, row.journey());
+                        insert.setString(4, row.step());
+                        insert.setString(5, row.rendered().header("title"));
+                        insert.setString(6, row.rendered().body().strip());
+                        insert.setString(7, row.rendered().header("action"));
+                        insert.setString(8, row.rendered().header("url"));
+                        insert.setObject(9, OffsetDateTime.ofInstant(row.at(), ZoneOffset.UTC));
+                        insert.addBatch();
+                    }
+                    insert.executeBatch();
+                }
+                Set<String> users = new LinkedHashSet<>();
+                rows.forEach(row -> users.add(row.userId()));
+                tellStreams(c, users);
+            });
+            rows.clear();
+        }
+    }
+
+    private static void tellStreams(Connection c, Collection<String> userIds) throws SQLException {
+        try (PreparedStatement notify =
+                c.prepareStatement("SELECT count(pg_notify('" + CHANNEL + "', u)) FROM unnest(?) AS u")) {
+            notify.setArray(1, c.createArrayOf("text", userIds.toArray()));
+            notify.executeQuery().close();
+        }
+    }
+
+    private static Session session() {
+        return InboxMessage.getEntityManager().unwrap(Session.class);
     }
 
     /** The user's messages that are not dismissed, newest first. */

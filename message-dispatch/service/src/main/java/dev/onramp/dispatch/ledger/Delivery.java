@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.annotations.Mutability;
 import org.hibernate.type.SqlTypes;
+import org.hibernate.type.descriptor.java.Immutability;
 
 /**
  * One message to deliver ({@code deliveries}), keyed by its message id: a request that arrives twice is stored, and so
@@ -37,8 +39,12 @@ public class Delivery extends PanacheEntityBase {
     @Column(nullable = false, updatable = false)
     public String channel;
 
-    /** The message request as received ({@code docs/contracts/message-requests.schema.json}). */
+    /**
+     * The message request as received ({@code docs/contracts/message-requests.schema.json}). Never changed once stored,
+     * so Hibernate neither copies nor compares it when a round's deliveries are loaded and flushed.
+     */
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     @Column(nullable = false, updatable = false)
     public Map<String, Object> request;
 

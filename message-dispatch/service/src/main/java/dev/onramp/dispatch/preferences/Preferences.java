@@ -22,7 +22,11 @@ public class Preferences {
         if (userIds.isEmpty()) {
             return result;
         }
-        for (Unsubscription u : Unsubscription.<Unsubscription>list("userId in ?1", userIds)) {
+        for (Unsubscription u : byArray(
+                "SELECT * FROM preferences WHERE user_id = ANY (cast(?1 as text[]))",
+                Unsubscription.class,
+                userIds.toArray(String[]::new),
+                null)) {
             result.computeIfAbsent(u.userId, k -> new java.util.ArrayList<>()).add(u);
         }
         return result;
@@ -84,11 +88,30 @@ public class Preferences {
         if (addresses.isEmpty()) {
             return result;
         }
-        List<String> keys = addresses.stream().map(Preferences::key).toList();
-        for (Suppression s : Suppression.<Suppression>list("channel = ?1 and address in ?2", channel, keys)) {
+        String[] keys = addresses.stream().map(Preferences::key).toArray(String[]::new);
+        for (Suppression s : byArray(
+                "SELECT * FROM suppressions WHERE address = ANY (cast(?1 as text[])) AND channel = ?2",
+                Suppression.class,
+                keys,
+                channel)) {
             result.put(s.address, s.reason);
         }
         return result;
+    }
+
+    /**
+     * Rows whose column is one of many values, for a round of deliveries. Native so that the values are one array
+     * parameter: an HQL {@code in} list is translated again for every list length, and was a fifth of a round's time
+     * (ADR 0002).
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> byArray(String sql, Class<T> entity, String[] values, String second) {
+        var query =
+                Unsubscription.getEntityManager().createNativeQuery(sql, entity).setParameter(1, values);
+        if (second != null) {
+            query.setParameter(2, second);
+        }
+        return query.getResultList();
     }
 
     /** How an address is compared: trimmed, lower-case. */
