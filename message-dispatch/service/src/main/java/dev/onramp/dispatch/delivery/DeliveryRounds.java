@@ -138,7 +138,7 @@ public class DeliveryRounds {
                     d.leaseUntil = now.plus(config.delivery().queueLease());
                     d.failures(failures);
                     d.updatedAt = now;
-                    jobs.add(new Job(request, send, List.copyOf(failures), d.attempts));
+                    jobs.add(new Job(request, d.request, send, List.copyOf(failures), d.attempts));
                 }
                 case Routing.NoChannel none -> fail(d, request, failures, events, now);
             }
@@ -150,12 +150,12 @@ public class DeliveryRounds {
     }
 
     /**
-     * Starts a send: the queued delivery becomes this instance's send in progress, its lease starting now.
+     * Starts a send: the queued delivery becomes this instance's send in progress, its lease starting now. One
+     * statement, committed by itself.
      *
      * @return false if it is no longer this instance's to send
      */
-    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
-    public boolean start(String messageId, String owner, Instant now) {
+    public boolean start(String messageId, String owner, Instant now) throws SQLException {
         return deliveries.startSending(
                 messageId, owner, now, now.plus(config.delivery().sendingLease()));
     }
@@ -171,6 +171,7 @@ public class DeliveryRounds {
         if (d == null) {
             return null;
         }
+        d.request = job.stored();
         d.leaseOwner = null;
         d.leaseUntil = null;
         Outbox.Writer events = outbox.writer();

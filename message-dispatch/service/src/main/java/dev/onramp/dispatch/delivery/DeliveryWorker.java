@@ -193,7 +193,7 @@ public class DeliveryWorker {
             record(job, outcome);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (java.sql.SQLException | RuntimeException e) {
             // The start could not be recorded (PostgreSQL away): nothing was sent; the lease runs out and the delivery
             // is taken again.
             LOG.warnf("could not start sending message %s: %s", job.messageId(), Failures.describe(e));

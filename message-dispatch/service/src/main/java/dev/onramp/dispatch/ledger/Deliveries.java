@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.hibernate.Session;
+import javax.sql.DataSource;
 
 /**
  * The deliveries table: claiming due deliveries so that instances share them, and the leases by which one instance
@@ -27,20 +27,23 @@ import org.hibernate.Session;
 public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
-    private static final String COLUMNS =
-            "message_id, user_id, journey, step, channel, request, status, channel_index, attempts, failures, created_at,"
+    /** The columns of a delivery but its request. */
+    private static final String STATE =
+            "message_id, user_id, journey, step, channel, status, channel_index, attempts, failures, created_at,"
                     + " next_attempt_at, last_error, delivered_by, address, provider_id, lease_owner, lease_until,"
                     + " updated_at";
 
     private final ObjectMapper json;
+    private final DataSource dataSource;
 
-    Deliveries(ObjectMapper json) {
+    Deliveries(ObjectMapper json, DataSource dataSource) {
         this.json = json;
+        this.dataSource = dataSource;
     }
 
     /*
      * A round of deliveries (claimDue, claim) and a send's outcome (ownedSend) are read and written (write) with plain
-     * JDBC in the caller's transaction, the rows becoming detached Delivery objects: these are the statements of every
+     * JDBC on the connection enlisted in the caller's transaction, the rows becoming detached Delivery objects: these are the statements of every
      * message, and loading and flushing them as managed entities halved the rates (ADR 0002). Everything else goes
      * through the entity.
      */
@@ -52,10 +55,10 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
      *     providers are busy, only in-app ones are claimed
      * @return the deliveries, detached: {@link #updateRound} writes what the round made of them
      */
-    public List<Delivery> claimDue(Instant now, int limit, boolean external) {
+    public List<Delivery> claimDue(Instant now, int limit, boolean external) throws SQLException {
         // The status is a literal so that PostgreSQL uses the partial index deliveries_pending.
         return select(
-                "SELECT " + COLUMNS + " FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
+                "SELECT " + STATE + ", request FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
                         + (external ? "" : " AND channel = 'in_app'")
                         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED",
                 ps -> {
@@ -65,82 +68,84 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
     }
 
     /** Locks these deliveries, those no other transaction holds and that are still pending; detached, as above. */
-    public List<Delivery> claim(List<String> messageIds) {
+    public List<Delivery> claim(List<String> messageIds) throws SQLException {
         return select(
-                "SELECT " + COLUMNS + " FROM deliveries WHERE message_id = ANY (?) AND status = 'pending'"
+                "SELECT " + STATE + ", request FROM deliveries WHERE message_id = ANY (?) AND status = 'pending'"
                         + " ORDER BY message_id FOR UPDATE SKIP LOCKED",
                 ps -> ps.setArray(1, ps.getConnection().createArrayOf("text", messageIds.toArray())));
     }
 
     /** Writes what became of these detached deliveries, read by this class in the same transaction: one batch. */
-    public void write(List<Delivery> round) {
+    public void write(List<Delivery> round) throws SQLException {
         if (round.isEmpty()) {
             return;
         }
-        session().doWork(c -> {
-            try (PreparedStatement update = c.prepareStatement("""
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement update = c.prepareStatement("""
                     UPDATE deliveries SET status = ?, channel_index = ?, attempts = ?, next_attempt_at = ?,
                         last_error = ?, failures = ?, delivered_by = ?, address = ?, provider_id = ?, lease_owner = ?,
                         lease_until = ?, updated_at = ?
                     WHERE message_id = ?""")) {
-                for (Delivery d : round) {
-                    update.setString(1, d.status.wireName());
-                    update.setInt(2, d.channelIndex);
-                    update.setInt(3, d.attempts);
-                    update.setObject(4, time(d.nextAttemptAt), Types.TIMESTAMP_WITH_TIMEZONE);
-                    update.setString(5, d.lastError);
-                    update.setString(6, d.failures);
-                    update.setString(7, d.deliveredBy);
-                    update.setString(8, d.address);
-                    update.setString(9, d.providerId);
-                    update.setString(10, d.leaseOwner);
-                    update.setObject(11, time(d.leaseUntil), Types.TIMESTAMP_WITH_TIMEZONE);
-                    update.setObject(12, time(d.updatedAt), Types.TIMESTAMP_WITH_TIMEZONE);
-                    update.setString(13, d.messageId);
-                    update.addBatch();
-                }
-                update.executeBatch();
+            for (Delivery d : round) {
+                update.setString(1, d.status.wireName());
+                update.setInt(2, d.channelIndex);
+                update.setInt(3, d.attempts);
+                update.setObject(4, time(d.nextAttemptAt), Types.TIMESTAMP_WITH_TIMEZONE);
+                update.setString(5, d.lastError);
+                update.setString(6, d.failures);
+                update.setString(7, d.deliveredBy);
+                update.setString(8, d.address);
+                update.setString(9, d.providerId);
+                update.setString(10, d.leaseOwner);
+                update.setObject(11, time(d.leaseUntil), Types.TIMESTAMP_WITH_TIMEZONE);
+                update.setObject(12, time(d.updatedAt), Types.TIMESTAMP_WITH_TIMEZONE);
+                update.setString(13, d.messageId);
+                update.addBatch();
             }
-        });
+            update.executeBatch();
+        }
     }
 
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
-    private List<Delivery> select(String sql, Binder binder) {
-        return session().doReturningWork(c -> {
+    private List<Delivery> select(String sql, Binder binder) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
             List<Delivery> found = new ArrayList<>();
+            boolean withRequest = sql.contains(", request FROM");
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 binder.bind(ps);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         Delivery d = new Delivery();
-                        d.messageId = rs.getString(1);
-                        d.userId = rs.getString(2);
-                        d.journey = rs.getString(3);
-                        d.step = rs.getString(4);
-                        d.channel = rs.getString(5);
-                        d.request = request(d.messageId, rs.getString(6));
-                        d.status = DeliveryStatus.valueOf(rs.getString(7).toUpperCase(Locale.ROOT));
-                        d.channelIndex = rs.getInt(8);
-                        d.attempts = rs.getInt(9);
-                        d.failures = rs.getString(10);
-                        d.createdAt = instant(rs, 11);
-                        d.nextAttemptAt = instant(rs, 12);
-                        d.lastError = rs.getString(13);
-                        d.deliveredBy = rs.getString(14);
-                        d.address = rs.getString(15);
-                        d.providerId = rs.getString(16);
-                        d.leaseOwner = rs.getString(17);
-                        d.leaseUntil = instant(rs, 18);
-                        d.updatedAt = instant(rs, 19);
+                        d.messageId = rs.getString("message_id");
+                        d.userId = rs.getString("user_id");
+                        d.journey = rs.getString("journey");
+                        d.step = rs.getString("step");
+                        d.channel = rs.getString("channel");
+                        d.status = DeliveryStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT));
+                        d.channelIndex = rs.getInt("channel_index");
+                        d.attempts = rs.getInt("attempts");
+                        d.failures = rs.getString("failures");
+                        d.createdAt = instant(rs, "created_at");
+                        d.nextAttemptAt = instant(rs, "next_attempt_at");
+                        d.lastError = rs.getString("last_error");
+                        d.deliveredBy = rs.getString("delivered_by");
+                        d.address = rs.getString("address");
+                        d.providerId = rs.getString("provider_id");
+                        d.leaseOwner = rs.getString("lease_owner");
+                        d.leaseUntil = instant(rs, "lease_until");
+                        d.updatedAt = instant(rs, "updated_at");
+                        if (withRequest) {
+                            d.request = request(d.messageId, rs.getString("request"));
+                        }
                         found.add(d);
                     }
                 }
             }
             return found;
-        });
+        }
     }
 
     private Map<String, Object> request(String messageId, String text) {
@@ -151,7 +156,7 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
         }
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
         OffsetDateTime at = rs.getObject(column, OffsetDateTime.class);
         return at == null ? null : at.toInstant();
     }
@@ -160,37 +165,35 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
         return at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
     }
 
-    private Session session() {
-        return getEntityManager().unwrap(Session.class);
-    }
-
     /**
-     * Makes a queued delivery this instance owns a send in progress, its lease starting now. One native statement on
-     * the path of every send (ADR 0002): Hibernate translates a bulk HQL update anew each time it runs.
+     * Makes a queued delivery this instance owns a send in progress, its lease starting now. One statement that commits
+     * by itself, on the path of every send: no JTA transaction or Hibernate session is opened for it (ADR 0002).
      *
      * @return false if the instance no longer owns it (its lease ran out and another instance took it)
      */
-    public boolean startSending(String messageId, String owner, Instant now, Instant leaseUntil) {
-        return session().doReturningWork(c -> {
-            try (PreparedStatement start = c.prepareStatement("""
-                    UPDATE deliveries SET status = 'sending', lease_until = ?, updated_at = ?
-                    WHERE message_id = ? AND lease_owner = ? AND status = 'queued'""")) {
-                start.setObject(1, OffsetDateTime.ofInstant(leaseUntil, ZoneOffset.UTC));
-                start.setObject(2, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-                start.setString(3, messageId);
-                start.setString(4, owner);
-                return start.executeUpdate() == 1;
+    public boolean startSending(String messageId, String owner, Instant now, Instant leaseUntil) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement start = c.prepareStatement("""
+                        UPDATE deliveries SET status = 'sending', lease_until = ?, updated_at = ?
+                        WHERE message_id = ? AND lease_owner = ? AND status = 'queued'""")) {
+            if (!c.getAutoCommit()) {
+                throw new IllegalStateException("startSending commits by itself; call it outside a transaction");
             }
-        });
+            start.setObject(1, OffsetDateTime.ofInstant(leaseUntil, ZoneOffset.UTC));
+            start.setObject(2, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            start.setString(3, messageId);
+            start.setString(4, owner);
+            return start.executeUpdate() == 1;
+        }
     }
 
     /**
-     * The send in progress this instance owns, locked and detached ({@link #write} stores what becomes of it); null if
-     * it owns it no more.
+     * The send in progress this instance owns, locked and detached ({@link #write} stores what becomes of it), without
+     * its request, which the caller has; null if it owns it no more.
      */
-    public Delivery ownedSend(String messageId, String owner) {
+    public Delivery ownedSend(String messageId, String owner) throws SQLException {
         List<Delivery> owned = select(
-                "SELECT " + COLUMNS + " FROM deliveries WHERE message_id = ? AND lease_owner = ? AND status = 'sending'"
+                "SELECT " + STATE + " FROM deliveries WHERE message_id = ? AND lease_owner = ? AND status = 'sending'"
                         + " FOR UPDATE",
                 ps -> {
                     ps.setString(1, messageId);
