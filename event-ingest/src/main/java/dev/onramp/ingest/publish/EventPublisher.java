@@ -47,20 +47,9 @@ public class EventPublisher {
     private final Map<String, Object> kafkaConfig;
     private volatile KafkaProducer<String, byte[]> producer;
 
-    private final org.eclipse.microprofile.reactive.messaging.Emitter<byte[]> emitter;
-    private final boolean viaEmitter = "emitter".equals(System.getenv("ONRAMP_INGEST_PUBLISH_VIA"));
-
-    EventPublisher(
-            IngestConfig config,
-            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-            @org.eclipse.microprofile.reactive.messaging.Channel("events-out")
-                    @org.eclipse.microprofile.reactive.messaging.OnOverflow(
-                            org.eclipse.microprofile.reactive.messaging.OnOverflow.Strategy.UNBOUNDED_BUFFER)
-                    org.eclipse.microprofile.reactive.messaging.Emitter<byte[]> emitter) {
+    EventPublisher(IngestConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         this.config = config;
         this.kafkaConfig = kafkaConfig;
-        this.emitter = emitter;
-        LOG.infof("publishing via %s", viaEmitter ? "the SmallRye emitter" : "the Kafka producer");
     }
 
     void start(@Observes StartupEvent ignored) {
@@ -121,33 +110,6 @@ public class EventPublisher {
                 all.complete(null);
             }
         };
-        if (viaEmitter) {
-            for (Outgoing outgoing : records) {
-                var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
-                headers.add("traceparent", outgoing.traceparent().getBytes(StandardCharsets.US_ASCII));
-                var metadata = io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata.<String>builder()
-                        .withKey(outgoing.key())
-                        .withHeaders(headers)
-                        .build();
-                try {
-                    emitter.send(org.eclipse.microprofile.reactive.messaging.Message.of(
-                            outgoing.value(),
-                            org.eclipse.microprofile.reactive.messaging.Metadata.of(metadata),
-                            () -> {
-                                callback.onCompletion(null, null);
-                                return CompletableFuture.completedFuture(null);
-                            },
-                            error -> {
-                                callback.onCompletion(
-                                        null, error instanceof Exception x ? x : new RuntimeException(error));
-                                return CompletableFuture.completedFuture(null);
-                            }));
-                } catch (RuntimeException e) {
-                    callback.onCompletion(null, e);
-                }
-            }
-            return all;
-        }
         for (Outgoing outgoing : records) {
             ProducerRecord<String, byte[]> record =
                     new ProducerRecord<>(config.topic(), null, outgoing.key(), outgoing.value());
