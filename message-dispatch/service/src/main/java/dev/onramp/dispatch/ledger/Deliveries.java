@@ -21,7 +21,7 @@ import javax.sql.DataSource;
 
 /**
  * The deliveries table: claiming due deliveries so that instances share them, and the leases by which one instance
- * owns a send to a provider. Every method works in the caller's transaction.
+ * owns a send to a provider. Every method but {@link #startSending} works in the caller's transaction.
  */
 @ApplicationScoped
 public class Deliveries implements PanacheRepositoryBase<Delivery, String> {

@@ -16,7 +16,9 @@ import org.hibernate.type.descriptor.java.Immutability;
 
 /**
  * One message to deliver ({@code deliveries}), keyed by its message id: a request that arrives twice is stored, and so
- * delivered, once. Rows are inserted in batches by the request consumer; everything after goes through here.
+ * delivered, once. Rows are inserted in batches by the request consumer, and the rounds and sends that every message
+ * goes through read and write them as detached objects in plain JDBC ({@link Deliveries}, ADR 0002); the APIs,
+ * provider callbacks, leases and isolated failures use the entity.
  */
 @Entity
 @Table(name = "deliveries")
