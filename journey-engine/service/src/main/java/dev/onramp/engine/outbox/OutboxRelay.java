@@ -52,7 +52,7 @@ import org.jboss.logging.Logger;
  *
  * <p>A round's records go to the channel's own producer in one hand-off ({@link KafkaProducer#runOnSendingThread});
  * the rare dead letters go through the channel's emitter. Sending each record as a reactive message cost the timer
- * benchmark about a tenth of its throughput (ADR 0002).
+ * benchmark about a tenth of its throughput (ADR 0005).
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -246,7 +246,7 @@ public class OutboxRelay {
 
     /**
      * Hands a round's records to the channel's producer in one go, on the channel's sending thread: one hand-off per
-     * round rather than one message and acknowledgement pipeline per record (measured in docs/adr/0002).
+     * round rather than one message and acknowledgement pipeline per record (measured: ADR 0005).
      */
     private List<Future<RecordMetadata>> send(List<ProducerRecord<String, byte[]>> records)
             throws InterruptedException {

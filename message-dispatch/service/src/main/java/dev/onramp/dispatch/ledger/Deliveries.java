@@ -61,6 +61,7 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
                 "SELECT " + STATE + ", request FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
                         + (external ? "" : " AND channel = 'in_app'")
                         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED",
+                true,
                 ps -> {
                     ps.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
                     ps.setInt(2, limit);
@@ -72,6 +73,7 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
         return select(
                 "SELECT " + STATE + ", request FROM deliveries WHERE message_id = ANY (?) AND status = 'pending'"
                         + " ORDER BY message_id FOR UPDATE SKIP LOCKED",
+                true,
                 ps -> ps.setArray(1, ps.getConnection().createArrayOf("text", messageIds.toArray())));
     }
 
@@ -110,10 +112,10 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
-    private List<Delivery> select(String sql, Binder binder) throws SQLException {
+    /** @param withRequest whether the query selects the {@code request} column, after the {@link #STATE} ones */
+    private List<Delivery> select(String sql, boolean withRequest, Binder binder) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             List<Delivery> found = new ArrayList<>();
-            boolean withRequest = sql.contains(", request FROM");
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 binder.bind(ps);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -195,6 +197,7 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
         List<Delivery> owned = select(
                 "SELECT " + STATE + " FROM deliveries WHERE message_id = ? AND lease_owner = ? AND status = 'sending'"
                         + " FOR UPDATE",
+                false,
                 ps -> {
                     ps.setString(1, messageId);
                     ps.setString(2, owner);

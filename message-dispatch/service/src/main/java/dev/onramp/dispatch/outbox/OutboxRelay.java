@@ -47,12 +47,13 @@ import org.jboss.logging.Logger;
 /**
  * Moves committed outbox rows to Kafka through the {@code dispatch-out} channel, oldest first, and deletes them once
  * Kafka acknowledged them. A crash between the two sends a row again: the engine applies a delivery event by its
- * message id and status, so a repeat changes nothing. A row Kafka refuses for good (too large, for one) goes to its topic's dead-letter topic instead,
- * cut to a size Kafka takes, and is counted; it never blocks the rows after it. While Kafka is away, the rows wait.
+ * message id and status, so a repeat changes nothing. A row Kafka refuses for good (too large, for one) goes to its
+ * topic's dead-letter topic instead, cut to a size Kafka takes, and is counted; it never blocks the rows after it.
+ * While Kafka is away, the rows wait.
  *
  * <p>A round's records go to the channel's own producer in one hand-off ({@link KafkaProducer#runOnSendingThread});
  * the rare dead letters go through the channel's emitter. Sending each record as a reactive message cost the engine's
- * timer benchmark about a tenth of its throughput (ADR 0002).
+ * timer benchmark about a tenth of its throughput (ADR 0005).
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -246,7 +247,7 @@ public class OutboxRelay {
 
     /**
      * Hands a round's records to the channel's producer in one go, on the channel's sending thread: one hand-off per
-     * round rather than one message and acknowledgement pipeline per record (measured in docs/adr/0002).
+     * round rather than one message and acknowledgement pipeline per record (measured: ADR 0005).
      */
     private List<Future<RecordMetadata>> send(List<ProducerRecord<String, byte[]>> records)
             throws InterruptedException {

@@ -25,8 +25,7 @@ public class Preferences {
         for (Unsubscription u : byArray(
                 "SELECT * FROM preferences WHERE user_id = ANY (cast(?1 as text[]))",
                 Unsubscription.class,
-                userIds.toArray(String[]::new),
-                null)) {
+                userIds.toArray(String[]::new))) {
             result.computeIfAbsent(u.userId, k -> new java.util.ArrayList<>()).add(u);
         }
         return result;
@@ -102,14 +101,14 @@ public class Preferences {
     /**
      * Rows whose column is one of many values, for a round of deliveries. Native so that the values are one array
      * parameter: an HQL {@code in} list is translated again for every list length, and was a fifth of a round's time
-     * (ADR 0002).
+     * (ADR 0002). {@code more} are the parameters after the array, from {@code ?2} on.
      */
     @SuppressWarnings("unchecked")
-    private static <T> List<T> byArray(String sql, Class<T> entity, String[] values, String second) {
+    private static <T> List<T> byArray(String sql, Class<T> entity, String[] values, Object... more) {
         var query =
                 Unsubscription.getEntityManager().createNativeQuery(sql, entity).setParameter(1, values);
-        if (second != null) {
-            query.setParameter(2, second);
+        for (int i = 0; i < more.length; i++) {
+            query.setParameter(i + 2, more[i]);
         }
         return query.getResultList();
     }
