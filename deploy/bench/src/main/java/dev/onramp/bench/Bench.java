@@ -1,11 +1,32 @@
 package dev.onramp.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /** Entry point of {@code deploy/bench/run}. */
 public final class Bench {
 
+    /** The working folders of this run: databases, broker logs, service logs. */
+    private static final List<Path> WORK_DIRS = new ArrayList<>();
+
     private Bench() {}
+
+    /**
+     * A folder for one benchmark's databases and logs, removed when the run succeeds (an engine run leaves gigabytes),
+     * kept, and named, when it fails or {@code ONRAMP_BENCH_KEEP=1}.
+     */
+    static synchronized Path workDir(String name) throws IOException {
+        Path dir = Files.createTempDirectory("onramp-bench-" + name);
+        WORK_DIRS.add(dir);
+        return dir;
+    }
 
     public static void main(String[] args) throws Exception {
         java.util.logging.LogManager.getLogManager()
@@ -14,6 +35,21 @@ public final class Bench {
                                 .getBytes()));
         String which = args.length == 0 ? "--help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        try {
+            run(which, rest);
+        } catch (Exception | Error e) {
+            WORK_DIRS.forEach(dir -> System.err.println("logs and data of the failed run kept in " + dir));
+            throw e;
+        }
+        if ("1".equals(System.getenv("ONRAMP_BENCH_KEEP"))) {
+            WORK_DIRS.forEach(dir -> System.out.println("kept " + dir));
+        } else {
+            WORK_DIRS.forEach(Bench::delete);
+        }
+        System.exit(0);
+    }
+
+    private static void run(String which, String[] rest) throws Exception {
         switch (which) {
             case "ingest" -> new IngestBenchmark(Options.parse(rest)).run();
             case "engine" -> new EngineBenchmark(Options.parse(rest)).run();
@@ -35,7 +71,16 @@ public final class Bench {
                 System.exit(which.equals("--help") ? 0 : 2);
             }
         }
-        System.exit(0);
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not remove " + dir, e);
+        }
     }
 
     /** Command-line options shared by the benchmarks. */

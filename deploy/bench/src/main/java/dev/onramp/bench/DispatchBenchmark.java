@@ -56,7 +56,7 @@ final class DispatchBenchmark {
     void run() throws Exception {
         int inApp = options.records() >= 1_000_000 ? 200_000 : options.records();
         int emails = Math.max(1_000, inApp / 4);
-        Path dir = Files.createTempDirectory("onramp-bench-dispatch");
+        Path dir = Bench.workDir("dispatch");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
         System.out.printf(
                 "message-dispatch benchmark — %s, %d cores, %s%n",

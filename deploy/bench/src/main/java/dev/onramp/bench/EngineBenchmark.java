@@ -44,7 +44,7 @@ final class EngineBenchmark {
 
     void run() throws Exception {
         int users = options.records() >= 1_000_000 ? 100_000 : options.records();
-        Path dir = Files.createTempDirectory("onramp-bench-engine");
+        Path dir = Bench.workDir("engine");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
         System.out.printf(
                 "journey-engine benchmark — %s, %d cores, %s%n",

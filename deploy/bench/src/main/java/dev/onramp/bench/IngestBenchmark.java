@@ -4,7 +4,6 @@ import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.KafkaProcess;
 import dev.onramp.infra.ServiceProcess;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +36,7 @@ final class IngestBenchmark {
     }
 
     void run() throws Exception {
-        Path dir = Files.createTempDirectory("onramp-bench-ingest");
+        Path dir = Bench.workDir("ingest");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
         System.out.printf(
                 "event-ingest benchmark — %s, %d cores, %s%n",

@@ -22,7 +22,7 @@ final class JourneysBenchmark {
     static final int SCENARIOS_PER_JOURNEY = 10;
 
     void run() throws Exception {
-        Path dir = Files.createTempDirectory("onramp-bench-journeys");
+        Path dir = Bench.workDir("journeys");
         generate(dir);
         System.out.printf(
                 "journeys-as-code benchmark — %s, %d cores; %d journeys, %d scenarios in %s%n",

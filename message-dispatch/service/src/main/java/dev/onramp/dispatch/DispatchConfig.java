@@ -86,6 +86,14 @@ public interface DispatchConfig {
         /** How long Kafka may take to acknowledge a round before the relay tries it again. */
         @WithDefault("30s")
         Duration ackTimeout();
+
+        /**
+         * How long the relay waits, once woken after a round that was not full, for more records to join the next one.
+         * Sends to outside providers finish one by one: without it, each delivery event would cost a round, a commit
+         * and a Kafka request of its own. Delivery events are reports, not messages: 50 ms later is nothing to anyone.
+         */
+        @WithDefault("50ms")
+        Duration linger();
     }
 
     /** How fast a provider may be called: sends at once, and per second (0 for no limit). */
@@ -209,5 +217,12 @@ public interface DispatchConfig {
          */
         @WithDefault("30s")
         Duration queueLease();
+
+        /**
+         * How long the outcomes of sends wait for others to be recorded with them in one transaction. The send threads
+         * go on meanwhile; only the delivery's status and its event are that much later.
+         */
+        @WithDefault("20ms")
+        Duration outcomeLinger();
     }
 }

@@ -10,6 +10,7 @@ import dev.onramp.dispatch.ledger.DeliveryStatus;
 import dev.onramp.dispatch.outbox.DeliveryEvent;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.dispatch.pipeline.Failures;
+import dev.onramp.dispatch.pipeline.Storable;
 import dev.onramp.dispatch.preferences.Preferences;
 import dev.onramp.dispatch.preferences.Unsubscription;
 import dev.onramp.dispatch.send.SendOutcome;
@@ -160,21 +161,52 @@ public class DeliveryRounds {
                 messageId, owner, now, now.plus(config.delivery().sendingLease()));
     }
 
+    /** A send that went out (or did not), its outcome to be recorded. */
+    record Sent(Job job, SendOutcome outcome) {
+        String messageId() {
+            return job.messageId();
+        }
+    }
+
     /**
-     * Records how a send went, if this instance still owns it.
+     * What recording some outcomes did.
      *
-     * @return whether the delivery is due again at once (its next channel), or null if the send was no longer ours
+     * @param notOwned the sends this instance owned no more (their leases ran out and another instance took them)
+     * @param dueNow whether a delivery is due again at once (on its next channel)
+     */
+    record Recorded(List<String> notOwned, boolean dueNow) {}
+
+    /**
+     * Records how some sends went, those this instance still owns, each with the delivery event that reports it: one
+     * transaction for them all, so that sends finishing together share a commit.
      */
     @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
-    public Boolean record(Job job, SendOutcome outcome, String owner, Instant now) throws SQLException {
-        Delivery d = deliveries.ownedSend(job.messageId(), owner);
-        if (d == null) {
-            return null;
+    public Recorded record(List<Sent> sends, String owner, Instant now) throws SQLException {
+        Map<String, Delivery> owned =
+                deliveries.ownedSends(sends.stream().map(Sent::messageId).toList(), owner);
+        Outbox.Writer events = outbox.writer();
+        List<Delivery> changed = new ArrayList<>(sends.size());
+        List<String> notOwned = new ArrayList<>();
+        boolean dueNow = false;
+        for (Sent sent : sends) {
+            Delivery d = owned.get(sent.messageId());
+            if (d == null) {
+                notOwned.add(sent.messageId());
+                continue;
+            }
+            dueNow |= record(d, sent.job(), sent.outcome(), events, now);
+            changed.add(d);
         }
+        deliveries.write(changed);
+        events.flush();
+        return new Recorded(notOwned, dueNow);
+    }
+
+    /** What a send's outcome makes of its delivery; true if it is due again at once (its next channel). */
+    private boolean record(Delivery d, Job job, SendOutcome outcome, Outbox.Writer events, Instant now) {
         d.request = job.stored();
         d.leaseOwner = null;
         d.leaseUntil = null;
-        Outbox.Writer events = outbox.writer();
         DeliveryRequest request = job.request();
         Channel channel = job.route().channel();
         List<String> failures = new ArrayList<>(job.failures());
@@ -220,9 +252,22 @@ public class DeliveryRounds {
                 dueNow = next(d, request, failures, events, now);
             }
         }
-        deliveries.write(List.of(d));
-        events.flush();
         return dueNow;
+    }
+
+    /**
+     * Ends a send whose outcome cannot be written (isolated from the others recorded with it): failed with why, not
+     * left in {@code sending} to be sent again when its lease runs out.
+     */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public void abandon(Sent sent, Throwable why, String owner, Instant now) {
+        String reason = "the outcome of the send (" + sent.outcome().kind() + ") could not be recorded: "
+                + Failures.describe(why);
+        if (deliveries.abandonSend(sent.messageId(), owner, Storable.text(reason, 4_000), now)) {
+            meters.counter("onramp.dispatch.parked", "stage", "outcomes", "reason", Failures.category(why))
+                    .increment();
+            LOG.errorf("message %s: %s", sent.messageId(), reason);
+        }
     }
 
     /** Fails a delivery that cannot be prepared at all (isolated from its round): reported, and dead-lettered. */

@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
@@ -36,8 +38,9 @@ import org.jboss.logging.Logger;
  * work) and routes them ({@link DeliveryRounds}): in-app messages are stored in the inbox in that transaction;
  * messages for outside providers are queued for this instance and sent within each provider's concurrency and rate
  * limits. A send is owned by one instance: its lease starts when the provider is called, and its outcome is recorded
- * only while this instance still owns it. A round that fails because of one delivery is halved until that delivery is
- * found, and that one fails with the reason while the others go on.
+ * only while this instance still owns it, by one recorder thread, together with the outcomes of the sends that
+ * finished with it (one commit). A round that fails because of one delivery is halved until that delivery is found,
+ * and that one fails with the reason while the others go on.
  */
 @ApplicationScoped
 public class DeliveryWorker {
@@ -58,7 +61,14 @@ public class DeliveryWorker {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Loop deliveries;
     private final Loop leases;
+    private final Loop recorder;
     private final Isolation<String> isolation;
+    private final Isolation<DeliveryRounds.Sent> outcomeIsolation;
+    /** Outcomes of sends, recorded together by {@link #recorder}: sends finishing together share a commit. */
+    private final BlockingQueue<DeliveryRounds.Sent> outcomes = new LinkedBlockingQueue<>();
+    /** The outcomes the recorder is writing, kept while PostgreSQL is away; touched by its thread only. */
+    private final List<DeliveryRounds.Sent> unrecorded = new ArrayList<>();
+
     private volatile boolean running = true;
 
     DeliveryWorker(
@@ -77,7 +87,10 @@ public class DeliveryWorker {
         this.deliveries = new Loop("the deliveries", config.delivery().pollInterval(), stalls, this::deliverOnce);
         this.leases =
                 new Loop("the delivery leases", config.delivery().queueLease().dividedBy(3), stalls, this::keepLeases);
+        this.recorder = new Loop("the send outcomes", config.delivery().pollInterval(), stalls, this::recordOutcomes);
         this.isolation = new Isolation<>("the deliveries", stalls, () -> reachable(dataSource), () -> running);
+        this.outcomeIsolation =
+                new Isolation<>("the send outcomes", stalls, () -> reachable(dataSource), () -> running);
     }
 
     void start(@Observes @Priority(2000) StartupEvent ignored) {
@@ -97,6 +110,7 @@ public class DeliveryWorker {
                         "send-webhook",
                         config.webhook().concurrency(),
                         config.webhook().rateLimit()));
+        recorder.start();
         deliveries.start();
         leases.start();
     }
@@ -106,6 +120,8 @@ public class DeliveryWorker {
         deliveries.stop(Duration.ofSeconds(10));
         leases.stop(Duration.ofSeconds(5));
         throttles.values().forEach(t -> t.close(Duration.ofSeconds(10)));
+        recorder.stop(Duration.ofSeconds(10));
+        recordLast();
         try {
             int released = rounds.release(owner, clock.instant());
             if (released > 0) {
@@ -178,7 +194,10 @@ public class DeliveryWorker {
         }
     }
 
-    /** Waits for the provider's rate, takes the send (its lease starts now), sends, and records the outcome. */
+    /**
+     * Waits for the provider's rate, takes the send (its lease starts now), sends, and hands the outcome to the
+     * recorder.
+     */
     private void execute(Job job, Throttle throttle) {
         try {
             throttle.acquire();
@@ -189,8 +208,8 @@ public class DeliveryWorker {
                 return;
             }
             queued.remove(job.messageId());
-            SendOutcome outcome = send(job, start);
-            record(job, outcome);
+            outcomes.add(new DeliveryRounds.Sent(job, send(job, start)));
+            recorder.wake();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.sql.SQLException | RuntimeException e) {
@@ -218,36 +237,67 @@ public class DeliveryWorker {
     }
 
     /**
-     * Records the outcome, trying again while PostgreSQL is away and the lease lasts. If the lease runs out first, the
-     * delivery is sent again by whoever takes it: the same message id and Message-ID, so receivers can tell.
+     * Records the outcomes waiting, together. While PostgreSQL is away they wait (the loop stalls and tries again); an
+     * outcome that cannot be written is found by halving and ends its delivery failed with the reason. If this
+     * instance dies first, a send whose outcome was not recorded is sent again by whoever takes it after its lease:
+     * the same message id and Message-ID, so receivers can tell.
      */
-    private void record(Job job, SendOutcome outcome) throws InterruptedException {
-        Instant deadline = clock.instant().plus(config.delivery().sendingLease());
-        long backoff = 100;
-        while (true) {
-            try {
-                Boolean dueNow = rounds.record(job, outcome, owner, clock.instant());
-                if (dueNow == null) {
-                    meters.counter("onramp.dispatch.leases.lost", "at", "completion")
-                            .increment();
-                    LOG.warnf(
-                            "message %s was sent (%s) but its lease had run out and another instance took it",
-                            job.messageId(), outcome.kind());
-                } else if (dueNow) {
-                    deliveries.wake();
-                }
-                return;
-            } catch (java.sql.SQLException | RuntimeException e) {
-                if (!clock.instant().isBefore(deadline) || !running) {
-                    LOG.errorf(
-                            "could not record the outcome of message %s (%s): %s; it will be sent again after its lease",
-                            job.messageId(), outcome, Failures.describe(e));
-                    return;
-                }
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 5_000);
+    Loop.Next recordOutcomes() throws Exception {
+        if (unrecorded.isEmpty()) {
+            int limit = config.delivery().batchSize();
+            if (!outcomes.isEmpty()
+                    && outcomes.size() < limit
+                    && !config.delivery().outcomeLinger().isZero()) {
+                // The send threads do not wait for this: a moment more lets the sends finishing now share a commit.
+                Thread.sleep(config.delivery().outcomeLinger());
             }
+            outcomes.drainTo(unrecorded, limit);
         }
+        if (unrecorded.isEmpty()) {
+            return Loop.Next.IDLE;
+        }
+        Instant now = clock.instant();
+        try {
+            recorded(rounds.record(unrecorded, owner, now));
+        } catch (Exception e) {
+            if (Failures.isTransient(e)) {
+                throw e;
+            }
+            outcomeIsolation.apply(
+                    List.copyOf(unrecorded),
+                    part -> recorded(rounds.record(part, owner, now)),
+                    (sent, why) -> rounds.abandon(sent, why, owner, now));
+        }
+        unrecorded.clear();
+        return outcomes.isEmpty() ? Loop.Next.IDLE : Loop.Next.AGAIN;
+    }
+
+    private void recorded(DeliveryRounds.Recorded recorded) {
+        for (String messageId : recorded.notOwned()) {
+            meters.counter("onramp.dispatch.leases.lost", "at", "completion").increment();
+            LOG.warnf("message %s was sent but its lease had run out and another instance took it", messageId);
+        }
+        if (recorded.dueNow()) {
+            deliveries.wake();
+        }
+    }
+
+    /** Stopping: records what the last sends left, once; what cannot be recorded now is sent again after its lease. */
+    private void recordLast() {
+        unrecorded.addAll(outcomes);
+        outcomes.clear();
+        if (unrecorded.isEmpty()) {
+            return;
+        }
+        try {
+            recorded(rounds.record(unrecorded, owner, clock.instant()));
+        } catch (Exception e) {
+            LOG.errorf(
+                    "could not record the outcomes of %d send(s) while stopping (%s); they will be sent again after"
+                            + " their leases",
+                    unrecorded.size(), Failures.describe(e));
+        }
+        unrecorded.clear();
     }
 
     private static boolean reachable(DataSource dataSource) {

@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,7 +44,7 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
     }
 
     /*
-     * A round of deliveries (claimDue, claim) and a send's outcome (ownedSend) are read and written (write) with plain
+     * A round of deliveries (claimDue, claim) and the outcomes of sends (ownedSends) are read and written (write) with plain
      * JDBC on the connection enlisted in the caller's transaction, the rows becoming detached Delivery objects: these are the statements of every
      * message, and loading and flushing them as managed entities halved the rates (ADR 0002). Everything else goes
      * through the entity.
@@ -190,19 +192,41 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
     }
 
     /**
-     * The send in progress this instance owns, locked and detached ({@link #write} stores what becomes of it), without
-     * its request, which the caller has; null if it owns it no more.
+     * The sends in progress this instance owns among these, locked (in message id order, so that two transactions never
+     * wait for each other) and detached ({@link #write} stores what becomes of them), without their requests, which the
+     * caller has. Those it owns no more are missing.
      */
-    public Delivery ownedSend(String messageId, String owner) throws SQLException {
+    public Map<String, Delivery> ownedSends(Collection<String> messageIds, String owner) throws SQLException {
         List<Delivery> owned = select(
-                "SELECT " + STATE + " FROM deliveries WHERE message_id = ? AND lease_owner = ? AND status = 'sending'"
-                        + " FOR UPDATE",
+                "SELECT " + STATE + " FROM deliveries WHERE message_id = ANY (?) AND lease_owner = ?"
+                        + " AND status = 'sending' ORDER BY message_id FOR UPDATE",
                 false,
                 ps -> {
-                    ps.setString(1, messageId);
+                    ps.setArray(1, ps.getConnection().createArrayOf("text", messageIds.toArray()));
                     ps.setString(2, owner);
                 });
-        return owned.isEmpty() ? null : owned.getFirst();
+        Map<String, Delivery> byId = new HashMap<>();
+        owned.forEach(d -> byId.put(d.messageId, d));
+        return byId;
+    }
+
+    /**
+     * Ends a send in progress whose outcome cannot be written: failed, with why, so that it is neither left in
+     * {@code sending} nor sent again when its lease runs out.
+     *
+     * @return false if this instance owns it no more
+     */
+    public boolean abandonSend(String messageId, String owner, String reason, Instant now) {
+        return update(
+                        "status = ?1, lastError = ?2, leaseOwner = null, leaseUntil = null, nextAttemptAt = null,"
+                                + " updatedAt = ?3 where messageId = ?4 and leaseOwner = ?5 and status = ?6",
+                        DeliveryStatus.FAILED,
+                        reason,
+                        now,
+                        messageId,
+                        owner,
+                        DeliveryStatus.SENDING)
+                == 1;
     }
 
     /** Keeps these queued deliveries this instance's own: it is alive and still has them in hand. */

@@ -49,7 +49,8 @@ import org.jboss.logging.Logger;
  * Kafka acknowledged them. A crash between the two sends a row again: the engine applies a delivery event by its
  * message id and status, so a repeat changes nothing. A row Kafka refuses for good (too large, for one) goes to its
  * topic's dead-letter topic instead, cut to a size Kafka takes, and is counted; it never blocks the rows after it.
- * While Kafka is away, the rows wait.
+ * While Kafka is away, the rows wait. Woken after a round that was not full, the relay lingers a moment first (50 ms by
+ * default), so that the delivery events of sends finishing one by one share a round.
  *
  * <p>A round's records go to the channel's own producer in one hand-off ({@link KafkaProducer#runOnSendingThread});
  * the rare dead letters go through the channel's emitter. Sending each record as a reactive message cost the engine's
@@ -74,6 +75,8 @@ public class OutboxRelay {
     private final Counter relayed;
     private final Loop loop;
     private final Synchronization wakeAfterCommit;
+    /** Whether the last round moved a full batch (then the next one starts at once); the relay's thread only. */
+    private boolean lastRoundFull;
 
     OutboxRelay(
             DispatchConfig config,
@@ -123,13 +126,17 @@ public class OutboxRelay {
 
     /** One round; more to do if it moved a full batch. Throws, after keeping what it moved, when Kafka is away. */
     Loop.Next relayOnce() throws Exception {
+        if (!lastRoundFull && !config.outbox().linger().isZero()) {
+            Thread.sleep(config.outbox().linger());
+        }
         Round round = QuarkusTransaction.requiringNew()
                 .timeout((int) config.outbox().ackTimeout().multipliedBy(3).toSeconds())
                 .call(this::relay);
         if (round.waiting() != null) {
             throw round.waiting();
         }
-        return round.moved() >= config.outbox().batchSize() ? Loop.Next.AGAIN : Loop.Next.IDLE;
+        lastRoundFull = round.moved() >= config.outbox().batchSize();
+        return lastRoundFull ? Loop.Next.AGAIN : Loop.Next.IDLE;
     }
 
     /** How a round went: rows moved, and the failure that left some waiting, if any. */
