@@ -2,11 +2,11 @@ package dev.onramp.engine.progress;
 
 import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.journey.JourneyRegistry;
-import dev.onramp.engine.pipeline.Isolation;
-import dev.onramp.engine.pipeline.Stalls;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
+import dev.onramp.pipeline.Isolation;
+import dev.onramp.pipeline.Stalls;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;

@@ -1,12 +1,12 @@
 package dev.onramp.engine.state;
 
-import dev.onramp.engine.pipeline.Storable;
 import dev.onramp.engine.state.StateStore.OutboxRecord;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.run.Outcome;
 import dev.onramp.journey.run.UserState;
+import dev.onramp.pipeline.Storable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;

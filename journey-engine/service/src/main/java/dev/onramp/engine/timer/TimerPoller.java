@@ -2,10 +2,10 @@ package dev.onramp.engine.timer;
 
 import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.journey.JourneyRegistry;
-import dev.onramp.engine.pipeline.Failures;
-import dev.onramp.engine.pipeline.Isolation;
-import dev.onramp.engine.pipeline.Loop;
-import dev.onramp.engine.pipeline.Stalls;
+import dev.onramp.pipeline.Failures;
+import dev.onramp.pipeline.Isolation;
+import dev.onramp.pipeline.Loop;
+import dev.onramp.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;

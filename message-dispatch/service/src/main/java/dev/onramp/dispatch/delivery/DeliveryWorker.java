@@ -1,13 +1,13 @@
 package dev.onramp.dispatch.delivery;
 
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.pipeline.Failures;
-import dev.onramp.dispatch.pipeline.Isolation;
-import dev.onramp.dispatch.pipeline.Loop;
-import dev.onramp.dispatch.pipeline.Stalls;
 import dev.onramp.dispatch.send.Outgoing;
 import dev.onramp.dispatch.send.SendOutcome;
 import dev.onramp.dispatch.send.Sender;
+import dev.onramp.pipeline.Failures;
+import dev.onramp.pipeline.Isolation;
+import dev.onramp.pipeline.Loop;
+import dev.onramp.pipeline.Stalls;
 import dev.onramp.templates.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;

@@ -3,7 +3,7 @@ package dev.onramp.dispatch.delivery;
 import dev.onramp.dispatch.ledger.Deliveries;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.outbox.Outbox;
-import dev.onramp.dispatch.pipeline.Failures;
+import dev.onramp.pipeline.Failures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;

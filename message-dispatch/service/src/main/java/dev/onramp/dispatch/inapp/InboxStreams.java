@@ -2,8 +2,8 @@ package dev.onramp.dispatch.inapp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.pipeline.Loop;
-import dev.onramp.dispatch.pipeline.Stalls;
+import dev.onramp.pipeline.Loop;
+import dev.onramp.pipeline.Stalls;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -1,4 +1,4 @@
-package dev.onramp.dispatch.pipeline;
+package dev.onramp.pipeline;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * Which parts of the pipeline are waiting for the infrastructure to come back (the request consumer, the deliveries, the
- * outbox relay): while any is, the service is not ready ({@link PipelineHealthCheck}). Each says so in the log once when it stalls, again every
- * minute while it lasts, and once when it resumes.
+ * Which parts of a service's pipeline are waiting for the infrastructure to come back (a consumer, the timers, the
+ * deliveries, an outbox relay): while any is, the service is not ready ({@link PipelineHealthCheck}). Each says so in
+ * the log once when it stalls, again every minute while it lasts, and once when it resumes.
  */
 @ApplicationScoped
 public class Stalls {
@@ -24,7 +24,7 @@ public class Stalls {
     private final InstantSource clock;
     private final Map<String, Stall> stalled = new ConcurrentHashMap<>();
 
-    Stalls(InstantSource clock) {
+    public Stalls(InstantSource clock) {
         this.clock = clock;
     }
 

@@ -1,4 +1,4 @@
-package dev.onramp.engine.pipeline;
+package dev.onramp.pipeline;
 
 /** Text made safe for a PostgreSQL {@code text} column or a Kafka header: no NUL, no unpaired surrogate, bounded. */
 public final class Storable {

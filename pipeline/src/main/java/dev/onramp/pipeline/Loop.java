@@ -1,4 +1,4 @@
-package dev.onramp.engine.pipeline;
+package dev.onramp.pipeline;
 
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * The one way this service runs background work (timers, the outbox relay): a body run again and again on a thread of
- * its own — at once while it reports more to do, after {@code idle} or a {@link #wake()} when it does not. A body that
- * fails is tried again with a growing back-off (to 10 s), and the loop counts as stalled, so readiness goes DOWN,
- * until it succeeds again. Bodies isolate bad items themselves; what reaches the loop is the infrastructure failing.
+ * The one way the services run background work (timers, deliveries, outbox relays, lease upkeep): a body run again
+ * and again on a thread of its own — at once while it reports more to do, after {@code idle} or a {@link #wake()} when
+ * it does not. A body that fails is tried again with a growing back-off (to 10 s), and the loop counts as stalled, so
+ * readiness goes DOWN, until it succeeds again. Bodies isolate bad items themselves; what reaches the loop is the infrastructure failing.
  */
 public final class Loop {
 

@@ -1,4 +1,4 @@
-package dev.onramp.engine.pipeline;
+package dev.onramp.pipeline;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientException;

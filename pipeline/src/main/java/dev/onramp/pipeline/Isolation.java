@@ -1,4 +1,4 @@
-package dev.onramp.dispatch.pipeline;
+package dev.onramp.pipeline;
 
 import java.util.List;
 import java.util.function.BooleanSupplier;

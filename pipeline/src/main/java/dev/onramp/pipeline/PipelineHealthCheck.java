@@ -1,4 +1,4 @@
-package dev.onramp.engine.pipeline;
+package dev.onramp.pipeline;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;

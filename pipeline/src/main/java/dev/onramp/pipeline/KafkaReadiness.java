@@ -1,4 +1,4 @@
-package dev.onramp.engine;
+package dev.onramp.pipeline;
 
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
