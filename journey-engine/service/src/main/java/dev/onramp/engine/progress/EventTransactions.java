@@ -11,6 +11,7 @@ import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
 import dev.onramp.journey.run.UserState;
 import dev.onramp.pipeline.Failures;
+import dev.onramp.pipeline.Offsets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -4,6 +4,7 @@ import dev.onramp.dispatch.ledger.Deliveries;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.pipeline.Failures;
+import dev.onramp.pipeline.Offsets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,8 +1,6 @@
-package dev.onramp.dispatch.delivery;
+package dev.onramp.pipeline;
 
-import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.Map;
@@ -11,19 +9,16 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Moves the consumer of the {@code dispatch-in} channel to the offsets stored in PostgreSQL whenever it is given
- * partitions. Runs on the channel's polling thread, before anything of those partitions is fetched.
+ * Moves a channel's consumer to the offsets stored in PostgreSQL ({@link Offsets}) whenever it is given partitions.
+ * Runs on the channel's polling thread, before anything of those partitions is fetched. Each service subclasses it as
+ * a bean named in its channel's {@code consumer-rebalance-listener.name}.
  */
-@ApplicationScoped
-@Identifier(SeekToStoredOffsets.NAME)
 public class SeekToStoredOffsets implements KafkaConsumerRebalanceListener {
-
-    static final String NAME = "dispatch-offsets";
     private static final Logger LOG = Logger.getLogger(SeekToStoredOffsets.class);
 
     private final Offsets offsets;
 
-    SeekToStoredOffsets(Offsets offsets) {
+    protected SeekToStoredOffsets(Offsets offsets) {
         this.offsets = offsets;
     }
 

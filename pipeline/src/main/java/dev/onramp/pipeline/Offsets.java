@@ -1,6 +1,5 @@
-package dev.onramp.dispatch.delivery;
+package dev.onramp.pipeline;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +22,10 @@ import org.apache.kafka.common.TopicPartition;
  * first; records below the stored offset were applied by another instance (a rebalance overlapped) and are skipped;
  * a first record above it means the log has a gap there (retention, compaction, transaction markers), which is
  * logged and passed, never looped on. See ADR 0005.
+ *
+ * <p>Not a bean by itself: a service that consumes this way produces one over its datasource (event-ingest, which
+ * has no database, depends on this module too).
  */
-@ApplicationScoped
 public class Offsets {
 
     private static final Comparator<TopicPartition> ORDER =
@@ -32,19 +33,19 @@ public class Offsets {
 
     private final DataSource dataSource;
 
-    Offsets(DataSource dataSource) {
+    public Offsets(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 
     /** The stored offsets of these partitions, read without locking. */
-    Map<TopicPartition, Long> stored(Collection<TopicPartition> partitions) throws SQLException {
+    public Map<TopicPartition, Long> stored(Collection<TopicPartition> partitions) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             return read(c, partitions, false);
         }
     }
 
     /** Creates missing rows, then locks and returns the stored offsets of these partitions, in a fixed order. */
-    Map<TopicPartition, Long> lock(Connection c, Collection<TopicPartition> partitions) throws SQLException {
+    public Map<TopicPartition, Long> lock(Connection c, Collection<TopicPartition> partitions) throws SQLException {
         List<TopicPartition> sorted = new ArrayList<>(partitions);
         sorted.sort(ORDER);
         try (PreparedStatement ps = c.prepareStatement("""
@@ -65,7 +66,7 @@ public class Offsets {
     }
 
     /** Moves each partition's stored offset forward to {@code next}; never back. */
-    void advance(Connection c, Map<TopicPartition, Long> next) throws SQLException {
+    public void advance(Connection c, Map<TopicPartition, Long> next) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, ?) WHERE topic = ? AND partition = ?""")) {
             for (var entry : next.entrySet()) {
