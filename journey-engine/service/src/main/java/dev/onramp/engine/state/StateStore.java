@@ -45,37 +45,7 @@ public class StateStore {
 
     /** The state of each user, with their profile rows locked until the transaction ends. */
     public Loaded lockAndLoad(Connection c, Collection<String> userIds) throws SQLException {
-        // MEASUREMENT VARIANT (ADR 0002): the batch's state read as managed entities, locked by Hibernate.
-        var em = io.quarkus.hibernate.orm.panache.Panache.getEntityManager();
-        List<String> ids = new ArrayList<>(new TreeSet<>(userIds));
-        Map<String, Profile> profiles = new HashMap<>();
-        Map<String, List<Enrollment>> enrollments = new HashMap<>();
-        for (ProfileEntity row : em.createQuery(
-                        "from ProfileEntity p where p.userId in :ids order by p.userId", ProfileEntity.class)
-                .setParameter("ids", ids)
-                .setLockMode(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
-                .getResultList()) {
-            profiles.put(row.userId, row.toProfile());
-        }
-        if (!profiles.isEmpty()) {
-            for (EnrollmentEntity row : em.createQuery(
-                            "from EnrollmentEntity e where e.userId in :ids order by e.userId, e.journey, e.cycle",
-                            EnrollmentEntity.class)
-                    .setParameter("ids", new ArrayList<>(profiles.keySet()))
-                    .getResultList()) {
-                enrollments.computeIfAbsent(row.userId, k -> new ArrayList<>()).add(row.toEnrollment());
-            }
-        }
-        Map<String, UserState> states = new LinkedHashMap<>();
-        for (String id : ids) {
-            Profile profile = profiles.get(id);
-            states.put(
-                    id,
-                    profile == null
-                            ? UserState.empty(id)
-                            : new UserState(profile, enrollments.getOrDefault(id, List.of())));
-        }
-        return new Loaded(states, profiles.keySet());
+        return load(c, userIds, true);
     }
 
     /** The state of each user, read without locking: for looking, not changing. */
@@ -217,82 +187,59 @@ public class StateStore {
 
     /** Writes what changed between {@code before} and {@code after}. */
     public void save(Connection c, Loaded before, Map<String, UserState> after, Instant now) throws SQLException {
-        // MEASUREMENT VARIANT (ADR 0002): managed entities changed in place or persisted, written by Hibernate's flush.
-        var em = io.quarkus.hibernate.orm.panache.Panache.getEntityManager();
-        for (var entry : after.entrySet()) {
-            UserState old = before.states().get(entry.getKey());
-            UserState now_ = entry.getValue();
-            boolean stored = before.stored().contains(entry.getKey());
-            boolean worthKeeping = !now_.enrollments().isEmpty()
-                    || !now_.profile().traits().isEmpty()
-                    || !now_.profile().blocked().isEmpty();
-            if ((!stored && worthKeeping) || (stored && !now_.profile().equals(old.profile()))) {
-                Profile p = now_.profile();
-                ProfileEntity row = stored ? em.find(ProfileEntity.class, p.userId()) : new ProfileEntity();
-                row.userId = p.userId();
-                row.traits = p.traits();
-                row.blocked = p.blocked();
-                row.recent = ProfileEntity.recent(p);
-                row.updatedAt = now;
-                if (!stored) {
-                    em.persist(row);
+        try (PreparedStatement profiles = c.prepareStatement("""
+                        INSERT INTO profiles (user_id, traits, blocked, recent, updated_at) VALUES (?, ?::jsonb, ?::jsonb, ?::jsonb, ?)
+                        ON CONFLICT (user_id) DO UPDATE SET traits = EXCLUDED.traits, blocked = EXCLUDED.blocked,
+                            recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at""");
+                PreparedStatement enrollments = c.prepareStatement("""
+                        INSERT INTO enrollments (user_id, journey, cycle, status, enrolled_at, holdout, trigger_properties, done,
+                            current_step, current_since, next_message, last_message_at, due_at, ended_at, converted_at, sent)
+                        VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                        ON CONFLICT (user_id, journey, cycle) DO UPDATE SET status = EXCLUDED.status, done = EXCLUDED.done,
+                            current_step = EXCLUDED.current_step, current_since = EXCLUDED.current_since,
+                            next_message = EXCLUDED.next_message, last_message_at = EXCLUDED.last_message_at,
+                            due_at = EXCLUDED.due_at, ended_at = EXCLUDED.ended_at, converted_at = EXCLUDED.converted_at,
+                            sent = EXCLUDED.sent""")) {
+            int profileRows = 0;
+            int enrollmentRows = 0;
+            for (var entry : after.entrySet()) {
+                UserState old = before.states().get(entry.getKey());
+                UserState now_ = entry.getValue();
+                boolean stored = before.stored().contains(entry.getKey());
+                boolean worthKeeping = !now_.enrollments().isEmpty()
+                        || !now_.profile().traits().isEmpty()
+                        || !now_.profile().blocked().isEmpty();
+                if ((!stored && worthKeeping) || (stored && !now_.profile().equals(old.profile()))) {
+                    Profile p = now_.profile();
+                    profiles.setString(1, p.userId());
+                    profiles.setString(2, write(p.traits()));
+                    profiles.setString(3, write(p.blocked()));
+                    profiles.setString(4, write(ProfileEntity.recent(p)));
+                    profiles.setObject(5, time(now));
+                    profiles.addBatch();
+                    profileRows++;
+                }
+                for (Enrollment e : now_.enrollments()) {
+                    if (old != null && old.enrollments().contains(e)) {
+                        continue;
+                    }
+                    bind(enrollments, e);
+                    enrollments.addBatch();
+                    enrollmentRows++;
                 }
             }
-            for (Enrollment e : now_.enrollments()) {
-                if (old != null && old.enrollments().contains(e)) {
-                    continue;
-                }
-                boolean existed = old != null
-                        && old.enrollments().stream()
-                                .anyMatch(o -> o.journeyId().equals(e.journeyId()) && o.cycle() == e.cycle());
-                EnrollmentEntity row = existed
-                        ? em.find(
-                                EnrollmentEntity.class, new EnrollmentEntity.Key(e.userId(), e.journeyId(), e.cycle()))
-                        : new EnrollmentEntity();
-                row.userId = e.userId();
-                row.journey = e.journeyId();
-                row.cycle = e.cycle();
-                row.status = e.status().wireName();
-                row.enrolledAt = e.enrolledAt();
-                row.holdout = e.holdout();
-                row.triggerProperties = e.triggerProperties();
-                row.done = EnrollmentEntity.done(e);
-                row.currentStep = e.currentStep();
-                row.currentSince = e.currentSince();
-                row.nextMessage = e.nextMessage();
-                row.lastMessageAt = e.lastMessageAt();
-                row.dueAt = e.active() ? e.dueAt() : null;
-                row.endedAt = e.endedAt();
-                row.convertedAt = e.convertedAt();
-                row.sent = EnrollmentEntity.sent(e);
-                if (!existed) {
-                    em.persist(row);
-                }
+            // Profiles first: the enrollment rows of a new user need theirs for the timer's lock.
+            if (profileRows > 0) {
+                profiles.executeBatch();
+            }
+            if (enrollmentRows > 0) {
+                enrollments.executeBatch();
             }
         }
-        em.flush();
     }
 
     public void appendDecisions(Connection c, List<Decision> decisions) throws SQLException {
         if (decisions.isEmpty()) {
-            return;
-        }
-        if (decisions.size() > 0) {
-            // MEASUREMENT VARIANT (ADR 0002): one persisted entity per decision.
-            var em = io.quarkus.hibernate.orm.panache.Panache.getEntityManager();
-            for (Decision d : decisions) {
-                DecisionEntity row = new DecisionEntity();
-                row.at = d.at();
-                row.userId = d.userId();
-                row.journey = d.journey();
-                row.cycle = d.cycle();
-                row.step = d.step();
-                row.kind = d.kind().wireName();
-                row.detail = d.detail();
-                row.messageId = d.messageId();
-                em.persist(row);
-            }
-            em.flush();
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("""
