@@ -45,22 +45,12 @@ public class StateStore {
 
     /** The state of each user, with their profile rows locked until the transaction ends. */
     public Loaded lockAndLoad(Connection c, Collection<String> userIds) throws SQLException {
-        return load(c, userIds, true);
-    }
-
-    /** The state of each user, read without locking: for looking, not changing. */
-    public Loaded read(Connection c, Collection<String> userIds) throws SQLException {
-        return load(c, userIds, false);
-    }
-
-    private Loaded load(Connection c, Collection<String> userIds, boolean lock) throws SQLException {
         List<String> ids = new ArrayList<>(new TreeSet<>(userIds));
         Map<String, Profile> profiles = new HashMap<>();
         Map<String, List<Enrollment>> enrollments = new HashMap<>();
         Array array = c.createArrayOf("text", ids.toArray());
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT user_id, traits, blocked, recent FROM profiles WHERE user_id = ANY(?) ORDER BY user_id"
-                        + (lock ? " FOR UPDATE" : ""))) {
+                "SELECT user_id, traits, blocked, recent FROM profiles WHERE user_id = ANY(?) ORDER BY user_id FOR UPDATE")) {
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
