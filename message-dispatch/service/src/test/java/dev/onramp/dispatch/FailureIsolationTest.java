@@ -3,6 +3,7 @@ package dev.onramp.dispatch;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.onramp.dispatch.inapp.UserHash;
@@ -20,6 +21,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -140,6 +143,66 @@ class FailureIsolationTest {
         assertThat(text("status", busy)).isEqualTo("sending");
         assertThat(text("lease_owner", busy)).isEqualTo("another-instance");
         assertThat(Infra.smtp().mailsTo(address)).hasSize(1);
+    }
+
+    @Test
+    void aSendWhoseOutcomeCannotBeWrittenEndsFailedOnceAndTheSendsRecordedWithItAreNotHeldUp() throws Exception {
+        String poison = MessageDispatchTest.newUser();
+        String poisonAddress = poison + "@example.com";
+        String poisonId = Requests.newId();
+        // A real refusal by PostgreSQL, not a transient one: this user's delivery cannot become "sent".
+        try (Connection c = connect();
+                var s = c.createStatement()) {
+            s.execute("""
+                    CREATE FUNCTION dispatch.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                      IF NEW.user_id = '%s' AND NEW.status = 'sent' THEN
+                        RAISE EXCEPTION 'this outcome cannot be stored' USING ERRCODE = 'check_violation';
+                      END IF;
+                      RETURN NEW;
+                    END $$""".formatted(poison));
+            s.execute("CREATE TRIGGER refuse_poison BEFORE UPDATE ON dispatch.deliveries"
+                    + " FOR EACH ROW EXECUTE FUNCTION dispatch.refuse_poison()");
+        }
+        try {
+            List<String[]> others = new ArrayList<>();
+            Requests.send(
+                    poison,
+                    Requests.request(
+                            poisonId, poison, "email", "[]", "welcome", null, "{\"email\":\"" + poisonAddress + "\"}"));
+            for (int i = 0; i < 5; i++) {
+                String user = MessageDispatchTest.newUser();
+                String id = Requests.newId();
+                others.add(new String[] {id, user + "@example.com"});
+                Requests.send(
+                        user,
+                        Requests.request(
+                                id, user, "email", "[]", "welcome", null, "{\"email\":\"" + user + "@example.com\"}"));
+            }
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(text("status", poisonId)));
+            assertThat(text("last_error", poisonId))
+                    .contains("the outcome of the send (SENT) could not be recorded")
+                    .contains("this outcome cannot be stored");
+            assertThat(text("lease_owner", poisonId)).isNull();
+            for (String[] other : others) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> "sent".equals(text("status", other[0])));
+                assertThat(Infra.smtp().mailsTo(other[1])).hasSize(1);
+            }
+            // Failed, not left in "sending": nobody sends it again when its lease (3 s here) would have run out.
+            Thread.sleep(4_000);
+            assertThat(Infra.smtp().mailsTo(poisonAddress)).hasSize(1);
+            given().get("/q/metrics")
+                    .then()
+                    .statusCode(200)
+                    .body(containsString("onramp_dispatch_parked_total{reason=\"sqlstate-23514\",stage=\"outcomes\"}"));
+        } finally {
+            try (Connection c = connect();
+                    var s = c.createStatement()) {
+                s.execute("DROP TRIGGER refuse_poison ON dispatch.deliveries");
+                s.execute("DROP FUNCTION dispatch.refuse_poison()");
+            }
+        }
     }
 
     private static void inboxHas(String user, String id) {
