@@ -1,6 +1,5 @@
 package dev.onramp.bench;
 
-import static dev.onramp.bench.Measure.endOffsets;
 import static dev.onramp.bench.Measure.longQuery;
 import static dev.onramp.bench.Measure.seconds;
 import static dev.onramp.bench.Measure.waitFor;
@@ -123,7 +122,9 @@ final class DispatchBenchmark {
                         kafka.handle().pid()));
                 // Progress is read from Kafka (delivery events published), not by counting rows, which would load
                 // the PostgreSQL being measured.
-                LongSupplier reported = () -> endOffsets(kafka.bootstrapServers(), "onramp.delivery-events");
+                Measure.TopicEnd deliveryEvents =
+                        new Measure.TopicEnd(kafka.bootstrapServers(), "onramp.delivery-events");
+                LongSupplier reported = deliveryEvents::records;
                 Instant first =
                         waitFor(() -> reported.getAsLong() > 0, Duration.ofMinutes(3), "the first in-app message");
                 long startCount = reported.getAsLong();
@@ -140,6 +141,7 @@ final class DispatchBenchmark {
                 Instant emailDone =
                         waitFor(() -> reported.getAsLong() >= inApp + emails, Duration.ofMinutes(30), "every email");
                 double emailRate = (emails - emailStartCount) / seconds(emailFirst, emailDone);
+                deliveryEvents.close();
                 String emailCpu = cpu.sinceLast();
                 int arrived = smtp.count() - afterReference;
                 long failed = longQuery(

@@ -1,6 +1,5 @@
 package dev.onramp.bench;
 
-import static dev.onramp.bench.Measure.endOffsets;
 import static dev.onramp.bench.Measure.longQuery;
 import static dev.onramp.bench.Measure.seconds;
 import static dev.onramp.bench.Measure.waitFor;
@@ -134,10 +133,12 @@ final class EngineBenchmark {
                 Instant inserted = insertDueTimers(c);
                 cpu.sinceLast();
                 long[] requests = {0};
+                Measure.TopicEnd messageRequests =
+                        new Measure.TopicEnd(kafka.bootstrapServers(), "onramp.message-requests");
                 Progress progress = new Progress(Duration.ofSeconds(10));
                 Instant drained = waitFor(
                         () -> {
-                            requests[0] = endOffsets(kafka.bootstrapServers(), "onramp.message-requests");
+                            requests[0] = messageRequests.records();
                             long waiting = longQuery(c, "SELECT count(*) FROM engine.outbox");
                             if (progress.due()) {
                                 System.out.printf(
@@ -149,6 +150,7 @@ final class EngineBenchmark {
                         Duration.ofMinutes(30),
                         "1,000,000 timers to become message requests");
                 double drain = seconds(inserted, drained);
+                messageRequests.close();
                 String timerCpu = cpu.sinceLast();
 
                 System.out.println();

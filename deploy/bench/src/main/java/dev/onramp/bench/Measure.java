@@ -20,16 +20,37 @@ final class Measure {
         boolean holds() throws Exception;
     }
 
-    /** Records written to the topic so far, over all its partitions. */
-    static long endOffsets(String bootstrap, String topic) {
-        try (var consumer = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
+    /**
+     * Records written to a topic so far, over all its partitions, looked at again and again by one consumer: a new
+     * consumer for every look (ten a second) would add its connections and metadata requests to the broker measured.
+     */
+    static final class TopicEnd implements AutoCloseable {
+        private final KafkaConsumer<String, String> consumer;
+        private final String topic;
+        private List<TopicPartition> partitions = List.of();
+
+        TopicEnd(String bootstrap, String topic) {
+            this.consumer = new KafkaConsumer<>(
+                    Map.of("bootstrap.servers", bootstrap), new StringDeserializer(), new StringDeserializer());
+            this.topic = topic;
+        }
+
+        /** Not thread-safe: one caller at a time, as the consumer under it. */
+        long records() {
+            if (partitions.isEmpty()) {
+                // The service under test may not have created the topic yet.
+                partitions = consumer.partitionsFor(topic).stream()
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList();
+            }
             return consumer.endOffsets(partitions).values().stream()
                     .mapToLong(Long::longValue)
                     .sum();
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
         }
     }
 
