@@ -44,7 +44,20 @@ public interface IngestConfig {
 
         /** Events the source may send at once after a quiet time; twice the rate when not set. */
         java.util.Optional<Integer> burst();
+
+        /**
+         * The web pages whose browsers may send this source's events: origins such as
+         * {@code https://app.example.com} (scheme, host and port, no path), or {@code *} for any page. Unset: calls
+         * from browsers are refused (CORS), and server SDKs, which send no {@code Origin}, are unaffected.
+         */
+        java.util.Optional<java.util.List<String>> allowedOrigins();
     }
+
+    /**
+     * Where browsers reach this service, as the settings endpoint tells the Segment SDK, such as
+     * {@code https://events.example.com}; unset, the address the settings request itself came to.
+     */
+    java.util.Optional<java.net.URI> publicUrl();
 
     /** How long a call waits for Kafka to acknowledge before it is answered 503: bounded, never a hang. */
     @WithDefault("5s")

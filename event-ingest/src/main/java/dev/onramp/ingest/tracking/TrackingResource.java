@@ -52,10 +52,12 @@ public class TrackingResource {
     private final ObjectMapper json;
     private final InstantSource clock;
     private final EventNormalizer normalizer;
+    private final BrowserOrigins origins;
 
     TrackingResource(
             IngestConfig config,
             WriteKeys writeKeys,
+            BrowserOrigins origins,
             RateLimits rateLimits,
             EventPublisher publisher,
             IngestMetrics metrics,
@@ -63,6 +65,7 @@ public class TrackingResource {
             InstantSource clock) {
         this.config = config;
         this.writeKeys = writeKeys;
+        this.origins = origins;
         this.rateLimits = rateLimits;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -76,6 +79,7 @@ public class TrackingResource {
     public CompletionStage<Response> single(
             @PathParam("type") String path,
             @HeaderParam("Authorization") String authorization,
+            @HeaderParam("Origin") String origin,
             @HeaderParam("traceparent") String traceparent,
             @HeaderParam("Content-Encoding") String encoding,
             byte[] compressed) {
@@ -84,6 +88,7 @@ public class TrackingResource {
         byte[] body = Bodies.decode(compressed, encoding, config.maxEventBytes(), "An event");
         ObjectNode raw = parseObject(body);
         String source = sourceByHeader != null ? sourceByHeader : writeKeys.fromBody(text(raw, "writeKey"));
+        origins.check(source, origin);
         EventType type = EventType.of(path).orElseThrow();
         List<FieldError> errors = new ArrayList<>();
         EventNormalizer.Normalized event = normalizer.normalize(raw, type, source, receivedAt, null, "", errors);
@@ -98,6 +103,7 @@ public class TrackingResource {
     @Path("{type: batch|b|import}{slash: /?}")
     public CompletionStage<Response> batch(
             @HeaderParam("Authorization") String authorization,
+            @HeaderParam("Origin") String origin,
             @HeaderParam("traceparent") String traceparent,
             @HeaderParam("Content-Encoding") String encoding,
             byte[] compressed) {
@@ -106,6 +112,7 @@ public class TrackingResource {
         byte[] body = Bodies.decode(compressed, encoding, config.maxBatchBytes(), "A batch");
         ObjectNode raw = parseObject(body);
         String source = sourceByHeader != null ? sourceByHeader : writeKeys.fromBody(text(raw, "writeKey"));
+        origins.check(source, origin);
         JsonNode items = raw.get("batch");
         if (items == null || !items.isArray()) {
             throw ProblemException.invalid(

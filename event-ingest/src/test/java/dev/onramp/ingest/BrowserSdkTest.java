@@ -1,0 +1,180 @@
+package dev.onramp.ingest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.Page;
+import dev.onramp.infra.Chromium;
+import dev.onramp.infra.Contracts;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.TopicReader;
+import dev.onramp.infra.quarkus.KafkaResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Segment's real browser SDK ({@code @segment/analytics-next} from npm), on a product page of another origin in a
+ * headless Chromium, pointed at event-ingest for its settings and its events: every event arrives in Kafka exactly
+ * once, and a source that allows no pages gets nothing from browsers.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = ProductPages.class, restrictToAnnotatedClass = true)
+class BrowserSdkTest {
+
+    static Chromium chromium;
+
+    @TestHTTPResource("/")
+    URL root;
+
+    final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    static void launch() {
+        chromium = Chromium.launch();
+    }
+
+    @AfterAll
+    static void close() {
+        if (chromium != null) {
+            chromium.close();
+        }
+    }
+
+    @Test
+    void theSegmentBrowserSdkOnAPageOfAnotherOriginDeliversEveryEventExactlyOnce() throws Exception {
+        String user = "browser-" + UUID.randomUUID();
+        List<String> refused = new CopyOnWriteArrayList<>();
+        Page page = chromium.browser().newPage();
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) {
+                refused.add(m.text());
+            }
+        });
+        page.onRequestFailed(r -> refused.add(r.url() + ": " + r.failure()));
+
+        page.navigate(ProductPages.origin + "/shop.html");
+        SignUp signUp = signUp(page, "web-write-key", user);
+
+        List<ConsumerRecord<String, String>> records = TopicReader.await(
+                Infra.kafka().bootstrapServers(), "onramp.events", signUp::isTheirs, 4, Duration.ofSeconds(30));
+        List<JsonNode> events = records.stream()
+                .map(ConsumerRecord::value)
+                .peek(v -> Contracts.check(Contracts.EVENTS, v))
+                .map(this::read)
+                .toList();
+        assertThat(events).extracting(e -> e.get("messageId").asText()).containsExactlyInAnyOrderElementsOf(signUp.ids);
+        assertThat(events)
+                .allSatisfy(e -> assertThat(e.get("sourceId").asText()).isEqualTo("web"));
+        JsonNode identify = events.stream()
+                .filter(e -> "identify".equals(e.get("type").asText()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(identify.get("userId").asText()).isEqualTo(user);
+        assertThat(identify.get("anonymousId").asText()).isEqualTo(signUp.anonymousId);
+        assertThat(identify.at("/traits/firstName").asText()).isEqualTo("Ada");
+        // Exactly once: nothing more comes (no retry of an accepted call, nothing sent twice).
+        assertThat(TopicReader.all(
+                        Infra.kafka().bootstrapServers(), "onramp.events", signUp::isTheirs, Duration.ofSeconds(2)))
+                .hasSize(4);
+        assertThat(refused).isEmpty();
+    }
+
+    @Test
+    void aSourceThatAllowsNoPagesGetsNothingFromBrowsers() throws Exception {
+        String user = "browser-" + UUID.randomUUID();
+        Page page = chromium.browser().newPage();
+        page.navigate(ProductPages.origin + "/shop.html");
+        SignUp signUp = signUp(page, "closed-write-key", user);
+
+        assertThat(signUp.ids).hasSize(4);
+        assertThat(TopicReader.all(
+                        Infra.kafka().bootstrapServers(), "onramp.events", signUp::isTheirs, Duration.ofSeconds(3)))
+                .isEmpty();
+    }
+
+    @Test
+    void preflightsAreAnsweredForTheOriginsSourcesAllowAndCallsChecked() {
+        given().header("Origin", "https://app.example.com")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization, content-type, x-retry-count")
+                .options("/v1/t")
+                .then()
+                .statusCode(204)
+                .header("Access-Control-Allow-Origin", "https://app.example.com")
+                .header("Access-Control-Allow-Headers", containsString("Authorization"))
+                .header("Access-Control-Allow-Headers", containsString("X-Retry-Count"))
+                .header("Access-Control-Allow-Credentials", nullValue());
+        given().header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", "POST")
+                .options("/v1/t")
+                .then()
+                .statusCode(403)
+                .header("Access-Control-Allow-Origin", nullValue());
+        // An origin another source allows does not open this one.
+        given().header("Origin", "https://app.example.com")
+                .contentType("text/plain")
+                .auth()
+                .preemptive()
+                .basic("test-write-key", "")
+                .body("{\"userId\":\"u\",\"event\":\"Signed Up\"}")
+                .post("/v1/t")
+                .then()
+                .statusCode(403)
+                .contentType("application/problem+json")
+                .body("type", containsString("origin-not-allowed"))
+                .body("detail", containsString("onramp.ingest.sources.test.allowed-origins"));
+    }
+
+    @Test
+    void theSettingsTheSdkLoadsPointItHere() {
+        given().get("/v1/projects/web-write-key/settings")
+                .then()
+                .statusCode(200)
+                .body("integrations.'Segment.io'.apiKey", equalTo("web-write-key"))
+                .body("integrations.'Segment.io'.apiHost", equalTo(root.getAuthority() + "/v1"))
+                .body("integrations.'Segment.io'.protocol", equalTo("http"))
+                .body("metrics.sampleRate", equalTo(0));
+        given().get("/v1/projects/no-such-key/settings").then().statusCode(401).contentType("application/problem+json");
+    }
+
+    private SignUp signUp(Page page, String writeKey, String user) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) page.evaluate(
+                "([ingest, key, user]) => window.signUp(ingest, key, user)",
+                List.of(root.toString().replaceAll("/$", ""), writeKey, user));
+        @SuppressWarnings("unchecked")
+        List<String> ids = (List<String>) result.get("ids");
+        return new SignUp(user, (String) result.get("anonymousId"), ids);
+    }
+
+    private record SignUp(String userId, String anonymousId, List<String> ids) {
+        boolean isTheirs(ConsumerRecord<String, String> record) {
+            return userId.equals(record.key()) || anonymousId.equals(record.key());
+        }
+    }
+
+    private JsonNode read(String value) {
+        try {
+            return json.readTree(value);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
