@@ -51,7 +51,33 @@ public interface IngestConfig {
          * from browsers are refused (CORS), and server SDKs, which send no {@code Origin}, are unaffected.
          */
         java.util.Optional<java.util.List<String>> allowedOrigins();
+
+        /**
+         * How far the source is trusted: {@code server} (a backend holds its key) may set any trait; {@code browser}
+         * (its key is in web pages, anyone can read it) may set the traits that route messages
+         * ({@link #protectedTraits()}) only with an identity signature. Unset: {@code browser} when the source
+         * allows origins, else {@code server}.
+         */
+        java.util.Optional<Trust> trust();
+
+        /**
+         * The secret of the source's identity signatures: the product's backend signs a user id with it (hex
+         * HMAC-SHA256) and the page sends the signature with its identify call, in {@code context.onramp.signature}.
+         */
+        java.util.Optional<String> identitySecret();
     }
+
+    enum Trust {
+        SERVER,
+        BROWSER
+    }
+
+    /**
+     * The traits a {@code browser} source may only set with an identity signature: those that decide where a user's
+     * messages go.
+     */
+    @WithDefault("email,phone")
+    java.util.List<String> protectedTraits();
 
     /**
      * Where browsers reach this service, as the settings endpoint tells the Segment SDK, such as

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = ProductPages.class, restrictToAnnotatedClass = true)
 class BrowserSdkTest {
 
+    static final String IDENTITY_SECRET = "web-identity-secret";
     static Chromium chromium;
 
     @TestHTTPResource("/")
@@ -70,7 +71,7 @@ class BrowserSdkTest {
         page.onRequestFailed(r -> refused.add(r.url() + ": " + r.failure()));
 
         page.navigate(ProductPages.origin + "/shop.html");
-        SignUp signUp = signUp(page, "web-write-key", user);
+        SignUp signUp = signUp(page, "web-write-key", user, null);
 
         List<ConsumerRecord<String, String>> records = TopicReader.await(
                 Infra.kafka().bootstrapServers(), "onramp.events", signUp::isTheirs, 4, Duration.ofSeconds(30));
@@ -89,6 +90,8 @@ class BrowserSdkTest {
         assertThat(identify.get("userId").asText()).isEqualTo(user);
         assertThat(identify.get("anonymousId").asText()).isEqualTo(signUp.anonymousId);
         assertThat(identify.at("/traits/firstName").asText()).isEqualTo("Ada");
+        // A page may not say where someone's messages go unless the product's backend signed the call.
+        assertThat(identify.get("traits").has("email")).isFalse();
         // Exactly once: nothing more comes (no retry of an accepted call, nothing sent twice).
         assertThat(TopicReader.all(
                         Infra.kafka().bootstrapServers(), "onramp.events", signUp::isTheirs, Duration.ofSeconds(2)))
@@ -97,11 +100,68 @@ class BrowserSdkTest {
     }
 
     @Test
+    void anIdentifySignedByTheProductsBackendMaySetTheEmail() {
+        String user = "browser-" + UUID.randomUUID();
+        Page page = chromium.browser().newPage();
+        page.navigate(ProductPages.origin + "/shop.html");
+        SignUp signUp = signUp(page, "web-write-key", user, signature(IDENTITY_SECRET, user));
+
+        JsonNode identify = TopicReader.await(
+                        Infra.kafka().bootstrapServers(),
+                        "onramp.events",
+                        r -> user.equals(r.key()) && r.value().contains("\"type\":\"identify\""),
+                        1,
+                        Duration.ofSeconds(30))
+                .stream()
+                .map(r -> read(r.value()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(identify.at("/traits/email").asText()).isEqualTo(user + "@example.com");
+        // The signature is proof for this call, not something to keep.
+        assertThat(identify.get("context").has("onramp")).isFalse();
+        assertThat(signUp.ids).hasSize(4);
+    }
+
+    @Test
+    void aWrongSignatureOrNoneDropsTheRoutingTraitsKeepsTheOthersAndIsCounted() {
+        String user = "browser-" + UUID.randomUUID();
+        given().header("Origin", "https://app.example.com")
+                .contentType("text/plain")
+                .auth()
+                .preemptive()
+                .basic("web-write-key", "")
+                .body("{\"userId\":\"" + user + "\",\"traits\":{\"email\":\"attacker@example.com\",\"phone\":"
+                        + "\"+15550100\",\"plan\":\"team\"},\"context\":{\"onramp\":{\"signature\":\""
+                        + signature(IDENTITY_SECRET, "someone-else") + "\"}}}")
+                .post("/v1/i")
+                .then()
+                .statusCode(200);
+
+        JsonNode identify = read(TopicReader.await(
+                        Infra.kafka().bootstrapServers(),
+                        "onramp.events",
+                        r -> user.equals(r.key()),
+                        1,
+                        Duration.ofSeconds(30))
+                .getFirst()
+                .value());
+        assertThat(identify.get("traits").has("email")).isFalse();
+        assertThat(identify.get("traits").has("phone")).isFalse();
+        assertThat(identify.at("/traits/plan").asText()).isEqualTo("team");
+        assertThat(identify.get("context").has("onramp")).isFalse();
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .body(containsString("onramp_ingest_traits_refused_total{source=\"web\",trait=\"email\"}"))
+                .body(containsString("onramp_ingest_traits_refused_total{source=\"web\",trait=\"phone\"}"));
+    }
+
+    @Test
     void aSourceThatAllowsNoPagesGetsNothingFromBrowsers() throws Exception {
         String user = "browser-" + UUID.randomUUID();
         Page page = chromium.browser().newPage();
         page.navigate(ProductPages.origin + "/shop.html");
-        SignUp signUp = signUp(page, "closed-write-key", user);
+        SignUp signUp = signUp(page, "closed-write-key", user, null);
 
         assertThat(signUp.ids).hasSize(4);
         assertThat(TopicReader.all(
@@ -154,11 +214,11 @@ class BrowserSdkTest {
         given().get("/v1/projects/no-such-key/settings").then().statusCode(401).contentType("application/problem+json");
     }
 
-    private SignUp signUp(Page page, String writeKey, String user) {
+    private SignUp signUp(Page page, String writeKey, String user, String signature) {
         @SuppressWarnings("unchecked")
         Map<String, Object> result = (Map<String, Object>) page.evaluate(
-                "([ingest, key, user]) => window.signUp(ingest, key, user)",
-                List.of(root.toString().replaceAll("/$", ""), writeKey, user));
+                "([ingest, key, user, signature]) => window.signUp(ingest, key, user, signature)",
+                java.util.Arrays.asList(root.toString().replaceAll("/$", ""), writeKey, user, signature));
         @SuppressWarnings("unchecked")
         List<String> ids = (List<String>) result.get("ids");
         return new SignUp(user, (String) result.get("anonymousId"), ids);
@@ -167,6 +227,19 @@ class BrowserSdkTest {
     private record SignUp(String userId, String anonymousId, List<String> ids) {
         boolean isTheirs(ConsumerRecord<String, String> record) {
             return userId.equals(record.key()) || anonymousId.equals(record.key());
+        }
+    }
+
+    /** What the product's backend computes for a user: hex HMAC-SHA256 of the user id with the identity secret. */
+    static String signature(String secret, String userId) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(
+                    secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+            return java.util.HexFormat.of()
+                    .formatHex(mac.doFinal(userId.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -54,9 +54,14 @@ public class ProductPages implements QuarkusTestResourceLifecycleManager {
         server.start();
         origin = "http://127.0.0.1:" + server.getAddress().getPort();
         return Map.of(
-                "onramp.ingest.sources.web.write-key", "web-write-key",
-                "onramp.ingest.sources.web.allowed-origins", origin + ",https://app.example.com",
-                "onramp.ingest.sources.closed.write-key", "closed-write-key");
+                "onramp.ingest.sources.web.write-key",
+                "web-write-key",
+                "onramp.ingest.sources.web.allowed-origins",
+                origin + ",https://app.example.com",
+                "onramp.ingest.sources.web.identity-secret",
+                BrowserSdkTest.IDENTITY_SECRET,
+                "onramp.ingest.sources.closed.write-key",
+                "closed-write-key");
     }
 
     @Override

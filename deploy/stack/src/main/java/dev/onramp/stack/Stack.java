@@ -182,10 +182,7 @@ public final class Stack {
                                 "KAFKA_BOOTSTRAP_SERVERS",
                                 settings.kafka(),
                                 "ONRAMP_INGEST_SOURCES_DEMO_WRITE_KEY",
-                                Settings.WRITE_KEY,
-                                // The local demo takes events from a page of any origin; a real source lists its own.
-                                "ONRAMP_INGEST_SOURCES_DEMO_ALLOWED_ORIGINS",
-                                "*")));
+                                Settings.WRITE_KEY)));
         Map<String, String> engine = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS",
                 settings.kafka(),

@@ -30,9 +30,21 @@ public final class EventNormalizer {
 
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
     private final ObjectMapper json;
+    private final TraitGuard guard;
 
-    public EventNormalizer(ObjectMapper json) {
+    /** Decides which traits of an identify call its source may set. */
+    public interface TraitGuard {
+        /**
+         * Removes from {@code traits} what the source may not set, and from {@code context} what must not be stored.
+         *
+         * @return the names of the traits removed
+         */
+        List<String> screen(String sourceId, String userId, ObjectNode traits, ObjectNode context);
+    }
+
+    public EventNormalizer(ObjectMapper json, TraitGuard guard) {
         this.json = json;
+        this.guard = guard;
     }
 
     /**
@@ -113,8 +125,8 @@ public final class EventNormalizer {
         }
 
         JsonNode properties = object(raw, "properties", pointer, errors);
-        JsonNode traits = object(raw, "traits", pointer, errors);
-        JsonNode context = object(raw, "context", pointer, errors);
+        ObjectNode traits = object(raw, "traits", pointer, errors);
+        ObjectNode context = object(raw, "context", pointer, errors);
         JsonNode integrations = raw.get("integrations");
         if (integrations != null && !integrations.isNull()) {
             integrations = object(raw, "integrations", pointer, errors);
@@ -126,6 +138,8 @@ public final class EventNormalizer {
         if (errors.size() != before) {
             return null;
         }
+        // Group traits are the group's, not the user's: only an identify call's are screened.
+        guard.screen(sourceId, userId, type == EventType.IDENTIFY ? traits : nodes.objectNode(), context);
         int cleaned = StorableText.clean(properties) + StorableText.clean(traits) + StorableText.clean(context);
         if (integrations != null) {
             cleaned += StorableText.clean(integrations);

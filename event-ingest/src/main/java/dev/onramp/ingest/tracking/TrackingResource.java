@@ -58,6 +58,7 @@ public class TrackingResource {
             IngestConfig config,
             WriteKeys writeKeys,
             BrowserOrigins origins,
+            TrustedTraits trustedTraits,
             RateLimits rateLimits,
             EventPublisher publisher,
             IngestMetrics metrics,
@@ -71,7 +72,7 @@ public class TrackingResource {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.normalizer = new EventNormalizer(json);
+        this.normalizer = new EventNormalizer(json, trustedTraits);
     }
 
     @POST
@@ -134,7 +135,8 @@ public class TrackingResource {
         for (int i = 0; i < items.size(); i++) {
             JsonNode item = items.get(i);
             if (sharedContext != null && sharedContext.isObject() && item.isObject() && !item.has("context")) {
-                ((ObjectNode) item).set("context", sharedContext);
+                // A copy each: what one item's screening takes out of it (a signature) is not taken from the others.
+                ((ObjectNode) item).set("context", sharedContext.deepCopy());
             }
             EventNormalizer.Normalized event =
                     normalizer.normalize(item, null, source, receivedAt, sentAt, "/batch/" + i, errors);
