@@ -51,6 +51,22 @@ public interface EngineConfig {
 
     Outbox outbox();
 
+    Dedupe dedupe();
+
+    /**
+     * SDKs send a call again when its answer was lost, with the same {@code messageId}: an event whose user and
+     * message id were applied within the window is acknowledged and not applied again.
+     */
+    interface Dedupe {
+        /** How long a message id is remembered; 0 turns the check off. */
+        @WithDefault("24h")
+        Duration window();
+
+        /** How often ids older than the window are forgotten. */
+        @WithDefault("1m")
+        Duration sweepInterval();
+    }
+
     interface Topics {
         /** Where user events come from. */
         @WithDefault("onramp.events")

@@ -5,6 +5,7 @@ import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.Batch;
+import dev.onramp.engine.state.SeenMessages;
 import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.JourneyRuntime;
@@ -44,6 +45,7 @@ public class EventTransactions {
     private final EngineConfig config;
     private final JourneyRegistry registry;
     private final StateStore store;
+    private final SeenMessages seen;
     private final Records records;
     private final Offsets offsets;
     private final DataSource dataSource;
@@ -55,12 +57,14 @@ public class EventTransactions {
     private final Counter applied;
     private final Counter ignored;
     private final Counter skipped;
+    private final Counter duplicates;
     private final Counter refusedTraits;
 
     EventTransactions(
             EngineConfig config,
             JourneyRegistry registry,
             StateStore store,
+            SeenMessages seen,
             Records records,
             Offsets offsets,
             DataSource dataSource,
@@ -71,6 +75,7 @@ public class EventTransactions {
         this.config = config;
         this.registry = registry;
         this.store = store;
+        this.seen = seen;
         this.records = records;
         this.offsets = offsets;
         this.dataSource = dataSource;
@@ -91,6 +96,9 @@ public class EventTransactions {
                 .register(meters);
         this.skipped = Counter.builder("onramp.engine.records")
                 .tag("outcome", "already-applied")
+                .register(meters);
+        this.duplicates = Counter.builder("onramp.engine.records")
+                .tag("outcome", "duplicate")
                 .register(meters);
         this.refusedTraits = Counter.builder("onramp.engine.traits.refused")
                 .description("Traits of identify calls refused because they would pass a profile limit")
@@ -123,10 +131,14 @@ public class EventTransactions {
             StateStore.Loaded loaded =
                     users.isEmpty() ? new StateStore.Loaded(Map.of(), Set.of()) : store.lockAndLoad(c, users);
             Batch batch = new Batch(store, records, config.topics().messageRequests(), loaded);
+            Set<SeenMessages.Key> firstSeen = firstSightings(c, fresh, now);
             int dead = 0;
             int none = 0;
+            int repeated = 0;
             for (Item item : fresh) {
                 switch (item.content()) {
+                    case Item.Event e
+                    when firstSeen != null && identified(e) && !firstSeen.remove(key(e)) -> repeated++;
                     case Item.Event e -> {
                         UserState state = batch.state(e.event().userId());
                         batch.apply(
@@ -150,8 +162,15 @@ public class EventTransactions {
             Map<TopicPartition, Long> next = new HashMap<>();
             ranges.forEach((tp, range) -> next.put(tp, range[1] + 1));
             offsets.advance(c, next);
-            applied.increment(fresh.size() - dead - none);
+            applied.increment(fresh.size() - dead - none - repeated);
             ignored.increment(none);
+            if (repeated > 0) {
+                duplicates.increment(repeated);
+                LOG.infof(
+                        "%d event(s) had a message id applied within the last %s (a call sent again); not applied"
+                                + " twice",
+                        repeated, config.dedupe().window());
+            }
             if (behind > 0) {
                 skipped.increment(behind);
                 LOG.infof(
@@ -164,6 +183,32 @@ public class EventTransactions {
                 relay.afterCommit();
             }
         }
+    }
+
+    /**
+     * The events of the batch to apply, each once: those whose message id this user has not had applied within the
+     * dedupe window, remembered now in the batch's transaction; null when the check is off.
+     */
+    private Set<SeenMessages.Key> firstSightings(Connection c, List<Item> items, Instant now) throws SQLException {
+        if (config.dedupe().window().isZero()) {
+            return null;
+        }
+        List<SeenMessages.Key> keys = new ArrayList<>(items.size());
+        for (Item item : items) {
+            if (item.content() instanceof Item.Event e && identified(e)) {
+                keys.add(key(e));
+            }
+        }
+        return seen.firstSightings(c, keys, now, now.minus(config.dedupe().window()));
+    }
+
+    /** An event the contract's message id names (a record from elsewhere may lack one: it is applied, unchecked). */
+    private static boolean identified(Item.Event e) {
+        return e.event().messageId() != null && e.event().userId() != null;
+    }
+
+    private static SeenMessages.Key key(Item.Event e) {
+        return new SeenMessages.Key(e.event().userId(), e.event().messageId());
     }
 
     /** Parks one record that cannot be applied: to its dead-letter topic with why, its offset consumed. */
