@@ -44,10 +44,9 @@ class DuplicateEventsTest {
 
         // A day later the id is forgotten: the same call is a new event.
         try (Connection c = connect();
-                var ps = c.prepareStatement("UPDATE engine.seen_messages SET seen_at = now() - interval '25 hours'"
-                        + " WHERE user_id = ? AND message_id = ?")) {
-            ps.setString(1, user);
-            ps.setString(2, first);
+                var ps = c.prepareStatement(
+                        "UPDATE engine.seen_messages SET seen_at = now() - interval '25 hours' WHERE id = ?")) {
+            ps.setObject(1, dev.onramp.engine.state.SeenMessages.idOf(user, first));
             org.assertj.core.api.Assertions.assertThat(ps.executeUpdate()).isEqualTo(1);
         }
         Events.send("onramp.events", user, identify(first, user, "{\"plan\":\"free\"}"));

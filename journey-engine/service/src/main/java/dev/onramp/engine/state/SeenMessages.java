@@ -2,6 +2,10 @@ package dev.onramp.engine.state;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,8 +13,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -34,36 +40,46 @@ public class SeenMessages {
      * is returned once, however often it comes.
      */
     public Set<Key> firstSightings(Connection c, Collection<Key> keys, Instant now, Instant since) throws SQLException {
-        Set<Key> distinct = new LinkedHashSet<>(keys);
-        Set<Key> fresh = new HashSet<>();
-        if (distinct.isEmpty()) {
-            return fresh;
+        Map<UUID, Key> byId = new LinkedHashMap<>();
+        for (Key key : keys) {
+            byId.putIfAbsent(idOf(key.userId(), key.messageId()), key);
         }
-        String[] users = new String[distinct.size()];
-        String[] ids = new String[distinct.size()];
-        int i = 0;
-        for (Key key : distinct) {
-            users[i] = key.userId();
-            ids[i++] = key.messageId();
+        Set<Key> fresh = new HashSet<>();
+        if (byId.isEmpty()) {
+            return fresh;
         }
         // Inserted: never seen. Updated: seen before the window began, so it counts as new again.
         try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO seen_messages (user_id, message_id, seen_at)
-                SELECT u, m, ? FROM unnest(?::text[], ?::text[]) AS t(u, m)
-                ON CONFLICT (user_id, message_id) DO UPDATE SET seen_at = EXCLUDED.seen_at
-                    WHERE seen_messages.seen_at < ?
-                RETURNING user_id, message_id""")) {
+                INSERT INTO seen_messages (id, seen_at) SELECT id, ? FROM unnest(?::uuid[]) AS t(id)
+                ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at WHERE seen_messages.seen_at < ?
+                RETURNING id""")) {
             ps.setObject(1, StateStore.time(now));
-            ps.setArray(2, c.createArrayOf("text", users));
-            ps.setArray(3, c.createArrayOf("text", ids));
-            ps.setObject(4, StateStore.time(since));
+            ps.setArray(2, c.createArrayOf("uuid", byId.keySet().toArray()));
+            ps.setObject(3, StateStore.time(since));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    fresh.add(new Key(rs.getString(1), rs.getString(2)));
+                    fresh.add(byId.get(rs.getObject(1, UUID.class)));
                 }
             }
         }
         return fresh;
+    }
+
+    /**
+     * The row's key for a user's message id: 128 bits of SHA-256 over both, NUL between them (ids never hold one;
+     * event-ingest refuses it).
+     */
+    public static UUID idOf(String userId, String messageId) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        digest.update(userId.getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+        ByteBuffer hash = ByteBuffer.wrap(digest.digest(messageId.getBytes(StandardCharsets.UTF_8)));
+        return new UUID(hash.getLong(), hash.getLong());
     }
 
     /** Forgets up to {@code limit} ids seen before {@code before}; returns how many. */
