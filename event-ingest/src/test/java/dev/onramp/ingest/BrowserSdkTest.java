@@ -100,6 +100,45 @@ class BrowserSdkTest {
     }
 
     @Test
+    void rudderStacksBrowserSdkOnAPageOfAnotherOriginDeliversEveryEventExactlyOnce() {
+        String user = "rudder-" + UUID.randomUUID();
+        List<String> refused = new CopyOnWriteArrayList<>();
+        Page page = chromium.browser().newPage();
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) {
+                refused.add(m.text());
+            }
+        });
+        page.onRequestFailed(r -> refused.add(r.url() + ": " + r.failure()));
+
+        page.navigate(ProductPages.origin + "/rudder.html");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) page.evaluate(
+                "([ingest, key, user]) => window.signUp(ingest, key, user)",
+                List.of(root.toString().replaceAll("/$", ""), "web-write-key", user));
+        String anonymousId = (String) result.get("anonymousId");
+        java.util.function.Predicate<ConsumerRecord<String, String>> theirs =
+                r -> user.equals(r.key()) || anonymousId.equals(r.key());
+
+        List<JsonNode> events =
+                TopicReader.await(Infra.kafka().bootstrapServers(), "onramp.events", theirs, 4, Duration.ofSeconds(30))
+                        .stream()
+                        .map(ConsumerRecord::value)
+                        .peek(v -> Contracts.check(Contracts.EVENTS, v))
+                        .map(this::read)
+                        .toList();
+        assertThat(events)
+                .extracting(e -> e.get("type").asText())
+                .containsExactlyInAnyOrder("page", "track", "identify", "track");
+        assertThat(events).extracting(e -> e.get("messageId").asText()).doesNotHaveDuplicates();
+        assertThat(events)
+                .allSatisfy(e -> assertThat(e.get("sourceId").asText()).isEqualTo("web"));
+        assertThat(TopicReader.all(Infra.kafka().bootstrapServers(), "onramp.events", theirs, Duration.ofSeconds(3)))
+                .hasSize(4);
+        assertThat(refused).isEmpty();
+    }
+
+    @Test
     void anIdentifySignedByTheProductsBackendMaySetTheEmail() {
         String user = "browser-" + UUID.randomUUID();
         Page page = chromium.browser().newPage();

@@ -74,7 +74,8 @@ public class BrowserOrigins {
 
     private void filter(RoutingContext rc) {
         String origin = rc.request().getHeader("Origin");
-        if (origin == null || !rc.normalizedPath().startsWith("/v1/")) {
+        String path = rc.normalizedPath();
+        if (origin == null || !(path.startsWith("/v1/") || path.startsWith("/sourceConfig"))) {
             rc.next();
             return;
         }
