@@ -122,7 +122,10 @@ final class Demo {
             log("%s signs up (identify + track \"Signed Up\"; time zone %s, where it is daytime)", user, zone);
             JsonNode enrollment = await("the enrollment", () -> {
                 JsonNode explain = explain(user);
-                return explain == null || explain.get("journeys").isEmpty()
+                // Until the sign-up is applied the user may have no enrollment yet (only a profile, or a log entry).
+                return explain == null
+                                || explain.get("journeys").isEmpty()
+                                || !explain.get("journeys").get(0).hasNonNull("holdout")
                         ? null
                         : explain.get("journeys").get(0);
             });

@@ -76,6 +76,10 @@ public class ExplainResource {
 
     @GET
     public Explanation explain(@PathParam("userId") String userId) {
+        // The log first: each statement sees what was committed when it ran, and a decision commits with the state
+        // it explains, so state read after the log is at least as new as it. Read the other way round, a user
+        // enrolled between the two reads looked "not enrolled" with an "enrolled" entry in the log.
+        List<DecisionEntity> log = DecisionEntity.latestOf(userId, LOG_LIMIT);
         ProfileEntity profile = ProfileEntity.findById(userId);
         List<Enrollment> enrollments =
                 EnrollmentEntity.<EnrollmentEntity>list(
@@ -85,7 +89,6 @@ public class ExplainResource {
                         .toList();
         UserState state = profile == null ? UserState.empty(userId) : new UserState(profile.toProfile(), enrollments);
         Map<String, List<LogEntry>> logByJourney = new LinkedHashMap<>();
-        List<DecisionEntity> log = DecisionEntity.latestOf(userId, LOG_LIMIT);
         for (DecisionEntity d : log) {
             logByJourney
                     .computeIfAbsent(d.journey, k -> new ArrayList<>())
