@@ -62,24 +62,12 @@ class BrowserSdkTest {
     void theSegmentBrowserSdkOnAPageOfAnotherOriginDeliversEveryEventExactlyOnce() throws Exception {
         String user = "browser-" + UUID.randomUUID();
         List<String> refused = new CopyOnWriteArrayList<>();
-        Page page = chromium.browser().newPage();
-        page.onConsoleMessage(m -> {
-            if ("error".equals(m.type())) {
-                refused.add(m.text());
-            }
-        });
-        page.onRequestFailed(r -> refused.add(r.url() + ": " + r.failure()));
+        Page page = watchedPage(refused);
 
         page.navigate(ProductPages.origin + "/shop.html");
         SignUp signUp = signUp(page, "web-write-key", user, null);
 
-        List<ConsumerRecord<String, String>> records = TopicReader.await(
-                Infra.kafka().bootstrapServers(), "onramp.events", signUp::isTheirs, 4, Duration.ofSeconds(30));
-        List<JsonNode> events = records.stream()
-                .map(ConsumerRecord::value)
-                .peek(v -> Contracts.check(Contracts.EVENTS, v))
-                .map(this::read)
-                .toList();
+        List<JsonNode> events = events(signUp::isTheirs, 4);
         assertThat(events).extracting(e -> e.get("messageId").asText()).containsExactlyInAnyOrderElementsOf(signUp.ids);
         assertThat(events)
                 .allSatisfy(e -> assertThat(e.get("sourceId").asText()).isEqualTo("web"));
@@ -103,13 +91,7 @@ class BrowserSdkTest {
     void rudderStacksBrowserSdkOnAPageOfAnotherOriginDeliversEveryEventExactlyOnce() {
         String user = "rudder-" + UUID.randomUUID();
         List<String> refused = new CopyOnWriteArrayList<>();
-        Page page = chromium.browser().newPage();
-        page.onConsoleMessage(m -> {
-            if ("error".equals(m.type())) {
-                refused.add(m.text());
-            }
-        });
-        page.onRequestFailed(r -> refused.add(r.url() + ": " + r.failure()));
+        Page page = watchedPage(refused);
 
         page.navigate(ProductPages.origin + "/rudder.html");
         @SuppressWarnings("unchecked")
@@ -120,13 +102,7 @@ class BrowserSdkTest {
         java.util.function.Predicate<ConsumerRecord<String, String>> theirs =
                 r -> user.equals(r.key()) || anonymousId.equals(r.key());
 
-        List<JsonNode> events =
-                TopicReader.await(Infra.kafka().bootstrapServers(), "onramp.events", theirs, 4, Duration.ofSeconds(30))
-                        .stream()
-                        .map(ConsumerRecord::value)
-                        .peek(v -> Contracts.check(Contracts.EVENTS, v))
-                        .map(this::read)
-                        .toList();
+        List<JsonNode> events = events(theirs, 4);
         assertThat(events)
                 .extracting(e -> e.get("type").asText())
                 .containsExactlyInAnyOrder("page", "track", "identify", "track");
@@ -280,6 +256,29 @@ class BrowserSdkTest {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A page whose console errors and failed requests (a CORS refusal shows as both) are collected. */
+    private static Page watchedPage(List<String> refused) {
+        Page page = chromium.browser().newPage();
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) {
+                refused.add(m.text());
+            }
+        });
+        page.onRequestFailed(r -> refused.add(r.url() + ": " + r.failure()));
+        return page;
+    }
+
+    /** The first {@code count} events in Kafka that match, each checked against the events contract. */
+    private List<JsonNode> events(java.util.function.Predicate<ConsumerRecord<String, String>> matching, int count) {
+        return TopicReader.await(
+                        Infra.kafka().bootstrapServers(), "onramp.events", matching, count, Duration.ofSeconds(30))
+                .stream()
+                .map(ConsumerRecord::value)
+                .peek(v -> Contracts.check(Contracts.EVENTS, v))
+                .map(this::read)
+                .toList();
     }
 
     private JsonNode read(String value) {

@@ -34,12 +34,8 @@ public final class EventNormalizer {
 
     /** Decides which traits of an identify call its source may set. */
     public interface TraitGuard {
-        /**
-         * Removes from {@code traits} what the source may not set, and from {@code context} what must not be stored.
-         *
-         * @return the names of the traits removed
-         */
-        List<String> screen(String sourceId, String userId, ObjectNode traits, ObjectNode context);
+        /** Removes from {@code traits} what the source may not set, and from {@code context} what must not be stored. */
+        void screen(String sourceId, String userId, ObjectNode traits, ObjectNode context);
     }
 
     public EventNormalizer(ObjectMapper json, TraitGuard guard) {

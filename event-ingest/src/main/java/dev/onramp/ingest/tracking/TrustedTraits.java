@@ -54,10 +54,10 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
     }
 
     @Override
-    public List<String> screen(String source, String userId, ObjectNode traits, ObjectNode context) {
+    public void screen(String source, String userId, ObjectNode traits, ObjectNode context) {
         String signature = takeSignature(context);
         if (traits.isEmpty() || !browser.getOrDefault(source, false)) {
-            return List.of();
+            return;
         }
         List<String> present = new ArrayList<>(2);
         for (String name : protectedTraits) {
@@ -66,11 +66,11 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
             }
         }
         if (present.isEmpty()) {
-            return List.of();
+            return;
         }
         String why = refusal(source, userId, signature);
         if (why == null) {
-            return List.of();
+            return;
         }
         for (String name : present) {
             traits.remove(name);
@@ -83,7 +83,6 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
                     .increment();
         }
         log(source, userId, present, why);
-        return present;
     }
 
     /** Why the call may not set routing traits, or null when its signature proves the product's backend sent it. */

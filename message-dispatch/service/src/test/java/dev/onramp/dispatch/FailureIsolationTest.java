@@ -190,8 +190,9 @@ class FailureIsolationTest {
                 assertThat(Infra.smtp().mailsTo(other[1])).hasSize(1);
             }
             // Failed, not left in "sending": nobody sends it again when its lease (3 s here) would have run out.
-            Thread.sleep(4_000);
-            assertThat(Infra.smtp().mailsTo(poisonAddress)).hasSize(1);
+            await().during(Duration.ofSeconds(4))
+                    .atMost(Duration.ofSeconds(6))
+                    .until(() -> Infra.smtp().mailsTo(poisonAddress).size() == 1);
             given().get("/q/metrics")
                     .then()
                     .statusCode(200)
