@@ -126,8 +126,8 @@ class OnrampCliTest {
                 dir.resolve("results.xml").toString());
 
         assertThat(run.status()).as(run.out()).isZero();
-        assertThat(run.lines().getLast()).startsWith("8 scenario(s): 8 passed, 0 failed");
-        assertThat(Files.readString(dir.resolve("results.xml"))).contains("tests=\"8\" failures=\"0\"");
+        assertThat(run.lines().getLast()).startsWith("9 scenario(s): 9 passed, 0 failed");
+        assertThat(Files.readString(dir.resolve("results.xml"))).contains("tests=\"9\" failures=\"0\"");
     }
 
     @Test

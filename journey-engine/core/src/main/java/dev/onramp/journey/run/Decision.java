@@ -27,7 +27,9 @@ public record Decision(
         CONVERTED,
         CONDITION_FAILED,
         /** A due message that could not be handled: its timer is stopped, with the reason, until the user acts again. */
-        PARKED;
+        PARKED,
+        /** An anonymous profile was joined to this user: what it brought to this journey. */
+        MERGED;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -146,6 +146,120 @@ public final class JourneyRuntime {
         return work.outcome();
     }
 
+    /**
+     * Joins an anonymous profile to a known user: what a visitor did before signing up counts as the user's. The known
+     * profile's traits win and the anonymous one's fill in the traits it lacks; every unsubscription and suppression of
+     * either stays; messages sent to either count toward frequency caps. The anonymous profile's enrollments become the
+     * user's. Where both are in a journey at once, the user's enrollment continues, with the steps done and messages
+     * sent while anonymous added to it (the earlier time of a step done by both). A journey's enrollments are numbered
+     * again by when they began, the continuing one last. Then whatever became due is sent, now to the known user.
+     * Rules and reasons in {@code docs/journeys.md}, "One person, one user".
+     */
+    public Merge merge(UserState known, UserState anonymous, Instant now) {
+        Work work = new Work(known, now);
+        Profile from = anonymous.profile();
+        Map<String, Object> fill = new LinkedHashMap<>();
+        from.traits().forEach((k, v) -> {
+            if (!work.traits.containsKey(k)) {
+                fill.put(k, v);
+            }
+        });
+        work.mergeTraits(fill);
+        from.blocked().forEach(work.blocked::putIfAbsent);
+        work.recent.addAll(from.recent());
+        work.recent.sort(Comparator.comparing(Profile.Sent::at));
+        Map<String, List<Enrollment>> theirs = new LinkedHashMap<>();
+        for (Enrollment e : anonymous.enrollments()) {
+            theirs.computeIfAbsent(e.journeyId(), k -> new ArrayList<>()).add(e);
+        }
+        List<Merge.Renumbered> renumbered = new ArrayList<>();
+        theirs.forEach((journeyId, moving) -> mergeJourney(work, from.userId(), journeyId, moving, renumbered));
+        fireDue(work);
+        return new Merge(from.userId(), work.outcome(), renumbered);
+    }
+
+    private void mergeJourney(
+            Work work, String from, String journeyId, List<Enrollment> moving, List<Merge.Renumbered> renumbered) {
+        List<Draft> ours = work.enrollmentsOf(journeyId);
+        Draft active =
+                ours.stream().filter(d -> d.status == Status.ACTIVE).findFirst().orElse(null);
+        Enrollment folded = null;
+        // Each enrollment as it was (whose, which cycle), then ordered: ended ones by when they began, the active last.
+        List<Draft> order = new ArrayList<>();
+        Map<Draft, String> owner = new HashMap<>();
+        Map<Draft, Integer> cycle = new HashMap<>();
+        for (Draft d : ours) {
+            order.add(d);
+            owner.put(d, work.userId);
+            cycle.put(d, d.cycle);
+        }
+        for (Enrollment e : moving) {
+            if (e.active() && active != null) {
+                folded = e;
+                continue;
+            }
+            Draft d = new Draft(e);
+            order.add(d);
+            owner.put(d, from);
+            cycle.put(d, e.cycle());
+        }
+        if (folded != null) {
+            fold(active, folded);
+        }
+        order.sort(Comparator.<Draft, Boolean>comparing(d -> d.status == Status.ACTIVE)
+                .thenComparing(d -> d.enrolledAt)
+                .thenComparing(d -> !owner.get(d).equals(work.userId)));
+        work.enrollments.removeIf(d -> d.journeyId.equals(journeyId));
+        Draft last = null;
+        for (int i = 0; i < order.size(); i++) {
+            Draft d = order.get(i);
+            int to = i + 1;
+            Draft moved = new Draft(d.toEnrollment(), work.userId, to);
+            work.enrollments.add(moved);
+            if (!owner.get(d).equals(work.userId) || cycle.get(d) != to) {
+                renumbered.add(new Merge.Renumbered(owner.get(d), journeyId, cycle.get(d), to));
+            }
+            if (d == active && folded != null) {
+                renumbered.add(new Merge.Renumbered(from, journeyId, folded.cycle(), to));
+            }
+            last = moved;
+        }
+        long broughtIn = moving.size() - (folded == null ? 0 : 1);
+        StringBuilder detail =
+                new StringBuilder("anonymous profile '").append(from).append("' joined to this user");
+        if (broughtIn > 0) {
+            detail.append("; ")
+                    .append(broughtIn)
+                    .append(broughtIn == 1 ? " enrollment" : " enrollments")
+                    .append(" of it moved here");
+        }
+        if (folded != null) {
+            detail.append("; its active enrollment (cycle ")
+                    .append(folded.cycle())
+                    .append(") is folded into this one, which continues");
+            List<String> steps = folded.done().keySet().stream().toList();
+            if (!steps.isEmpty()) {
+                detail.append(", with the steps it had done: ").append(String.join(", ", steps));
+            }
+        }
+        work.log(last, null, Kind.MERGED, detail.toString(), null);
+        if (folded != null && active.status == Status.ACTIVE) {
+            Draft continuing = last;
+            journeys.get(journeyId).ifPresent(journey -> advance(work, journey, continuing));
+        }
+    }
+
+    /** Adds to the user's active enrollment what the anonymous one did: steps done, messages sent, a conversion. */
+    private static void fold(Draft into, Enrollment other) {
+        other.done().forEach((step, at) -> into.done.merge(step, at, (a, b) -> a.isBefore(b) ? a : b));
+        into.sent.addAll(other.sent());
+        into.sent.sort(Comparator.comparing(SentMessage::at));
+        if (other.convertedAt() != null
+                && (into.convertedAt == null || other.convertedAt().isBefore(into.convertedAt))) {
+            into.convertedAt = other.convertedAt();
+        }
+    }
+
     /** When the next message of this user is due, if any. */
     public static Optional<Instant> nextDue(UserState state) {
         return state.enrollments().stream()
@@ -665,9 +779,14 @@ public final class JourneyRuntime {
         }
 
         Draft(Enrollment e) {
+            this(e, e.userId(), e.cycle());
+        }
+
+        /** The enrollment as another user's, or with another cycle number. */
+        Draft(Enrollment e, String userId, int cycle) {
             this.journeyId = e.journeyId();
-            this.userId = e.userId();
-            this.cycle = e.cycle();
+            this.userId = userId;
+            this.cycle = cycle;
             this.status = e.status();
             this.enrolledAt = e.enrolledAt();
             this.holdout = e.holdout();

@@ -11,6 +11,7 @@ import java.util.Map;
 /**
  * One scenario of a {@code *.test.yaml} file: a user, what they do and when, and what they should get.
  *
+ * @param anonymousId the id the user's device sends before they sign in, or null
  * @param clock time zero; relative times count from it
  * @param zone the clock's zone, for showing times as the author wrote them
  * @param until how long to play
@@ -23,6 +24,7 @@ public record Scenario(
         String name,
         String journey,
         String userId,
+        String anonymousId,
         Map<String, Object> traits,
         boolean holdout,
         Instant clock,
@@ -38,14 +40,21 @@ public record Scenario(
         expectations = List.copyOf(expectations);
     }
 
-    /** Something the user does at a time: a track call, or an identify call. */
+    /**
+     * Something the user does at a time: a track, identify or alias call.
+     *
+     * @param anonymousId set when the call is sent before the user signs in, with this anonymousId and no userId
+     * @param previousId an alias call's: the id it joins to the user
+     */
     public record Action(
             int line,
             Instant at,
             String type,
             String event,
             Map<String, Object> properties,
-            Map<String, Object> traits) {}
+            Map<String, Object> traits,
+            String anonymousId,
+            String previousId) {}
 
     /** Which messages an expectation is about; null fields match anything. */
     public record MessageFilter(String journey, String step, Channel channel, MessageKind kind, String template) {

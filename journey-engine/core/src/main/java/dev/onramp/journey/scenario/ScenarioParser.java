@@ -42,8 +42,9 @@ public final class ScenarioParser {
     private static final Set<String> FILE_FIELDS = Set.of("journey", "scenarios");
     private static final Set<String> SCENARIO_FIELDS =
             Set.of("name", "user", "holdout", "clock", "until", "events", "expect", "only_expected");
-    private static final Set<String> USER_FIELDS = Set.of("id", "traits");
-    private static final Set<String> EVENT_FIELDS = Set.of("at", "event", "properties", "identify");
+    private static final Set<String> USER_FIELDS = Set.of("id", "anonymous_id", "traits");
+    private static final Set<String> EVENT_FIELDS =
+            Set.of("at", "event", "properties", "identify", "alias", "anonymous");
     private static final Set<String> EXPECT_FIELDS = Set.of("at", "within", "send", "never", "status", "converted");
     private static final Set<String> FILTER_FIELDS = Set.of("journey", "step", "channel", "kind", "template");
     private static final Set<String> STATUSES = Set.of("active", "completed", "exited", "not_enrolled");
@@ -146,6 +147,7 @@ public final class ScenarioParser {
                 error(mapping.at(), "'name' is required: say what the scenario shows");
             }
             String userId = "scenario-user";
+            String anonymousId = null;
             Map<String, Object> traits = Map.of();
             if (fields.containsKey("user")) {
                 if (fields.get("user").value() instanceof Mapping user) {
@@ -154,11 +156,14 @@ public final class ScenarioParser {
                         userId = Optional.ofNullable(text(userFields.get("id").value(), "id"))
                                 .orElse(userId);
                     }
+                    if (userFields.containsKey("anonymous_id")) {
+                        anonymousId = text(userFields.get("anonymous_id").value(), "anonymous_id");
+                    }
                     if (userFields.containsKey("traits")) {
                         traits = map(userFields.get("traits").value(), "traits");
                     }
                 } else {
-                    error(fields.get("user").value().at(), "'user' is { id: ..., traits: { ... } }");
+                    error(fields.get("user").value().at(), "'user' is { id: ..., anonymous_id: ..., traits: { ... } }");
                 }
             }
             boolean holdout =
@@ -176,7 +181,7 @@ public final class ScenarioParser {
             List<Action> actions = new ArrayList<>();
             if (fields.containsKey("events")) {
                 for (YamlNode item : list(fields.get("events").value(), "events")) {
-                    Action action = action(item, start);
+                    Action action = action(item, start, anonymousId);
                     if (action != null) {
                         actions.add(action);
                     }
@@ -210,6 +215,7 @@ public final class ScenarioParser {
                     name,
                     journey.id(),
                     userId,
+                    anonymousId,
                     traits,
                     holdout,
                     start,
@@ -235,9 +241,12 @@ public final class ScenarioParser {
             return latest.plus(Duration.ofMinutes(1));
         }
 
-        private Action action(YamlNode node, Instant start) {
+        private Action action(YamlNode node, Instant start, String userAnonymousId) {
             if (!(node instanceof Mapping mapping)) {
-                error(node.at(), "an event is { at: 5m, event: Channel Created } or { at: 5m, identify: { ... } }");
+                error(
+                        node.at(),
+                        "an event is { at: 5m, event: Channel Created }, { at: 5m, identify: { ... } } or"
+                                + " { at: 5m, alias: visitor-1 }");
                 return null;
             }
             Map<String, Entry> fields = fields(mapping, EVENT_FIELDS, "an event");
@@ -246,29 +255,62 @@ public final class ScenarioParser {
                 return null;
             }
             Instant at = time(fields.get("at").value(), start, "at");
-            if (fields.containsKey("event") == fields.containsKey("identify")) {
+            long calls = java.util.stream.Stream.of("event", "identify", "alias")
+                    .filter(fields::containsKey)
+                    .count();
+            if (calls != 1) {
                 error(
                         mapping.at(),
-                        "an event has either 'event' (a track call) or 'identify' (traits), not both nor neither");
+                        "an event has one of 'event' (a track call), 'identify' (traits) or 'alias' (the id it joins"
+                                + " to the user)");
                 return null;
+            }
+            String anonymousId = null;
+            if (fields.containsKey("anonymous")) {
+                YamlNode value = fields.get("anonymous").value();
+                if (fields.containsKey("alias")) {
+                    error(value.at(), "an alias call names the user; 'anonymous' is for track and identify calls");
+                } else if (value instanceof YamlNode.Scalar scalar
+                        && !scalar.quoted()
+                        && "true".equals(scalar.text())) {
+                    anonymousId = userAnonymousId;
+                    if (anonymousId == null) {
+                        error(
+                                value.at(),
+                                "'anonymous: true' needs the user's anonymous_id (user: { anonymous_id: ... })");
+                    }
+                } else if (!(value instanceof YamlNode.Scalar scalar
+                        && !scalar.quoted()
+                        && "false".equals(scalar.text()))) {
+                    anonymousId = text(value, "anonymous");
+                }
             }
             if (at == null) {
                 return null;
             }
+            int line = mapping.at().line();
+            if (fields.containsKey("alias")) {
+                String previousId = text(fields.get("alias").value(), "alias");
+                return previousId == null
+                        ? null
+                        : new Action(line, at, "alias", "$alias", Map.of(), Map.of(), null, previousId);
+            }
             if (fields.containsKey("identify")) {
                 return new Action(
-                        mapping.at().line(),
+                        line,
                         at,
                         "identify",
                         "$identify",
                         Map.of(),
-                        map(fields.get("identify").value(), "identify"));
+                        map(fields.get("identify").value(), "identify"),
+                        anonymousId,
+                        null);
             }
             String event = text(fields.get("event").value(), "event");
             Map<String, Object> properties = fields.containsKey("properties")
                     ? map(fields.get("properties").value(), "properties")
                     : Map.of();
-            return event == null ? null : new Action(mapping.at().line(), at, "track", event, properties, Map.of());
+            return event == null ? null : new Action(line, at, "track", event, properties, Map.of(), anonymousId, null);
         }
 
         private Expectation expectation(YamlNode node, Instant start, Journey journey) {

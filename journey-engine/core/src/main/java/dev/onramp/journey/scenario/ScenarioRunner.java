@@ -5,6 +5,7 @@ import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.EngineSettings;
 import dev.onramp.journey.run.Enrollment;
 import dev.onramp.journey.run.JourneyRuntime;
+import dev.onramp.journey.run.Merge;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.run.Outcome;
 import dev.onramp.journey.run.UserEvent;
@@ -17,8 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -42,18 +46,14 @@ public final class ScenarioRunner {
         long start = System.nanoTime();
         JourneyRuntime runtime =
                 new JourneyRuntime(journeys, id -> 1, settings, (journey, user, percent) -> scenario.holdout());
-        Play play = new Play(runtime, UserState.empty(scenario.userId()), scenario.clock());
+        Play play = new Play(runtime, scenario.userId(), scenario.clock());
         try {
             if (!scenario.traits().isEmpty()) {
-                play.apply(runtime.onEvent(
-                        play.state, UserEvent.identify(scenario.userId(), scenario.traits(), play.now), play.now));
+                play.event(UserEvent.identify(scenario.userId(), scenario.traits(), play.now));
             }
             for (Action action : scenario.actions()) {
                 play.advanceTo(action.at());
-                UserEvent event = action.type().equals("identify")
-                        ? UserEvent.identify(scenario.userId(), action.traits(), action.at())
-                        : UserEvent.track(scenario.userId(), action.event(), action.properties(), action.at());
-                play.apply(runtime.onEvent(play.state, event, play.now));
+                play.event(event(scenario, action));
             }
             play.advanceTo(scenario.until());
         } catch (RuntimeException e) {
@@ -77,21 +77,64 @@ public final class ScenarioRunner {
                 null);
     }
 
+    /**
+     * The call an action stands for, as an SDK sends it: before sign-in with the anonymousId only; after, with the
+     * userId and, when the user has one, the anonymousId too.
+     */
+    private static UserEvent event(Scenario scenario, Action action) {
+        String anonymousId = action.anonymousId() != null ? action.anonymousId() : scenario.anonymousId();
+        String userId = action.anonymousId() != null ? action.anonymousId() : scenario.userId();
+        return new UserEvent(
+                null,
+                action.type(),
+                action.event(),
+                userId,
+                anonymousId,
+                action.previousId(),
+                action.properties(),
+                action.traits(),
+                action.at());
+    }
+
+    /**
+     * One person's play: the user and the anonymous ids their devices used, each with its own state until an identify
+     * or alias call joins it to the user, as journey-engine does.
+     */
     private static final class Play {
         final JourneyRuntime runtime;
-        UserState state;
+        final String userId;
+        final Map<String, UserState> states = new LinkedHashMap<>();
+        final Map<String, String> joined = new HashMap<>();
         Instant now;
         final List<MessageRequest> sent = new ArrayList<>();
         final List<Decision> log = new ArrayList<>();
 
-        Play(JourneyRuntime runtime, UserState state, Instant now) {
+        Play(JourneyRuntime runtime, String userId, Instant now) {
             this.runtime = runtime;
-            this.state = state;
+            this.userId = userId;
             this.now = now;
+            states.put(userId, UserState.empty(userId));
+        }
+
+        UserState state() {
+            return states.get(userId);
+        }
+
+        void event(UserEvent event) {
+            String source = event.mergeSource();
+            if (source != null && !joined.containsKey(source)) {
+                Merge merge = runtime.merge(state(), states.getOrDefault(source, UserState.empty(source)), now);
+                log.replaceAll(merge::relabel);
+                apply(merge.outcome());
+                states.remove(source);
+                joined.put(source, userId);
+            }
+            String id = event.anonymous() ? joined.getOrDefault(event.userId(), event.userId()) : event.userId();
+            apply(runtime.onEvent(states.getOrDefault(id, UserState.empty(id)), event, now));
         }
 
         void apply(Outcome outcome) {
-            state = outcome.state();
+            states.put(outcome.state().profile().userId(), outcome.state());
             sent.addAll(outcome.messages());
             log.addAll(outcome.decisions());
         }
@@ -99,12 +142,20 @@ public final class ScenarioRunner {
         /** Moves the clock, firing every timer due on the way at its due time. */
         void advanceTo(Instant target) {
             for (int i = 0; i < MAX_STEPS; i++) {
-                Optional<Instant> due = JourneyRuntime.nextDue(state);
-                if (due.isEmpty() || due.get().isAfter(target)) {
+                UserState next = null;
+                Instant due = null;
+                for (UserState state : states.values()) {
+                    Optional<Instant> at = JourneyRuntime.nextDue(state);
+                    if (at.isPresent() && (due == null || at.get().isBefore(due))) {
+                        due = at.get();
+                        next = state;
+                    }
+                }
+                if (next == null || due.isAfter(target)) {
                     break;
                 }
-                now = due.get().isBefore(now) ? now : due.get();
-                apply(runtime.onDue(state, now));
+                now = due.isBefore(now) ? now : due;
+                apply(runtime.onDue(next, now));
             }
             now = target.isAfter(now) ? target : now;
         }
@@ -153,13 +204,13 @@ public final class ScenarioRunner {
                         .orElseGet(() -> new Check(expectation, true, null, null));
             }
             case Expectation.Status status -> {
-                String actual = latest(play.state, status.journey())
+                String actual = latest(play.state(), status.journey())
                         .map(e -> e.status().wireName())
                         .orElse("not_enrolled");
                 yield new Check(expectation, actual.equals(status.status()), null, actual);
             }
             case Expectation.Converted converted -> {
-                boolean actual = latest(play.state, converted.journey())
+                boolean actual = latest(play.state(), converted.journey())
                         .map(e -> e.convertedAt() != null)
                         .orElse(false);
                 yield new Check(

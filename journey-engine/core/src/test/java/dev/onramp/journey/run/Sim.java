@@ -80,6 +80,21 @@ final class Sim {
         return this;
     }
 
+    /** Joins the other user's (an anonymous visitor's) profile to this one, as an identify or alias call does. */
+    Merge join(Duration at, Sim anonymous) {
+        advanceTo(start.plus(at));
+        anonymous.advanceTo(now);
+        Merge merge = runtime.merge(state, anonymous.state, now);
+        List<Decision> before = new ArrayList<>(anonymous.log);
+        before.addAll(log);
+        before.sort(java.util.Comparator.comparing(Decision::at));
+        log.clear();
+        before.forEach(d -> log.add(merge.relabel(d)));
+        sent.addAll(anonymous.sent);
+        apply(merge.outcome());
+        return merge;
+    }
+
     /** Moves the clock, firing every timer that falls due on the way, at its due time. */
     Sim advanceTo(Instant target) {
         for (int i = 0; i < 10_000; i++) {

@@ -131,6 +131,65 @@ class ScenarioTest {
     }
 
     @Test
+    void aVisitorWhoSignsUpIsOneUserWithWhatTheyDidBefore() {
+        List<ScenarioResult> results = run("""
+                journey: onboarding
+                scenarios:
+                  - name: the journey begun anonymously reaches the address given at sign-up
+                    user: { id: ada, anonymous_id: visitor-1 }
+                    events:
+                      - { at: 0s, event: Signed Up, anonymous: true }
+                      - { at: 5m, event: Name Set, anonymous: true }
+                      - { at: 20m, identify: { email: ada@example.com } }
+                    expect:
+                      - { at: 1h5m, send: { step: invite, channel: email } }
+                      - { status: active }
+                  - name: steps done on another device count once it is joined
+                    user: { id: ada, traits: { email: ada@example.com } }
+                    events:
+                      - { at: 0s, event: Signed Up }
+                      - { at: 1m, event: Signed Up, anonymous: phone-7 }
+                      - { at: 2m, event: Name Set, anonymous: phone-7 }
+                      - { at: 3m, alias: phone-7 }
+                    expect:
+                      - { at: 1h3m, send: { step: invite, channel: email } }
+                      - { never: { step: set-name } }
+                  - name: events a visitor sends after being joined are the user's
+                    user: { id: ada, anonymous_id: visitor-1, traits: { email: ada@example.com } }
+                    events:
+                      - { at: 0s, identify: {} }
+                      - { at: 1m, event: Signed Up, anonymous: true }
+                      - { at: 2m, event: Name Set, anonymous: true }
+                      - { at: 3m, event: Invited, anonymous: true }
+                    expect:
+                      - { status: completed }
+                """);
+
+        assertThat(results).hasSize(3).allSatisfy(r -> assertThat(r.passed())
+                .as(ScenarioReport.text(r))
+                .isTrue());
+    }
+
+    @Test
+    void withoutTheJoinTheVisitorsJourneyStaysTheVisitors() {
+        List<ScenarioResult> results = run("""
+                journey: onboarding
+                scenarios:
+                  - name: no identify, no join
+                    user: { id: ada, anonymous_id: visitor-1, traits: { email: ada@example.com } }
+                    events:
+                      - { at: 0s, event: Signed Up, anonymous: true }
+                    expect:
+                      - { status: not_enrolled }
+                      - { at: 10m, send: { step: set-name, channel: in_app } }
+                """);
+
+        assertThat(results.getFirst().passed())
+                .as(ScenarioReport.text(results.getFirst()))
+                .isTrue();
+    }
+
+    @Test
     void reportsProblemsOfAScenarioFileWithLineAndColumn() {
         ScenarioParser.Parsed parsed = new ScenarioParser(journeys()).parse("bad.test.yaml", """
                 journey: onboarding
@@ -149,7 +208,8 @@ class ScenarioTest {
                 .containsExactly(
                         "bad.test.yaml:5:15: error: 'soon' is neither a time after the clock (such as 1h30m) nor a date-time with its offset"
                                 + " (such as 2026-03-02T09:00:00+01:00)",
-                        "bad.test.yaml:6:9: error: an event has either 'event' (a track call) or 'identify' (traits), not both nor neither",
+                        "bad.test.yaml:6:9: error: an event has one of 'event' (a track call), 'identify' (traits) or 'alias' (the id it"
+                                + " joins to the user)",
                         "bad.test.yaml:8:34: error: journey 'onboarding' has no step 'set-nme' (did you mean 'set-name'?)",
                         "bad.test.yaml:8:43: error: unknown field 'chanel' in a message; did you mean 'channel'?",
                         "bad.test.yaml:9:19: error: status is active, completed, exited or not_enrolled, not 'finished'");

@@ -48,8 +48,16 @@ public class ExplainResource {
         this.registry = registry;
     }
 
+    /**
+     * @param joinedIds the anonymous ids joined to this user (by identify or alias calls): what was done under them is
+     *     part of this story
+     */
     public record Explanation(
-            String userId, Map<String, Object> traits, Map<String, String> blocked, List<JourneyView> journeys) {}
+            String userId,
+            List<String> joinedIds,
+            Map<String, Object> traits,
+            Map<String, String> blocked,
+            List<JourneyView> journeys) {}
 
     public record JourneyView(
             String journey,
@@ -75,7 +83,11 @@ public class ExplainResource {
     public record LogEntry(Instant at, int cycle, String kind, String step, String detail, String messageId) {}
 
     @GET
-    public Explanation explain(@PathParam("userId") String userId) {
+    public Explanation explain(@PathParam("userId") String requested) {
+        // An anonymous id joined to a user is that user now: the one story, whichever id support has at hand.
+        String userId = ProfileEntity.<ProfileEntity>findByIdOptional(requested)
+                .map(p -> p.mergedInto)
+                .orElse(requested);
         // The log first: each statement sees what was committed when it ran, and a decision commits with the state
         // it explains, so state read after the log is at least as new as it. Read the other way round, a user
         // enrolled between the two reads looked "not enrolled" with an "enrolled" entry in the log.
@@ -132,7 +144,11 @@ public class ExplainResource {
                         entries));
             }
         });
-        return new Explanation(userId, state.profile().traits(), state.profile().blocked(), views);
+        List<String> joined = ProfileEntity.<ProfileEntity>list("mergedInto", Sort.by("userId"), userId).stream()
+                .map(p -> p.userId)
+                .toList();
+        return new Explanation(
+                userId, joined, state.profile().traits(), state.profile().blocked(), views);
     }
 
     private static JourneyView view(Enrollment e, Optional<Journey> journey, Integer version, List<LogEntry> entries) {

@@ -115,9 +115,10 @@ public class EventConsumer {
                 content = new Item.Delivery(record.key(), records.delivery(record.value()));
             } else {
                 UserEvent event = records.event(record.key(), record.value());
-                content = "identify".equals(event.type()) || runtime.reactsTo(event.name())
-                        ? new Item.Event(event)
-                        : new Item.Ignored();
+                content =
+                        "identify".equals(event.type()) || event.mergeSource() != null || runtime.reactsTo(event.name())
+                                ? new Item.Event(event)
+                                : new Item.Ignored();
             }
         } catch (Records.Unreadable e) {
             content = new Item.Unreadable(e.getMessage());

@@ -115,6 +115,7 @@ public class EventTransactions {
             Map<TopicPartition, Long> stored = offsets.lock(c, ranges.keySet());
             List<Item> fresh = new ArrayList<>(items.size());
             Set<String> users = new LinkedHashSet<>();
+            Set<String> anonymous = new LinkedHashSet<>();
             int behind = 0;
             for (Item item : items) {
                 long next = stored.getOrDefault(item.topicPartition(), 0L);
@@ -126,10 +127,21 @@ public class EventTransactions {
                 if (item.userId() != null) {
                     users.add(item.userId());
                 }
+                if (item.content() instanceof Item.Event e) {
+                    if (e.event().anonymous()) {
+                        anonymous.add(e.event().userId());
+                    }
+                    String source = e.event().mergeSource();
+                    if (source != null) {
+                        users.add(source);
+                        anonymous.add(source);
+                    }
+                }
             }
             warnOfGaps(stored, fresh);
-            StateStore.Loaded loaded =
-                    users.isEmpty() ? new StateStore.Loaded(Map.of(), Set.of()) : store.lockAndLoad(c, users);
+            StateStore.Loaded loaded = users.isEmpty()
+                    ? StateStore.Loaded.none()
+                    : withJoinedUsers(c, store.lockAndLoad(c, users, anonymous, now));
             Batch batch = new Batch(store, records, config.topics().messageRequests(), loaded);
             Set<SeenMessages.Key> firstSeen = firstSightings(c, fresh, now);
             int dead = 0;
@@ -140,17 +152,25 @@ public class EventTransactions {
                     case Item.Event e
                     when firstSeen != null && identified(e) && !firstSeen.remove(key(e)) -> repeated++;
                     case Item.Event e -> {
-                        UserState state = batch.state(e.event().userId());
-                        batch.apply(
-                                e.event().userId(),
-                                runtime.onEvent(state, capped(state, e.event()), now),
-                                item.traceparent());
+                        UserEvent event = e.event();
+                        String user;
+                        if (event.anonymous()) {
+                            user = batch.resolve(event.userId());
+                        } else {
+                            user = event.userId();
+                            batch.known(user);
+                        }
+                        String source = event.mergeSource();
+                        if (source != null) {
+                            join(batch, runtime, user, source, now, item.traceparent());
+                        }
+                        UserState state = batch.state(user);
+                        batch.apply(user, runtime.onEvent(state, capped(state, event), now), item.traceparent());
                     }
-                    case Item.Delivery d ->
-                        batch.apply(
-                                d.userId(),
-                                runtime.onDelivery(batch.state(d.userId()), d.report(), now),
-                                item.traceparent());
+                    case Item.Delivery d -> {
+                        String user = batch.resolve(d.userId());
+                        batch.apply(user, runtime.onDelivery(batch.state(user), d.report(), now), item.traceparent());
+                    }
                     case Item.Unreadable u -> {
                         deadLetter(batch, item, u.reason());
                         dead++;
@@ -211,6 +231,52 @@ public class EventTransactions {
         return new SeenMessages.Key(e.event().userId(), e.event().messageId());
     }
 
+    /**
+     * Adds the users that anonymous profiles among the loaded ones were joined to: a call still sent under such an
+     * id, or a delivery report of a message sent to it, changes their state. Locked after the others, out of order: two
+     * transactions that take the same locks the other way round make PostgreSQL stop one with a deadlock, which is
+     * transient, and the batch is applied again.
+     */
+    private StateStore.Loaded withJoinedUsers(Connection c, StateStore.Loaded loaded) throws SQLException {
+        Set<String> missing = new LinkedHashSet<>();
+        for (StateStore.Row row : loaded.rows().values()) {
+            if (row.mergedInto() != null && !loaded.states().containsKey(row.mergedInto())) {
+                missing.add(row.mergedInto());
+            }
+        }
+        return missing.isEmpty() ? loaded : loaded.plus(store.lockAndLoad(c, missing));
+    }
+
+    /**
+     * Joins the profile {@code source} (an identify call's anonymousId, an alias call's previousId) to {@code user}:
+     * an anonymous profile only. A user's own profile is never joined to another user, whatever a call says: a browser
+     * page could otherwise take over someone else's journeys and messages with one alias call.
+     */
+    private void join(Batch batch, JourneyRuntime runtime, String user, String source, Instant now, String trace) {
+        StateStore.Row row = batch.row(source);
+        if (row != null && user.equals(row.mergedInto())) {
+            joins("already-joined").increment();
+        } else if (row != null && row.mergedInto() != null) {
+            joins("joined-to-another").increment();
+            LOG.infof(
+                    "'%s' was joined to user %s before; a call joining it to %s changes nothing",
+                    source, row.mergedInto(), user);
+        } else if (row != null && !row.anonymous()) {
+            joins("refused-known").increment();
+            LOG.warnf(
+                    "a call would join user '%s' to user %s; only an anonymous profile is joined to a user, so both"
+                            + " stay as they are",
+                    source, user);
+        } else {
+            batch.merge(runtime.merge(batch.state(user), batch.state(source), now), trace);
+            joins("joined").increment();
+        }
+    }
+
+    private Counter joins(String outcome) {
+        return meters.counter("onramp.engine.identity.joins", "outcome", outcome);
+    }
+
     /** Parks one record that cannot be applied: to its dead-letter topic with why, its offset consumed. */
     @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
     public void park(Item item, Throwable why) throws SQLException {
@@ -244,14 +310,7 @@ public class EventTransactions {
         LOG.warnf(
                 "user %s: %d trait(s) of an identify call refused: %s",
                 event.userId(), capped.refused().size(), String.join("; ", capped.refused()));
-        return new UserEvent(
-                event.messageId(),
-                event.type(),
-                event.name(),
-                event.userId(),
-                event.properties(),
-                capped.traits(),
-                event.timestamp());
+        return event.withTraits(capped.traits());
     }
 
     private void deadLetter(Batch batch, Item item, String reason) {

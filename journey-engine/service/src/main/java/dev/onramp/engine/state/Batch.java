@@ -3,6 +3,7 @@ package dev.onramp.engine.state;
 import dev.onramp.engine.state.StateStore.OutboxRecord;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.Decision;
+import dev.onramp.journey.run.Merge;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.run.Outcome;
 import dev.onramp.journey.run.UserState;
@@ -13,9 +14,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The work of one transaction over many users: their states as loaded, the outcomes applied in order, and, at the
@@ -30,6 +33,9 @@ public final class Batch {
     private final Map<String, UserState> states;
     private final List<Decision> decisions = new ArrayList<>();
     private final List<OutboxRecord> outbox = new ArrayList<>();
+    private final Map<String, StateStore.Row> rows = new HashMap<>();
+    private final Set<String> rewritten = new HashSet<>();
+    private final List<Merge> merges = new ArrayList<>();
     private int messages;
 
     public Batch(StateStore store, Records records, String requestsTopic, StateStore.Loaded loaded) {
@@ -42,6 +48,43 @@ public final class Batch {
 
     public UserState state(String userId) {
         return states.get(userId);
+    }
+
+    /** What the id's profile row says now, or null when it has none. */
+    public StateStore.Row row(String id) {
+        return rows.containsKey(id) ? rows.get(id) : loaded.rows().get(id);
+    }
+
+    /** Whose state a call under this id changes: the user an anonymous profile was joined to, or the id's own. */
+    public String resolve(String id) {
+        StateStore.Row row = row(id);
+        return row != null && row.mergedInto() != null ? row.mergedInto() : id;
+    }
+
+    /**
+     * A call named this id as its userId: the profile is a user's from now on. One that was joined to another user
+     * begins anew, with its own (empty) state.
+     */
+    public void known(String id) {
+        StateStore.Row row = row(id);
+        if (row != null && !row.equals(StateStore.Row.KNOWN)) {
+            rows.put(id, StateStore.Row.KNOWN);
+        }
+    }
+
+    /**
+     * Applies a join: the user gets the merged state; the anonymous profile stays behind, empty, pointing at them; the
+     * journey log written so far, stored and in this batch, follows the enrollments it is about.
+     */
+    public void merge(Merge merge, String traceparent) {
+        decisions.replaceAll(merge::relabel);
+        apply(merge.into(), merge.outcome(), traceparent);
+        states.put(merge.from(), UserState.empty(merge.from()));
+        rows.put(merge.from(), new StateStore.Row(true, merge.into()));
+        rows.put(merge.into(), StateStore.Row.KNOWN);
+        rewritten.add(merge.from());
+        rewritten.add(merge.into());
+        merges.add(merge);
     }
 
     public void apply(String userId, Outcome outcome, String traceparent) {
@@ -85,7 +128,10 @@ public final class Batch {
     }
 
     public void write(Connection c, Instant now) throws SQLException {
-        store.save(c, loaded, states, now);
+        store.save(c, loaded, states, rows, rewritten, now);
+        for (Merge merge : merges) {
+            store.relabel(c, merge);
+        }
         store.appendDecisions(c, decisions);
         store.enqueue(c, outbox, now);
     }

@@ -42,6 +42,14 @@ public class ProfileEntity extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    /** Seen so far only under an SDK's anonymousId: an identify or alias call may join it to a user. */
+    @Column(nullable = false)
+    public boolean anonymous;
+
+    /** The user this anonymous profile was joined to; its state is theirs now. */
+    @Column(name = "merged_into")
+    public String mergedInto;
+
     /** The profile as the journey semantics see it. */
     public Profile toProfile() {
         List<Profile.Sent> sent = new ArrayList<>();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.Enrollment;
+import dev.onramp.journey.run.Merge;
 import dev.onramp.journey.run.Profile;
 import dev.onramp.journey.run.UserState;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,12 +46,36 @@ public class StateStore {
 
     /** The state of each user, with their profile rows locked until the transaction ends. */
     public Loaded lockAndLoad(Connection c, Collection<String> userIds) throws SQLException {
+        return lockAndLoad(c, userIds, List.of(), null);
+    }
+
+    /**
+     * The state of each user, with their profile rows locked until the transaction ends.
+     *
+     * @param anonymous ids among them to create first, as anonymous profiles, when they have no row: the lock then holds
+     *     them too, so that a call sent under an anonymousId and the identify call that joins that id to a user, applied
+     *     on two partitions at once, are applied one after the other and neither is lost
+     */
+    public Loaded lockAndLoad(Connection c, Collection<String> userIds, Collection<String> anonymous, Instant now)
+            throws SQLException {
+        if (!anonymous.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO profiles (user_id, anonymous, updated_at)
+                    SELECT id, true, ? FROM unnest(?::text[]) AS id ORDER BY id
+                    ON CONFLICT (user_id) DO NOTHING""")) {
+                ps.setObject(1, time(now));
+                ps.setArray(2, c.createArrayOf("text", new TreeSet<>(anonymous).toArray()));
+                ps.executeUpdate();
+            }
+        }
         List<String> ids = new ArrayList<>(new TreeSet<>(userIds));
         Map<String, Profile> profiles = new HashMap<>();
+        Map<String, Row> rows = new HashMap<>();
         Map<String, List<Enrollment>> enrollments = new HashMap<>();
         Array array = c.createArrayOf("text", ids.toArray());
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT user_id, traits, blocked, recent FROM profiles WHERE user_id = ANY(?) ORDER BY user_id FOR UPDATE")) {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT user_id, traits, blocked, recent, anonymous, merged_into FROM profiles WHERE user_id = ANY(?)
+                ORDER BY user_id FOR UPDATE""")) {
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -60,6 +85,7 @@ public class StateStore {
                     row.blocked = read(rs.getString(3), STRINGS);
                     row.recent = read(rs.getString(4), LIST);
                     profiles.put(row.userId, row.toProfile());
+                    rows.put(row.userId, new Row(rs.getBoolean(5), rs.getString(6)));
                 }
             }
         }
@@ -88,14 +114,39 @@ public class StateStore {
                             ? UserState.empty(id)
                             : new UserState(profile, enrollments.getOrDefault(id, List.of())));
         }
-        return new Loaded(states, profiles.keySet());
+        return new Loaded(states, rows);
     }
 
-    /** Users' states as loaded, and which of them already have rows. */
-    public record Loaded(Map<String, UserState> states, Collection<String> stored) {
+    /**
+     * What a profile row says of the id beside its state.
+     *
+     * @param anonymous seen only under an SDK's anonymousId so far
+     * @param mergedInto the user it was joined to, whose state is its own now; null when it was not
+     */
+    public record Row(boolean anonymous, String mergedInto) {
+        /** A user's own profile: named by a userId, joined to no one. */
+        public static final Row KNOWN = new Row(false, null);
+    }
+
+    /** Users' states as loaded, and the rows of those that have one. */
+    public record Loaded(Map<String, UserState> states, Map<String, Row> rows) {
         /** No users: for a transaction that only writes records. */
         public static Loaded none() {
-            return new Loaded(Map.of(), java.util.Set.of());
+            return new Loaded(Map.of(), Map.of());
+        }
+
+        /** Which users already have rows. */
+        public java.util.Set<String> stored() {
+            return rows.keySet();
+        }
+
+        /** These users and those of {@code more}. */
+        public Loaded plus(Loaded more) {
+            Map<String, UserState> allStates = new LinkedHashMap<>(states);
+            allStates.putAll(more.states);
+            Map<String, Row> allRows = new HashMap<>(rows);
+            allRows.putAll(more.rows);
+            return new Loaded(allStates, allRows);
         }
     }
 
@@ -175,12 +226,32 @@ public class StateStore {
         }
     }
 
-    /** Writes what changed between {@code before} and {@code after}. */
-    public void save(Connection c, Loaded before, Map<String, UserState> after, Instant now) throws SQLException {
+    /**
+     * Writes what changed between {@code before} and {@code after}.
+     *
+     * @param rows the rows whose identity changed (made known, joined to a user): written whatever else changed
+     * @param rewritten users whose enrollments are written anew, all of them: those a join moved or numbered again
+     */
+    public void save(
+            Connection c,
+            Loaded before,
+            Map<String, UserState> after,
+            Map<String, Row> rows,
+            Collection<String> rewritten,
+            Instant now)
+            throws SQLException {
+        if (!rewritten.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM enrollments WHERE user_id = ANY(?)")) {
+                ps.setArray(1, c.createArrayOf("text", new TreeSet<>(rewritten).toArray()));
+                ps.executeUpdate();
+            }
+        }
         try (PreparedStatement profiles = c.prepareStatement("""
-                        INSERT INTO profiles (user_id, traits, blocked, recent, updated_at) VALUES (?, ?::jsonb, ?::jsonb, ?::jsonb, ?)
+                        INSERT INTO profiles (user_id, traits, blocked, recent, updated_at, anonymous, merged_into)
+                        VALUES (?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?)
                         ON CONFLICT (user_id) DO UPDATE SET traits = EXCLUDED.traits, blocked = EXCLUDED.blocked,
-                            recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at""");
+                            recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at, anonymous = EXCLUDED.anonymous,
+                            merged_into = EXCLUDED.merged_into""");
                 PreparedStatement enrollments = c.prepareStatement("""
                         INSERT INTO enrollments (user_id, journey, cycle, status, enrolled_at, holdout, trigger_properties, done,
                             current_step, current_since, next_message, last_message_at, due_at, ended_at, converted_at, sent)
@@ -193,24 +264,32 @@ public class StateStore {
             int profileRows = 0;
             int enrollmentRows = 0;
             for (var entry : after.entrySet()) {
-                UserState old = before.states().get(entry.getKey());
+                String id = entry.getKey();
+                UserState old = before.states().get(id);
                 UserState now_ = entry.getValue();
-                boolean stored = before.stored().contains(entry.getKey());
+                boolean stored = before.stored().contains(id);
+                Row changedRow = rows.get(id);
                 boolean worthKeeping = !now_.enrollments().isEmpty()
                         || !now_.profile().traits().isEmpty()
                         || !now_.profile().blocked().isEmpty();
-                if ((!stored && worthKeeping) || (stored && !now_.profile().equals(old.profile()))) {
+                if (changedRow != null
+                        || (!stored && worthKeeping)
+                        || (stored && !now_.profile().equals(old.profile()))) {
+                    Row row = changedRow != null ? changedRow : before.rows().getOrDefault(id, Row.KNOWN);
                     Profile p = now_.profile();
                     profiles.setString(1, p.userId());
                     profiles.setString(2, write(p.traits()));
                     profiles.setString(3, write(p.blocked()));
                     profiles.setString(4, write(ProfileEntity.recent(p)));
                     profiles.setObject(5, time(now));
+                    profiles.setBoolean(6, row.anonymous());
+                    profiles.setString(7, row.mergedInto());
                     profiles.addBatch();
                     profileRows++;
                 }
+                boolean all = rewritten.contains(id);
                 for (Enrollment e : now_.enrollments()) {
-                    if (old != null && old.enrollments().contains(e)) {
+                    if (!all && old != null && old.enrollments().contains(e)) {
                         continue;
                     }
                     bind(enrollments, e);
@@ -225,6 +304,50 @@ public class StateStore {
             if (enrollmentRows > 0) {
                 enrollments.executeBatch();
             }
+        }
+    }
+
+    /**
+     * Moves the journey log of a joined anonymous profile to the user, each entry of a renumbered enrollment to its
+     * new cycle. The log's entries written in the same transaction are relabelled by the caller
+     * ({@link Merge#relabel}) and appended after this.
+     */
+    public void relabel(Connection c, Merge merge) throws SQLException {
+        if (!merge.renumbered().isEmpty()) {
+            List<Merge.Renumbered> moves = merge.renumbered();
+            // One statement: every entry is matched against the log as it was, so 1→2 and 2→3 never chain.
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE decisions d SET user_id = ?, cycle = m.to_cycle
+                    FROM unnest(?::text[], ?::text[], ?::int[], ?::int[]) AS m(from_user, journey, from_cycle, to_cycle)
+                    WHERE d.user_id = m.from_user AND d.journey = m.journey AND d.cycle = m.from_cycle""")) {
+                ps.setString(1, merge.into());
+                ps.setArray(
+                        2,
+                        c.createArrayOf(
+                                "text",
+                                moves.stream().map(Merge.Renumbered::userId).toArray()));
+                ps.setArray(
+                        3,
+                        c.createArrayOf(
+                                "text",
+                                moves.stream().map(Merge.Renumbered::journey).toArray()));
+                ps.setArray(
+                        4,
+                        c.createArrayOf(
+                                "integer",
+                                moves.stream().map(Merge.Renumbered::from).toArray()));
+                ps.setArray(
+                        5,
+                        c.createArrayOf(
+                                "integer",
+                                moves.stream().map(Merge.Renumbered::to).toArray()));
+                ps.executeUpdate();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE decisions SET user_id = ? WHERE user_id = ?")) {
+            ps.setString(1, merge.into());
+            ps.setString(2, merge.from());
+            ps.executeUpdate();
         }
     }
 

@@ -39,9 +39,10 @@ public class Records {
         if (type == null) {
             throw new Unreadable("no type");
         }
+        String anonymousId = text(node, "anonymousId");
         String userId = text(node, "userId");
         if (userId == null) {
-            userId = key;
+            userId = anonymousId != null ? anonymousId : key;
         }
         if (userId == null || userId.isEmpty()) {
             throw new Unreadable("no userId and no key");
@@ -55,6 +56,8 @@ public class Records {
                 type,
                 name,
                 userId,
+                anonymousId,
+                text(node, "previousId"),
                 map(node.get("properties")),
                 map(node.get("traits")),
                 time(text(node, "timestamp")));
