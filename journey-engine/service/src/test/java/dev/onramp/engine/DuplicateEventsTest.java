@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.onramp.infra.Infra;
-import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.quarkus.KafkaResource;
 import dev.onramp.infra.quarkus.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -43,7 +40,7 @@ class DuplicateEventsTest {
         given().get("/q/metrics").then().body(containsString("onramp_engine_records_total{outcome=\"duplicate\"}"));
 
         // A day later the id is forgotten: the same call is a new event.
-        try (Connection c = connect();
+        try (Connection c = Db.connect();
                 var ps = c.prepareStatement(
                         "UPDATE engine.seen_messages SET seen_at = now() - interval '25 hours' WHERE id = ?")) {
             ps.setObject(1, dev.onramp.engine.state.SeenMessages.idOf(user, first));
@@ -72,10 +69,5 @@ class DuplicateEventsTest {
                 .get("/v1/users/{user}/journeys", user)
                 .then()
                 .statusCode(200);
-    }
-
-    private static Connection connect() throws Exception {
-        PostgresService postgres = Infra.postgres();
-        return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
     }
 }

@@ -12,16 +12,12 @@ import static org.hamcrest.Matchers.nullValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.infra.Infra;
-import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.KafkaResource;
 import dev.onramp.infra.quarkus.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -71,18 +67,13 @@ class IdentityTest {
         assertThat(email.get("channel").asText()).isEqualTo("email");
         assertThat(email.get("user").get("traits").get("email").asText()).isEqualTo("ada@example.com");
 
-        try (Connection c = connect()) {
-            assertThat(count(c, "SELECT count(*) FROM engine.enrollments WHERE user_id = ?", visitor))
-                    .isZero();
-            assertThat(count(c, "SELECT count(*) FROM engine.decisions WHERE user_id = ?", visitor))
-                    .isZero();
-            assertThat(count(
-                            c,
-                            "SELECT count(*) FROM engine.profiles WHERE user_id = ? AND merged_into = ?",
-                            visitor,
-                            user))
-                    .isOne();
-        }
+        assertThat(Db.count("SELECT count(*) FROM engine.enrollments WHERE user_id = ?", visitor))
+                .isZero();
+        assertThat(Db.count("SELECT count(*) FROM engine.decisions WHERE user_id = ?", visitor))
+                .isZero();
+        assertThat(Db.count(
+                        "SELECT count(*) FROM engine.profiles WHERE user_id = ? AND merged_into = ?", visitor, user))
+                .isOne();
     }
 
     @Test
@@ -122,10 +113,8 @@ class IdentityTest {
                 .body("journeys[0].log.kind", contains("enrolled", "step_current", "exited"))
                 .body("journeys[1].log.kind", hasItem("enrolled"))
                 .body("journeys[1].log.kind", hasItem("merged"));
-        try (Connection c = connect()) {
-            assertThat(count(c, "SELECT count(*) FROM engine.enrollments WHERE user_id = ?", user))
-                    .isEqualTo(2);
-        }
+        assertThat(Db.count("SELECT count(*) FROM engine.enrollments WHERE user_id = ?", user))
+                .isEqualTo(2);
         // A new Signed Up does not enroll again: the continuing enrollment is still the latest.
         Events.track(user, "Signed Up", "{}");
         Events.identify(user, "{\"marker\":1}");
@@ -200,22 +189,5 @@ class IdentityTest {
                         Duration.ofSeconds(30))
                 .getLast()
                 .value();
-    }
-
-    private static long count(Connection c, String sql, String... args) throws Exception {
-        try (var ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setString(i + 1, args[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private static Connection connect() throws Exception {
-        PostgresService postgres = Infra.postgres();
-        return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.onramp.infra.Infra;
-import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.KafkaResource;
 import dev.onramp.infra.quarkus.PostgresResource;
@@ -13,8 +12,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,14 +120,14 @@ class PoisonRecordsTest {
         Events.sendTo("onramp.events", 1, after, Events.trackJson(after, "Signed Up", "{}"));
 
         JourneyEngineTest.requestsFor(after, 1);
-        assertThat(count("SELECT count(*) FROM engine.enrollments WHERE user_id = ?", aborted))
+        assertThat(Db.count("SELECT count(*) FROM engine.enrollments WHERE user_id = ?", aborted))
                 .isZero();
     }
 
     @Test
     void parksTheTimerOfAUserWhoseStateCannotBeReadAndFiresEveryoneElses() throws Exception {
         String broken = JourneyEngineTest.newUser();
-        try (Connection c = connect();
+        try (Connection c = Db.connect();
                 var profile =
                         c.prepareStatement("INSERT INTO engine.profiles (user_id, updated_at) VALUES (?, now())");
                 var enrollment = c.prepareStatement("""
@@ -149,9 +146,9 @@ class PoisonRecordsTest {
         JourneyEngineTest.requestsFor(fine, 1);
         await().atMost(Duration.ofSeconds(30))
                 .until(() ->
-                        count("SELECT count(*) FROM engine.decisions WHERE user_id = ? AND kind = 'parked'", broken)
+                        Db.count("SELECT count(*) FROM engine.decisions WHERE user_id = ? AND kind = 'parked'", broken)
                                 == 1);
-        assertThat(count("SELECT count(*) FROM engine.enrollments WHERE user_id = ? AND due_at IS NOT NULL", broken))
+        assertThat(Db.count("SELECT count(*) FROM engine.enrollments WHERE user_id = ? AND due_at IS NOT NULL", broken))
                 .isZero();
     }
 
@@ -178,21 +175,5 @@ class PoisonRecordsTest {
             letters[i] = (char) ('a' + random.nextInt(26));
         }
         return new String(letters);
-    }
-
-    private static long count(String sql, String user) throws Exception {
-        try (Connection c = connect();
-                var ps = c.prepareStatement(sql)) {
-            ps.setString(1, user);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private static Connection connect() throws Exception {
-        PostgresService postgres = Infra.postgres();
-        return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
     }
 }
