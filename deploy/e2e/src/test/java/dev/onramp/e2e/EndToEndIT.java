@@ -158,6 +158,37 @@ class EndToEndIT {
     }
 
     @Test
+    void aVisitorWhoSignsUpGetsTheJourneyTheyBeganAnonymouslyByEmail() throws Exception {
+        String visitor = "visitor-" + UUID.randomUUID();
+        String user = "e2e-" + UUID.randomUUID();
+        String address = user + "@example.com";
+        // The sign-up form tracks first, under the browser's anonymousId, then identifies the new user: two partitions.
+        post("/v1/track", "{\"anonymousId\":\"" + visitor + "\",\"event\":\"Signed Up\"}");
+        post(
+                "/v1/identify",
+                "{\"userId\":\"" + user + "\",\"anonymousId\":\"" + visitor + "\",\"traits\":{\"email\":\"" + address
+                        + "\",\"firstName\":\"Ada\"}}");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonNode explained = explain(user);
+            assertThat(explained.get("joinedIds")).extracting(JsonNode::asText).containsExactly(visitor);
+            assertThat(explained.at("/journeys/0/journey").asText()).isEqualTo("e2e-onboarding");
+        });
+
+        // The open tab still sends with the anonymousId only: it is the user's, and the next step reaches their email.
+        post("/v1/track", "{\"anonymousId\":\"" + visitor + "\",\"event\":\"Welcome Read\"}");
+        ReceivedMail mail = await().atMost(Duration.ofSeconds(60))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+        assertThat(mail.subject()).isEqualTo("Please verify " + address);
+        assertThat(explain(visitor).get("userId").asText()).isEqualTo(user);
+    }
+
+    private JsonNode explain(String user) throws Exception {
+        return json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys", "Bearer " + ADMIN_TOKEN)
+                .body());
+    }
+
+    @Test
     void refusesAnEventWithoutAValidWriteKey() throws Exception {
         HttpResponse<String> response = http.send(
                 HttpRequest.newBuilder(URI.create(ingest.url() + "/v1/track"))
