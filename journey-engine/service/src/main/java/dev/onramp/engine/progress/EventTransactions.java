@@ -274,7 +274,10 @@ public class EventTransactions {
     }
 
     private Counter joins(String outcome) {
-        return meters.counter("onramp.engine.identity.joins", "outcome", outcome);
+        return Counter.builder("onramp.engine.identity.joins")
+                .description("Identify and alias calls naming an id to join to their user, by what became of it")
+                .tag("outcome", outcome)
+                .register(meters);
     }
 
     /** Parks one record that cannot be applied: to its dead-letter topic with why, its offset consumed. */

@@ -321,26 +321,18 @@ public class StateStore {
                     FROM unnest(?::text[], ?::text[], ?::int[], ?::int[]) AS m(from_user, journey, from_cycle, to_cycle)
                     WHERE d.user_id = m.from_user AND d.journey = m.journey AND d.cycle = m.from_cycle""")) {
                 ps.setString(1, merge.into());
-                ps.setArray(
-                        2,
-                        c.createArrayOf(
-                                "text",
-                                moves.stream().map(Merge.Renumbered::userId).toArray()));
-                ps.setArray(
-                        3,
-                        c.createArrayOf(
-                                "text",
-                                moves.stream().map(Merge.Renumbered::journey).toArray()));
-                ps.setArray(
-                        4,
-                        c.createArrayOf(
-                                "integer",
-                                moves.stream().map(Merge.Renumbered::from).toArray()));
-                ps.setArray(
-                        5,
-                        c.createArrayOf(
-                                "integer",
-                                moves.stream().map(Merge.Renumbered::to).toArray()));
+                List<java.util.function.Function<Merge.Renumbered, Object>> columns = List.of(
+                        Merge.Renumbered::userId,
+                        Merge.Renumbered::journey,
+                        Merge.Renumbered::from,
+                        Merge.Renumbered::to);
+                String[] types = {"text", "text", "integer", "integer"};
+                for (int i = 0; i < columns.size(); i++) {
+                    ps.setArray(
+                            i + 2,
+                            c.createArrayOf(
+                                    types[i], moves.stream().map(columns.get(i)).toArray()));
+                }
                 ps.executeUpdate();
             }
         }
