@@ -184,31 +184,22 @@ public final class JourneyRuntime {
         Draft active =
                 ours.stream().filter(d -> d.status == Status.ACTIVE).findFirst().orElse(null);
         Enrollment folded = null;
-        // Each enrollment as it was (whose, which cycle), then ordered: ended ones by when they began, the active last.
-        List<Draft> order = new ArrayList<>();
-        Map<Draft, String> owner = new HashMap<>();
-        Map<Draft, Integer> cycle = new HashMap<>();
-        for (Draft d : ours) {
-            order.add(d);
-            owner.put(d, work.userId);
-            cycle.put(d, d.cycle);
-        }
+        // Each enrollment as it was (its draft keeps whose it was and its cycle), ordered: ended ones by when they
+        // began, the active last.
+        List<Draft> order = new ArrayList<>(ours);
         for (Enrollment e : moving) {
             if (e.active() && active != null) {
                 folded = e;
-                continue;
+            } else {
+                order.add(new Draft(e));
             }
-            Draft d = new Draft(e);
-            order.add(d);
-            owner.put(d, from);
-            cycle.put(d, e.cycle());
         }
         if (folded != null) {
             fold(active, folded);
         }
         order.sort(Comparator.<Draft, Boolean>comparing(d -> d.status == Status.ACTIVE)
                 .thenComparing(d -> d.enrolledAt)
-                .thenComparing(d -> !owner.get(d).equals(work.userId)));
+                .thenComparing(d -> !d.userId.equals(work.userId)));
         work.enrollments.removeIf(d -> d.journeyId.equals(journeyId));
         Draft last = null;
         for (int i = 0; i < order.size(); i++) {
@@ -216,8 +207,8 @@ public final class JourneyRuntime {
             int to = i + 1;
             Draft moved = new Draft(d.toEnrollment(), work.userId, to);
             work.enrollments.add(moved);
-            if (!owner.get(d).equals(work.userId) || cycle.get(d) != to) {
-                renumbered.add(new Merge.Renumbered(owner.get(d), journeyId, cycle.get(d), to));
+            if (!d.userId.equals(work.userId) || d.cycle != to) {
+                renumbered.add(new Merge.Renumbered(d.userId, journeyId, d.cycle, to));
             }
             if (d == active && folded != null) {
                 renumbered.add(new Merge.Renumbered(from, journeyId, folded.cycle(), to));
@@ -243,7 +234,7 @@ public final class JourneyRuntime {
             }
         }
         work.log(last, null, Kind.MERGED, detail.toString(), null);
-        if (folded != null && active.status == Status.ACTIVE) {
+        if (folded != null) {
             Draft continuing = last;
             journeys.get(journeyId).ifPresent(journey -> advance(work, journey, continuing));
         }
