@@ -144,7 +144,8 @@
       item.appendChild(el("p", "onramp-item-body", m.body));
       if (m.action && m.action.url) {
         var action = el("a", "onramp-action", m.action.label || "Open");
-        if (/^(https?:)?\//.test(m.action.url)) action.href = m.action.url; // no javascript: links
+        // http(s) URLs and paths of this site only: not javascript:, not //host nor its browser spelling /\host.
+        if (/^(https?:\/\/[^\\\s]+|\/(?![\/\\])[^\\\s]*)$/.test(m.action.url)) action.href = m.action.url;
         action.addEventListener("click", function (e) {
           e.preventDefault();
           var go = function () { if (action.href) window.location.assign(action.href); };

@@ -46,6 +46,8 @@ public interface DispatchConfig {
 
     Webhook webhook();
 
+    Outbound outbound();
+
     Inbox inbox();
 
     Delivery delivery();
@@ -158,8 +160,14 @@ public interface DispatchConfig {
         /** Where messages go unless their template names a url. */
         Optional<String> url();
 
-        /** Signs each POST: {@code X-Onramp-Signature: v1=HMAC-SHA256(secret, timestamp + "." + body)}. A secret. */
+        /**
+         * Signs each POST: {@code X-Onramp-Signature: v1=HMAC-SHA256(secret, timestamp + "." + body)}. A secret,
+         * required outside dev and test whenever a webhook can go anywhere.
+         */
         Optional<String> secret();
+
+        /** The secret being rotated out: POSTs carry a second {@code v1=} signed with it until it is removed. */
+        Optional<String> secretPrevious();
 
         /** How long a POST may take. */
         @WithDefault("10s")
@@ -174,12 +182,35 @@ public interface DispatchConfig {
         double rateLimit();
     }
 
+    /**
+     * Where requests built from templates may go (webhooks; the host of {@code onramp.dispatch.webhook.url} is always
+     * allowed). A template's {@code url:} can come from event data: without a list, a journey could probe the private
+     * network.
+     */
+    interface Outbound {
+        /** Hosts a template may name: {@code hooks.example.com}, or {@code *.example.com} for every subdomain. */
+        Optional<java.util.List<String>> allowedHosts();
+
+        /**
+         * Networks that may be reached although they are not public, as CIDR blocks ({@code 10.1.0.0/16}). Loopback,
+         * private, link-local and similar addresses are refused after a host is resolved unless listed here.
+         */
+        Optional<java.util.List<String>> allowedNetworks();
+    }
+
     interface Inbox {
         /**
          * The secret of user hashes: a product's backend gives each user {@code HMAC-SHA256(secret, userId)}, hex, and
          * the inbox only opens with it. Set it from the environment.
          */
         Optional<String> secret();
+
+        /**
+         * The URL schemes an in-app message's action may use besides paths of the product's site ({@code /settings}):
+         * add an app's own scheme ({@code myapp}) for deep links.
+         */
+        @WithDefault("https,http")
+        java.util.List<String> actionSchemes();
 
         /** How often an idle live stream sends a comment, so proxies keep it open. */
         @WithDefault("15s")

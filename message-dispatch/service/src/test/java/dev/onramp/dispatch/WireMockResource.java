@@ -21,7 +21,17 @@ public class WireMockResource implements QuarkusTestResourceLifecycleManager {
             server.start();
         }
         String base = "http://127.0.0.1:" + server.port();
-        return Map.of("onramp.dispatch.sms.base-url", base, "onramp.dispatch.webhook.url", base + "/hooks/onramp");
+        // The receiver is on loopback, which webhooks may reach only when its network is allowed; 127.0.0.2 is an
+        // allowed host whose network is not, for the tests of private addresses.
+        return Map.of(
+                "onramp.dispatch.sms.base-url",
+                base,
+                "onramp.dispatch.webhook.url",
+                base + "/hooks/onramp",
+                "onramp.dispatch.outbound.allowed-hosts",
+                "127.0.0.2",
+                "onramp.dispatch.outbound.allowed-networks",
+                "127.0.0.1/32");
     }
 
     @Override

@@ -33,7 +33,7 @@ public final class TemplateSet {
             "([a-z0-9][a-z0-9_-]*)\\.(in_app|email|sms|webhook)(?:\\.([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?))?\\.(txt|html|json)");
     private static final Pattern HEADER = Pattern.compile("([a-z_-]+):[ \\t]*(.*)");
     private static final Map<Channel, Set<String>> HEADERS = Map.of(
-            Channel.EMAIL, Set.of("subject", "preheader"),
+            Channel.EMAIL, Set.of("subject", "preheader", "from_name", "reply_to"),
             Channel.IN_APP, Set.of("title", "action", "url"),
             Channel.SMS, Set.of(),
             Channel.WEBHOOK, Set.of("url"));
@@ -218,8 +218,11 @@ public final class TemplateSet {
                 String name = (String) main[1];
                 Channel channel = (Channel) main[2];
                 String locale = (String) main[3];
-                String contentType =
-                        switch ((String) main[4]) {
+                // A webhook's body is JSON whatever the file is called: values are JSON-escaped in it, so a trait
+                // holding a quote cannot end a string and add fields of its own.
+                String contentType = channel == Channel.WEBHOOK
+                        ? "application/json"
+                        : switch ((String) main[4]) {
                             case "html" -> "text/html";
                             case "json" -> "application/json";
                             default -> "text/plain";

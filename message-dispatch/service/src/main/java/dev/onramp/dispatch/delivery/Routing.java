@@ -1,6 +1,7 @@
 package dev.onramp.dispatch.delivery;
 
 import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.inapp.ActionUrl;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.preferences.Links;
 import dev.onramp.dispatch.sms.SmsSender;
@@ -103,6 +104,14 @@ public class Routing {
             } catch (TemplateException e) {
                 skipped.add(new Skip(channel, e.getMessage(), false));
                 continue;
+            }
+            if (channel == Channel.IN_APP) {
+                var refused =
+                        ActionUrl.problem(rendered.header("url"), config.inbox().actionSchemes());
+                if (refused.isPresent()) {
+                    skipped.add(new Skip(channel, refused.get(), false));
+                    continue;
+                }
             }
             return channel == Channel.IN_APP
                     ? new StoreInApp(index, rendered, List.copyOf(skipped))

@@ -98,17 +98,45 @@ public class EmailSender implements Sender {
                         .unsubscribeMailto()
                         .map(m -> ", <mailto:" + m + "?subject=unsubscribe>")
                         .orElse("");
-        return Mail.withHtml(
+        Mail mail = Mail.withHtml(
                         headerValue(message.address()),
                         headerValue(message.rendered().header("subject")),
                         message.rendered().body())
                 .setText(message.rendered().text())
-                .setFrom(headerValue(config.email().from()))
-                .addHeader("Message-ID", "<" + headerValue(message.messageId()) + "@onramp>")
+                .setFrom(from(message.rendered().header("from_name")));
+        String replyTo = headerValue(message.rendered().header("reply_to"));
+        if (replyTo != null && !replyTo.isEmpty()) {
+            if (!ADDRESS.matcher(replyTo).matches()) {
+                throw new IllegalArgumentException("reply_to '" + replyTo + "' is not an email address");
+            }
+            mail.setReplyTo(replyTo);
+        }
+        return mail.addHeader("Message-ID", "<" + headerValue(message.messageId()) + "@onramp>")
                 .addHeader("X-Onramp-Message-Id", headerValue(message.messageId()))
                 .addHeader("List-Unsubscribe", headerValue(listUnsubscribe))
                 .addHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
     }
+
+    /**
+     * The sender: {@code onramp.dispatch.email.from}, or its address under the template's {@code from_name} (a teammate
+     * who signs the message), quoted so that no character of the name can end it or add an address.
+     */
+    private String from(String name) {
+        String configured = headerValue(config.email().from());
+        String display = headerValue(name);
+        if (display == null || display.isEmpty()) {
+            return configured;
+        }
+        int open = configured.lastIndexOf('<');
+        int close = configured.lastIndexOf('>');
+        String address = open >= 0 && close > open
+                ? configured.substring(open + 1, close).strip()
+                : configured;
+        return "\"" + display.replaceAll("[\"\\\\<>]", "").strip() + "\" <" + address + ">";
+    }
+
+    private static final java.util.regex.Pattern ADDRESS =
+            java.util.regex.Pattern.compile("[^@\\s<>,;\"()]+@[^@\\s<>,;\"()]+");
 
     /** A header value on one line: control characters (CR, LF, tab, NUL...) and line separators become spaces. */
     static String headerValue(String value) {
