@@ -38,6 +38,9 @@ public interface IngestConfig {
         /** The write key SDKs of this source send. A secret: set it from the environment. */
         String writeKey();
 
+        /** The write key being rotated out: calls with it are still accepted, as this source's, until it is removed. */
+        java.util.Optional<String> writeKeyPrevious();
+
         /** Events per second this source may send; beyond, calls get 429 with {@code Retry-After}. */
         @WithDefault("20000")
         int rateLimit();
@@ -65,6 +68,9 @@ public interface IngestConfig {
          * HMAC-SHA256) and the page sends the signature with its identify call, in {@code context.onramp.signature}.
          */
         java.util.Optional<String> identitySecret();
+
+        /** The identity secret being rotated out: signatures made with it are accepted until it is removed. */
+        java.util.Optional<String> identitySecretPrevious();
     }
 
     enum Trust {

@@ -8,6 +8,7 @@ import dev.onramp.infra.EmbeddedPostgresServer;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.GreenMailSmtp;
 import dev.onramp.infra.KafkaProcess;
+import dev.onramp.infra.LocalSecrets;
 import dev.onramp.infra.ServiceProcess;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
@@ -98,15 +99,14 @@ final class DispatchBenchmark {
                     "message-dispatch",
                     ServiceProcess.jarOf(root, "message-dispatch/service"),
                     FreePorts.find(),
-                    Map.of(
+                    LocalSecrets.dispatch(Map.of(
                             "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                             "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
                             "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
                             "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
                             "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
                             "ONRAMP_DISPATCH_TEMPLATES_DIR", templates.toString(),
-                            "ONRAMP_DISPATCH_LINKS_SECRET", "bench",
-                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS)),
+                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS))),
                     dir.resolve("message-dispatch.log"),
                     IngestBenchmark.jvmOptions());
             try (dispatch;

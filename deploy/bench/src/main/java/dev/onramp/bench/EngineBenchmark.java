@@ -7,6 +7,7 @@ import static dev.onramp.bench.Measure.waitFor;
 import dev.onramp.infra.EmbeddedPostgresServer;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.KafkaProcess;
+import dev.onramp.infra.LocalSecrets;
 import dev.onramp.infra.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ final class EngineBenchmark {
                             "ONRAMP_ENGINE_JOURNEYS_DIR",
                             journeys.toString(),
                             "ONRAMP_ENGINE_ADMIN_TOKEN",
-                            "bench"),
+                            LocalSecrets.ADMIN_TOKEN),
                     dir.resolve("journey-engine.log"),
                     IngestBenchmark.jvmOptions());
             try (engine;

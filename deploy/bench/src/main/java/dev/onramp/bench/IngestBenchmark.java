@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class IngestBenchmark {
 
-    private static final String KEY = "bench-write-key";
+    private static final String KEY = dev.onramp.infra.LocalSecrets.writeKey("bench");
     private final Bench.Options options;
 
     IngestBenchmark(Bench.Options options) {

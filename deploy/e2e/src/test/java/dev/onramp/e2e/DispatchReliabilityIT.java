@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
+import dev.onramp.infra.LocalSecrets;
 import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.ServiceProcess;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ class DispatchReliabilityIT {
                 "killed-dispatch",
                 ServiceProcess.jarOf(EngineReliabilityIT.ROOT, "message-dispatch/service"),
                 FreePorts.find(),
-                Map.of(
+                LocalSecrets.dispatch(Map.of(
                         "KAFKA_BOOTSTRAP_SERVERS", Infra.kafka().bootstrapServers(),
                         "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
                         "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
@@ -67,7 +68,7 @@ class DispatchReliabilityIT {
                         "ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONCURRENCY),
                         // Sends left 'sending' by the killed instance are tried again after this.
                         "ONRAMP_DISPATCH_DELIVERY_SENDING_LEASE", "15s",
-                        "ONRAMP_DISPATCH_DELIVERY_QUEUE_LEASE", "6s"),
+                        "ONRAMP_DISPATCH_DELIVERY_QUEUE_LEASE", "6s")),
                 LOGS.resolve("killed-dispatch.log"),
                 List.of("-Xmx256m"));
         dispatch.start().awaitReady(Duration.ofSeconds(120));

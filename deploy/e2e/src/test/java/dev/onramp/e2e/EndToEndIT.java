@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
+import dev.onramp.infra.LocalSecrets;
 import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.ReceivedMail;
 import dev.onramp.infra.ServiceProcess;
@@ -35,9 +36,9 @@ import org.junit.jupiter.api.Test;
  */
 class EndToEndIT {
 
-    static final String WRITE_KEY = "e2e-write-key";
-    static final String INBOX_SECRET = "e2e-inbox-secret";
-    static final String ADMIN_TOKEN = "e2e-admin-token";
+    static final String WRITE_KEY = LocalSecrets.writeKey("e2e");
+    static final String INBOX_SECRET = LocalSecrets.INBOX_SECRET;
+    static final String ADMIN_TOKEN = LocalSecrets.ADMIN_TOKEN;
     static final Path ROOT =
             Path.of(System.getProperty("onramp.root", "../..")).toAbsolutePath().normalize();
     static final Path JOURNEYS = Path.of("src/test/resources/journeys").toAbsolutePath();
@@ -63,7 +64,7 @@ class EndToEndIT {
                 "event-ingest",
                 ServiceProcess.jarOf(ROOT, "event-ingest"),
                 FreePorts.find(),
-                Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka, "ONRAMP_INGEST_SOURCES_E2E_WRITE_KEY", WRITE_KEY),
+                LocalSecrets.ingest("e2e", Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka)),
                 LOGS.resolve("event-ingest.log"),
                 jvm);
         engine = new ServiceProcess(
@@ -84,13 +85,13 @@ class EndToEndIT {
                 FreePorts.find(),
                 with(
                         database,
-                        Map.of(
+                        LocalSecrets.dispatch(Map.of(
                                 "KAFKA_BOOTSTRAP_SERVERS", kafka,
                                 "QUARKUS_MAILER_HOST", smtp.host(),
                                 "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
                                 "ONRAMP_DISPATCH_TEMPLATES_DIR",
                                         JOURNEYS.resolve("templates").toString(),
-                                "ONRAMP_DISPATCH_INBOX_SECRET", INBOX_SECRET)),
+                                "ONRAMP_DISPATCH_INBOX_SECRET", INBOX_SECRET))),
                 LOGS.resolve("message-dispatch.log"),
                 jvm);
         for (ServiceProcess service : List.of(ingest, engine, dispatch)) {
@@ -202,6 +203,25 @@ class EndToEndIT {
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+    }
+
+    @Test
+    void messageDispatchLetsNoOtherOriginCallTheInboxUnlessConfigured() throws Exception {
+        // A page of another site asks whether it may read an inbox (the production default names no origin).
+        HttpResponse<String> preflight = http.send(
+                HttpRequest.newBuilder(URI.create(dispatch.url() + "/v1/inbox/u-1/messages"))
+                        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "https://evil.example.com")
+                        .header("Access-Control-Request-Method", "GET")
+                        .header("Access-Control-Request-Headers", "X-Onramp-User-Hash")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin"))
+                .as(
+                        "status %d, headers %s",
+                        preflight.statusCode(), preflight.headers().map())
+                .isEmpty();
     }
 
     private JsonNode firstInboxMessage(String user) throws Exception {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
+import dev.onramp.infra.LocalSecrets;
 import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.ServiceProcess;
 import dev.onramp.infra.TopicReader;
@@ -65,7 +66,7 @@ class EngineReliabilityIT {
                         "ONRAMP_ENGINE_TOPICS_GROUP",
                         "reliability-engine",
                         "ONRAMP_ENGINE_ADMIN_TOKEN",
-                        "t"),
+                        LocalSecrets.ADMIN_TOKEN),
                 LOGS.resolve(name + ".log"),
                 List.of("-Xmx256m"));
         started.add(engine);
@@ -92,7 +93,13 @@ class EngineReliabilityIT {
                         "ONRAMP_DISPATCH_TEMPLATES_DIR",
                         JOURNEYS.resolve("templates").toString(),
                         "ONRAMP_DISPATCH_TOPICS_GROUP",
-                        "reliability-dispatch"),
+                        "reliability-dispatch",
+                        "ONRAMP_DISPATCH_ADMIN_TOKEN",
+                        LocalSecrets.ADMIN_TOKEN,
+                        "ONRAMP_DISPATCH_INBOX_SECRET",
+                        LocalSecrets.INBOX_SECRET,
+                        "ONRAMP_DISPATCH_LINKS_SECRET",
+                        LocalSecrets.LINKS_SECRET),
                 LOGS.resolve("reliability-dispatch.log"),
                 List.of("-Xmx256m"));
         started.add(dispatch);

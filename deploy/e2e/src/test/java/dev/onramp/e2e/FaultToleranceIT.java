@@ -7,6 +7,7 @@ import dev.onramp.infra.EmbeddedPostgresServer;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.KafkaProcess;
+import dev.onramp.infra.LocalSecrets;
 import dev.onramp.infra.ReceivedMail;
 import dev.onramp.infra.ServiceProcess;
 import dev.onramp.infra.SlowSmtpServer;
@@ -65,8 +66,8 @@ class FaultToleranceIT {
     static final Path ROOT = EndToEndIT.ROOT;
     static final Path JOURNEYS = Path.of("src/test/resources/faults").toAbsolutePath();
     static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
-    static final String WRITE_KEY = "fault-write-key";
-    static final String ADMIN_TOKEN = "fault-admin-token";
+    static final String WRITE_KEY = LocalSecrets.writeKey("fault");
+    static final String ADMIN_TOKEN = LocalSecrets.ADMIN_TOKEN;
 
     static Path data;
     static KafkaProcess kafka;
@@ -352,11 +353,10 @@ class FaultToleranceIT {
     }
 
     private static ServiceProcess dispatchProcess(String name, Map<String, String> extra, String database) {
-        Map<String, String> env = new HashMap<>(database(database));
+        Map<String, String> env = new HashMap<>(LocalSecrets.dispatch(database(database)));
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("QUARKUS_MAILER_HOST", "127.0.0.1");
         env.put("ONRAMP_DISPATCH_TEMPLATES_DIR", JOURNEYS.resolve("templates").toString());
-        env.put("ONRAMP_DISPATCH_INBOX_SECRET", "fault-inbox-secret");
         env.putAll(extra);
         return new ServiceProcess(
                 name,

@@ -104,10 +104,10 @@ final class Demo {
         out.say("  mail viewer    %s", mailViewer);
         out.say(
                 "  journey log    curl -H 'Authorization: Bearer %s' %s/v1/users/%s/journeys",
-                Settings.ADMIN_TOKEN, services.get("journey-engine").url(), user);
+                settings.secrets().adminToken(), services.get("journey-engine").url(), user);
         out.say(
                 "  funnel         curl -H 'Authorization: Bearer %s' %s/v1/journeys/workspace-onboarding/funnel",
-                Settings.ADMIN_TOKEN, services.get("journey-engine").url());
+                settings.secrets().adminToken(), services.get("journey-engine").url());
     }
 
     /** The journey holds out 10% of users; the demo says so when it happens and signs up someone else. */
@@ -162,7 +162,8 @@ final class Demo {
     }
 
     private void post(String path, String body) throws IOException, InterruptedException {
-        String auth = Base64.getEncoder().encodeToString((Settings.WRITE_KEY + ":").getBytes(StandardCharsets.UTF_8));
+        String auth = Base64.getEncoder()
+                .encodeToString((settings.secrets().writeKey() + ":").getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> response = http.send(
                 HttpRequest.newBuilder(URI.create(services.get("event-ingest").url() + path))
                         .header("Authorization", "Basic " + auth)
@@ -197,7 +198,7 @@ final class Demo {
     private JsonNode explain(String user) throws Exception {
         HttpResponse<String> response = get(
                 services.get("journey-engine").url() + "/v1/users/" + enc(user) + "/journeys",
-                "Bearer " + Settings.ADMIN_TOKEN);
+                "Bearer " + settings.secrets().adminToken());
         return response.statusCode() == 200 ? json.readTree(response.body()) : null;
     }
 
@@ -230,10 +231,11 @@ final class Demo {
         out.say("  [%5.1fs] %s", seconds, String.format(format, args));
     }
 
-    private static String userHash(String user) {
+    private String userHash(String user) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Settings.INBOX_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.init(
+                    new SecretKeySpec(settings.secrets().inboxSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             return HexFormat.of().formatHex(mac.doFinal(user.getBytes(StandardCharsets.UTF_8)));
         } catch (Exception e) {
             throw new IllegalStateException(e);

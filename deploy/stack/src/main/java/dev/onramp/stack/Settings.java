@@ -22,10 +22,6 @@ record Settings(
         int mailViewerPort,
         Path journeys) {
 
-    static final String WRITE_KEY = "demo-write-key";
-    static final String ADMIN_TOKEN = "local-admin-token";
-    static final String INBOX_SECRET = "local-inbox-secret";
-    static final String LINKS_SECRET = "local-links-secret";
     /** The demo plays a day of journey time in a minute. */
     static final int DEMO_TIME_SCALE = 1440;
 
@@ -73,6 +69,11 @@ record Settings(
                                 "ONRAMP_JOURNEYS_DIR",
                                 root.resolve("deploy/journeys").toString()))
                         .toAbsolutePath());
+    }
+
+    /** The stack's secrets, made at random the first time ({@link StackSecrets}). */
+    StackSecrets secrets() {
+        return StackSecrets.loadOrCreate(data);
     }
 
     private static int port(Map<String, String> env, String name, int fallback) {

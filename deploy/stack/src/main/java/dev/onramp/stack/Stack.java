@@ -127,13 +127,16 @@ public final class Stack {
             say("");
             say(
                     "Journeys from %s; ingest write key '%s'; admin token '%s'.",
-                    settings.journeys(), Settings.WRITE_KEY, Settings.ADMIN_TOKEN);
+                    settings.journeys(),
+                    settings.secrets().writeKey(),
+                    settings.secrets().adminToken());
             say(
                     "Send an event:  curl -u %s: -H 'Content-Type: application/json' -d '{\"userId\":\"u-1\",\"event\":\"Signed Up\"}' %s/v1/track",
-                    Settings.WRITE_KEY, services.get("event-ingest").url());
+                    settings.secrets().writeKey(), services.get("event-ingest").url());
             say(
                     "Ask why:        curl -H 'Authorization: Bearer %s' %s/v1/users/u-1/journeys",
-                    Settings.ADMIN_TOKEN, services.get("journey-engine").url());
+                    settings.secrets().adminToken(),
+                    services.get("journey-engine").url());
 
             if (settings.demo()) {
                 say("");
@@ -182,7 +185,7 @@ public final class Stack {
                                 "KAFKA_BOOTSTRAP_SERVERS",
                                 settings.kafka(),
                                 "ONRAMP_INGEST_SOURCES_DEMO_WRITE_KEY",
-                                Settings.WRITE_KEY)));
+                                settings.secrets().writeKey())));
         Map<String, String> engine = new LinkedHashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS",
                 settings.kafka(),
@@ -195,7 +198,7 @@ public final class Stack {
                 "ONRAMP_ENGINE_JOURNEYS_DIR",
                 settings.journeys().toString(),
                 "ONRAMP_ENGINE_ADMIN_TOKEN",
-                Settings.ADMIN_TOKEN));
+                settings.secrets().adminToken()));
         if (settings.demo()) {
             engine.put("ONRAMP_ENGINE_TIME_SCALE", Integer.toString(Settings.DEMO_TIME_SCALE));
         }
@@ -223,11 +226,11 @@ public final class Stack {
                                 "ONRAMP_DISPATCH_TEMPLATES_DIR",
                                 settings.journeys().resolve("templates").toString(),
                                 "ONRAMP_DISPATCH_INBOX_SECRET",
-                                Settings.INBOX_SECRET,
+                                settings.secrets().inboxSecret(),
                                 "ONRAMP_DISPATCH_LINKS_SECRET",
-                                Settings.LINKS_SECRET,
+                                settings.secrets().linksSecret(),
                                 "ONRAMP_DISPATCH_ADMIN_TOKEN",
-                                Settings.ADMIN_TOKEN,
+                                settings.secrets().adminToken(),
                                 "ONRAMP_DISPATCH_PUBLIC_URL",
                                 "http://127.0.0.1:" + settings.dispatchPort())));
         return services;

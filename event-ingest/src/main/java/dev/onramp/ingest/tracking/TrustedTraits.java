@@ -35,7 +35,7 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
     private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
     private final List<String> protectedTraits;
-    private final Map<String, byte[]> secrets = new HashMap<>();
+    private final Map<String, List<byte[]>> secrets = new HashMap<>();
     private final Map<String, Boolean> browser = new HashMap<>();
     private final MeterRegistry meters;
     private final Map<String, AtomicLong> lastLogged = new ConcurrentHashMap<>();
@@ -49,7 +49,14 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
             IngestConfig.Trust trust =
                     source.trust().orElse(allowsPages ? IngestConfig.Trust.BROWSER : IngestConfig.Trust.SERVER);
             browser.put(name, trust == IngestConfig.Trust.BROWSER);
-            source.identitySecret().ifPresent(secret -> secrets.put(name, secret.getBytes(StandardCharsets.UTF_8)));
+            List<byte[]> keys = new ArrayList<>(2);
+            source.identitySecret().ifPresent(secret -> keys.add(secret.getBytes(StandardCharsets.UTF_8)));
+            source.identitySecretPrevious()
+                    .filter(secret -> !secret.isBlank())
+                    .ifPresent(secret -> keys.add(secret.getBytes(StandardCharsets.UTF_8)));
+            if (!keys.isEmpty()) {
+                secrets.put(name, List.copyOf(keys));
+            }
         });
     }
 
@@ -87,8 +94,8 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
 
     /** Why the call may not set routing traits, or null when its signature proves the product's backend sent it. */
     private String refusal(String source, String userId, String signature) {
-        byte[] secret = secrets.get(source);
-        if (secret == null) {
+        List<byte[]> keys = secrets.get(source);
+        if (keys == null) {
             return "the source has no identity secret (onramp.ingest.sources." + source + ".identity-secret)";
         }
         if (userId == null) {
@@ -97,9 +104,14 @@ public class TrustedTraits implements EventNormalizer.TraitGuard {
         if (signature == null) {
             return "the call carries no identity signature (context.onramp.signature)";
         }
-        byte[] expected = HexFormat.of().formatHex(sign(secret, userId)).getBytes(StandardCharsets.US_ASCII);
         byte[] given = signature.trim().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(expected, given) ? null : "the identity signature is not the user id's";
+        for (byte[] secret : keys) {
+            byte[] expected = HexFormat.of().formatHex(sign(secret, userId)).getBytes(StandardCharsets.US_ASCII);
+            if (MessageDigest.isEqual(expected, given)) {
+                return null;
+            }
+        }
+        return "the identity signature is not the user id's";
     }
 
     /** What the product's backend computes: HMAC-SHA256 of the user id with the source's identity secret. */

@@ -16,10 +16,14 @@ public class WriteKeys {
 
     WriteKeys(IngestConfig config) {
         config.sources().forEach((name, source) -> {
-            String previous = sourceByKey.put(source.writeKey(), name);
-            if (previous != null) {
-                throw new IllegalStateException(
-                        "sources " + previous + " and " + name + " have the same write key; each needs its own");
+            java.util.List<String> keys = new java.util.ArrayList<>(java.util.List.of(source.writeKey()));
+            source.writeKeyPrevious().filter(k -> !k.isBlank()).ifPresent(keys::add);
+            for (String key : keys) {
+                String previous = sourceByKey.put(key, name);
+                if (previous != null) {
+                    throw new IllegalStateException(
+                            "sources " + previous + " and " + name + " have the same write key; each needs its own");
+                }
             }
         });
     }

@@ -43,6 +43,9 @@ public interface EngineConfig {
     /** The bearer token the admin APIs (explain, funnel) require. A secret: set it from the environment. */
     Optional<String> adminToken();
 
+    /** The admin token being rotated out: accepted as well until it is removed. */
+    Optional<String> adminTokenPrevious();
+
     Topics topics();
 
     Timers timers();

@@ -32,11 +32,23 @@ public interface DispatchConfig {
     /** Bearer token of the admin API (template preview). A secret: set it from the environment. */
     Optional<String> adminToken();
 
+    /** The admin token being rotated out: accepted as well until it is removed. */
+    Optional<String> adminTokenPrevious();
+
     /**
      * Signs the unsubscribe and preference links of emails, so that nobody changes another's preferences. A secret: set
      * it from the environment, the same on every instance.
      */
     Optional<String> linksSecret();
+
+    /**
+     * The links secret being rotated out: links it signed (each names its key) keep working until it is removed; new
+     * links are signed with {@link #linksSecret()}.
+     */
+    Optional<String> linksSecretPrevious();
+
+    /** How long links stay valid. */
+    LinkExpiry links();
 
     Topics topics();
 
@@ -198,6 +210,15 @@ public interface DispatchConfig {
         Optional<java.util.List<String>> allowedNetworks();
     }
 
+    interface LinkExpiry {
+        /**
+         * How long a preference link in a message opens the preference page. An unsubscribe link never expires (RFC
+         * 8058: one click must keep working), but it opens the preference page only this long after it was sent.
+         */
+        @WithDefault("90d")
+        Duration preferencesExpiry();
+    }
+
     interface Inbox {
         /**
          * The secret of user hashes: a product's backend gives each user {@code HMAC-SHA256(secret, userId)}, hex, and
@@ -205,12 +226,23 @@ public interface DispatchConfig {
          */
         Optional<String> secret();
 
+        /** The inbox secret being rotated out: user hashes made with it still open inboxes until it is removed. */
+        Optional<String> secretPrevious();
+
         /**
          * The URL schemes an in-app message's action may use besides paths of the product's site ({@code /settings}):
          * add an app's own scheme ({@code myapp}) for deep links.
          */
         @WithDefault("https,http")
         java.util.List<String> actionSchemes();
+
+        /** Live streams one user may hold open at once (tabs, devices); one more gets 429. */
+        @WithDefault("5")
+        int maxStreamsPerUser();
+
+        /** Live streams an instance holds open in all; one more gets 429. */
+        @WithDefault("10000")
+        int maxStreams();
 
         /** How often an idle live stream sends a comment, so proxies keep it open. */
         @WithDefault("15s")

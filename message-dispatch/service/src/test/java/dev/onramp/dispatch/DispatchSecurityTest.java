@@ -204,4 +204,43 @@ class DispatchSecurityTest {
         assertThat(received.getFirst().getBodyAsString())
                 .isEqualTo("{\"subject\": \"Help Ada\\\", \\\"admin\\\": true, \\\"x\\\": \\\"\"}");
     }
+
+    @Test
+    void aUserCannotHoldMoreLiveStreamsThanTheCap() throws Exception {
+        // Given the cap of the test profile, two streams per user, both open
+        String user = ChannelsTest.newUser();
+        String url = "http://localhost:" + io.restassured.RestAssured.port + "/v1/inbox/" + user + "/stream?userHash="
+                + UserHash.of("test-inbox-secret", user);
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request =
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build();
+        List<java.net.http.HttpResponse<java.io.InputStream>> open = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            open.add(client.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream()));
+            assertThat(open.getLast().statusCode()).isEqualTo(200);
+        }
+
+        // When a third is opened, it is refused with a problem document
+        var third = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(third.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(third.body()).contains("too-many-streams");
+
+        // and once one closes, its place is given back
+        open.removeFirst().body().close();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var again = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            if (again.statusCode() == 200) {
+                open.add(again);
+                return true;
+            }
+            again.body().close();
+            return false;
+        });
+        for (var response : open) {
+            response.body().close();
+        }
+        client.shutdownNow();
+    }
 }

@@ -150,6 +150,32 @@ public final class Conditions {
         return paths.stream().map(p -> p.split("\\.", 3)).toList();
     }
 
+    /**
+     * The most steps (expressions evaluated, each iteration of a comprehension counting its own) one evaluation may
+     * take. A condition reads one user's traits and one event, which can hold lists: without a budget, comprehensions
+     * nested over a long list a user sent could hold an engine thread for minutes. Past it, the condition is false and
+     * says why, like any condition that cannot be evaluated.
+     */
+    public static final int COST_BUDGET = 100_000;
+
+    /** Counts the steps of one evaluation and stops it at the budget. */
+    private static final class Budget implements dev.cel.runtime.CelEvaluationListener {
+        private int steps;
+
+        @Override
+        public void callback(CelExpr expr, Object result) {
+            if (++steps > COST_BUDGET) {
+                throw new OverBudget();
+            }
+        }
+    }
+
+    private static final class OverBudget extends RuntimeException {
+        OverBudget() {
+            super("exceeded the cost budget of " + COST_BUDGET + " steps", null, false, false);
+        }
+    }
+
     private record Program(CelRuntime.Program program, List<String[]> nullablePaths)
             implements Condition.CompiledCondition {
 
@@ -163,12 +189,14 @@ public final class Conditions {
                 fillNull(vars, path);
             }
             try {
-                Object value = program.eval(vars);
+                Object value = program.trace(vars, new Budget());
                 if (value instanceof Boolean b) {
                     return b ? Result.TRUE : Result.FALSE;
                 }
                 return Result.error("gave " + describe(value) + ", not true or false");
             } catch (CelEvaluationException e) {
+                return Result.error(e.getCause() instanceof OverBudget over ? over.getMessage() : e.getMessage());
+            } catch (OverBudget e) {
                 return Result.error(e.getMessage());
             } catch (RuntimeException e) {
                 return Result.error("failed: " + e);

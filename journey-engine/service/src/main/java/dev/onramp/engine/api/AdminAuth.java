@@ -15,6 +15,11 @@ public class AdminAuth {
         this.config = config;
     }
 
+    /** Compares in constant time. */
+    private static boolean equal(String given, String expected) {
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
+    }
+
     @ServerRequestFilter
     public void check(ContainerRequestContext request) {
         if (!request.getUriInfo().getPath().startsWith("/v1/")) {
@@ -29,7 +34,8 @@ public class AdminAuth {
         String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? header.substring(7).trim()
                 : "";
-        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+        String previous = config.adminTokenPrevious().orElse("");
+        if (!equal(given, expected) && (previous.isBlank() || !equal(given, previous))) {
             throw ProblemException.unauthorized("Send the admin token as 'Authorization: Bearer <token>'.");
         }
     }

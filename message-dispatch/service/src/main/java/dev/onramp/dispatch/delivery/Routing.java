@@ -61,11 +61,13 @@ public class Routing {
     private final Templates templates;
     private final Links links;
     private final DispatchConfig config;
+    private final java.time.InstantSource clock;
 
-    Routing(Templates templates, Links links, DispatchConfig config) {
+    Routing(Templates templates, Links links, DispatchConfig config, java.time.InstantSource clock) {
         this.templates = templates;
         this.links = links;
         this.config = config;
+        this.clock = clock;
     }
 
     public Route route(DeliveryRequest request, int fromIndex, Blocks blocks) {
@@ -96,7 +98,12 @@ public class Routing {
                 skipped.add(new Skip(channel, blocked, true));
                 continue;
             }
-            Links.ForMessage messageLinks = links.forMessage(request.userId(), request.journey(), channel.wireName());
+            Links.ForMessage messageLinks = links.forMessage(
+                    request.userId(),
+                    request.journey(),
+                    channel.wireName(),
+                    channel == Channel.IN_APP ? null : address,
+                    clock.instant());
             Rendered rendered;
             try {
                 rendered = templates.render(

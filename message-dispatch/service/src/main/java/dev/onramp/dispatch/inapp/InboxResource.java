@@ -89,6 +89,10 @@ public class InboxResource {
             @QueryParam("userHash") String queryHash,
             @Context Sse sse) {
         authorize(userId, headerHash, queryHash);
+        streams.reserve(userId).ifPresent(full -> {
+            throw new ProblemException(
+                    dev.onramp.dispatch.api.Problem.of(429, "too-many-streams", "Too many live streams", full + "."));
+        });
         return streams.stream(userId, sse);
     }
 
@@ -139,7 +143,9 @@ public class InboxResource {
                     "No inbox secret is configured (onramp.dispatch.inbox.secret), so inboxes are closed.");
         }
         String given = headerHash != null ? headerHash : queryHash;
-        if (!UserHash.matches(secret, userId, given)) {
+        String previous = config.inbox().secretPrevious().orElse(null);
+        if (!UserHash.matches(secret, userId, given)
+                && (previous == null || previous.isBlank() || !UserHash.matches(previous, userId, given))) {
             throw ProblemException.forbidden(
                     "Send HMAC-SHA256(inbox secret, userId) in hex as the X-Onramp-User-Hash header"
                             + " or the userHash query parameter; your backend computes it.");

@@ -41,6 +41,10 @@ public class InboxStreams {
     private final ObjectMapper json;
     private final DispatchConfig config;
     private final Map<String, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
+    /** Streams open or being opened, per user and in all: each holds a connection and a little memory. */
+    private final Map<String, Integer> reserved = new ConcurrentHashMap<>();
+
+    private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
     private final Loop loop;
     /** The connection that listens, kept across rounds; null until it is (re)opened. */
     private Connection listening;
@@ -65,7 +69,42 @@ public class InboxStreams {
         subscribers.values().forEach(set -> set.forEach(s -> s.emitter().complete()));
     }
 
-    /** The user's inbox now, then each time it changes, with a comment every heartbeat so proxies keep it open. */
+    /**
+     * Takes a place for one more stream of this user, or says why there is none: a user may hold
+     * {@code onramp.dispatch.inbox.max-streams-per-user} at once (tabs, devices), an instance
+     * {@code onramp.dispatch.inbox.max-streams} in all, so that a script holding streams open cannot exhaust it.
+     */
+    public java.util.Optional<String> reserve(String userId) {
+        if (total.incrementAndGet() > config.inbox().maxStreams()) {
+            total.decrementAndGet();
+            return java.util.Optional.of("this instance has " + config.inbox().maxStreams() + " live streams open");
+        }
+        boolean[] full = {false};
+        reserved.compute(userId, (k, n) -> {
+            int count = n == null ? 0 : n;
+            if (count >= config.inbox().maxStreamsPerUser()) {
+                full[0] = true;
+                return n;
+            }
+            return count + 1;
+        });
+        if (full[0]) {
+            total.decrementAndGet();
+            return java.util.Optional.of("this user has " + config.inbox().maxStreamsPerUser()
+                    + " live streams open; close one (a tab) first");
+        }
+        return java.util.Optional.empty();
+    }
+
+    private void release(String userId) {
+        total.decrementAndGet();
+        reserved.computeIfPresent(userId, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /**
+     * The user's inbox now, then each time it changes, with a comment every heartbeat so proxies keep it open. Call
+     * after {@link #reserve}: the place is given back when the stream ends.
+     */
     public Multi<OutboundSseEvent> stream(String userId, Sse sse) {
         Multi<OutboundSseEvent> changes = Multi.createFrom().emitter(emitter -> {
             Subscriber subscriber = new Subscriber(emitter, sse);
@@ -83,7 +122,19 @@ public class InboxStreams {
                 .ticks()
                 .every(config.inbox().heartbeat())
                 .map(tick -> sse.newEventBuilder().comment("keep-alive").build());
-        return Multi.createBy().merging().streams(changes, heartbeats);
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable giveBack = () -> {
+            if (released.compareAndSet(false, true)) {
+                release(userId);
+            }
+        };
+        return Multi.createBy()
+                .merging()
+                .streams(changes, heartbeats)
+                .onTermination()
+                .invoke(giveBack)
+                .onCancellation()
+                .invoke(giveBack);
     }
 
     int open() {

@@ -15,6 +15,11 @@ public record DeliveryEvent(
         String detail,
         String scope) {
 
+    /** The detail travels to the engine's decision log and back to callers of its explain API: redacted. */
+    public DeliveryEvent {
+        detail = dev.onramp.pipeline.Redaction.redact(detail);
+    }
+
     public DeliveryEvent(
             String messageId,
             String userId,

@@ -45,6 +45,21 @@ public class Preferences {
         return null;
     }
 
+    /**
+     * The address the user's latest message on this channel went to, or null: what a preference link must still be
+     * sent to. (Email addresses hold an '@', phone numbers start with '+': routing checks both before a send.)
+     */
+    public String latestAddress(String userId, String channel) {
+        String shape = channel.equals("sms") ? "+%" : "%@%";
+        List<?> found = Unsubscription.getEntityManager()
+                .createNativeQuery("SELECT address FROM deliveries WHERE user_id = ?1 AND address LIKE ?2"
+                        + " ORDER BY created_at DESC LIMIT 1")
+                .setParameter(1, userId)
+                .setParameter(2, shape)
+                .getResultList();
+        return found.isEmpty() ? null : (String) found.getFirst();
+    }
+
     public List<Unsubscription> of(String userId) {
         return Unsubscription.list("userId = ?1 order by journey, channel", userId);
     }

@@ -32,6 +32,9 @@ public class PreferencesResource {
 
     static final List<String> CHANNELS = List.of("email", "sms", "in_app");
 
+    /** More than any page shows (two fields per journey and channel): a bigger form is not from the page. */
+    static final int MAX_FORM_FIELDS = 2_000;
+
     private final Links links;
     private final Preferences preferences;
     private final Outbox outbox;
@@ -48,7 +51,7 @@ public class PreferencesResource {
     @Path("unsubscribe/{token}")
     @Produces(MediaType.TEXT_HTML)
     public String unsubscribePage(@PathParam("token") String token) {
-        Links.Subject s = subject(token);
+        Links.Subject s = subject(token, Links.Purpose.UNSUBSCRIBE);
         String what = s.journey() == null ? "these messages" : "messages of " + Html.escape(s.journey());
         return Html.page(
                 "Unsubscribe",
@@ -58,8 +61,7 @@ public class PreferencesResource {
                         + "<form method=\"post\"><input type=\"hidden\" name=\"scope\" value=\"channel\">"
                         + "<button type=\"submit\" class=\"secondary\">Unsubscribe from every "
                         + Html.escape(label(s.channel())) + "</button></form>"
-                        + "<p><a href=\"" + Html.escape(links.preferences(s.userId(), s.journey(), s.channel()))
-                        + "\">Choose message by message</a></p>");
+                        + preferencesLink(s, "Choose message by message"));
     }
 
     /** One click from the mail client (RFC 8058), or a button of the page. */
@@ -70,7 +72,7 @@ public class PreferencesResource {
     @Transactional(rollbackOn = Exception.class)
     public Response unsubscribe(@PathParam("token") String token, MultivaluedMap<String, String> form)
             throws SQLException {
-        Links.Subject s = subject(token);
+        Links.Subject s = subject(token, Links.Purpose.UNSUBSCRIBE);
         boolean wholeChannel = "channel".equals(form == null ? null : form.getFirst("scope"));
         String journey = wholeChannel ? null : s.journey();
         change(s.userId(), journey, s.channel(), false);
@@ -79,9 +81,8 @@ public class PreferencesResource {
                 : "messages of " + journey + " by " + label(s.channel());
         return Response.ok(Html.page(
                         "Unsubscribed",
-                        "<p>Done: no more " + Html.escape(what) + ".</p><p><a href=\""
-                                + Html.escape(links.preferences(s.userId(), s.journey(), s.channel()))
-                                + "\">Change your preferences</a></p>"))
+                        "<p>Done: no more " + Html.escape(what) + ".</p>"
+                                + preferencesLink(s, "Change your preferences")))
                 .build();
     }
 
@@ -89,18 +90,11 @@ public class PreferencesResource {
     @Path("preferences/{token}")
     @Produces(MediaType.TEXT_HTML)
     public String preferencesPage(@PathParam("token") String token) {
-        Links.Subject s = subject(token);
-        Set<String> journeys = new LinkedHashSet<>();
+        Links.Subject s = subject(token, Links.Purpose.PREFERENCES);
+        Set<String> journeys = shownJourneys(s);
         Set<String> off = new java.util.HashSet<>();
-        journeys.addAll(preferences.journeysOf(s.userId()));
         for (Unsubscription u : preferences.of(s.userId())) {
             off.add(u.journey + "|" + u.channel);
-            if (!u.journey.equals("*")) {
-                journeys.add(u.journey);
-            }
-        }
-        if (s.journey() != null) {
-            journeys.add(s.journey());
         }
         StringBuilder table = new StringBuilder("<form method=\"post\"><table><tr><th></th>");
         CHANNELS.forEach(ch -> table.append("<th>").append(label(ch)).append("</th>"));
@@ -126,7 +120,12 @@ public class PreferencesResource {
     @Transactional(rollbackOn = Exception.class)
     public Response savePreferences(@PathParam("token") String token, MultivaluedMap<String, String> form)
             throws SQLException {
-        Links.Subject s = subject(token);
+        Links.Subject s = subject(token, Links.Purpose.PREFERENCES);
+        if (form.values().stream().mapToInt(List::size).sum() > MAX_FORM_FIELDS) {
+            throw ProblemException.badRequest("The form has more fields than the preference page shows.");
+        }
+        Set<String> journeys = shownJourneys(s);
+        journeys.add("*");
         Set<String> shown = new LinkedHashSet<>();
         if (form.get("shown") != null) {
             shown.addAll(form.get("shown"));
@@ -134,7 +133,8 @@ public class PreferencesResource {
         int changes = 0;
         for (String key : shown) {
             String[] parts = key.split("\\|", 2);
-            if (parts.length != 2 || !CHANNELS.contains(parts[1])) {
+            if (parts.length != 2 || !CHANNELS.contains(parts[1]) || !journeys.contains(parts[0])) {
+                // Not a row of the page: a journey the user never had would be a preference row for nothing.
                 continue;
             }
             boolean wanted = form.containsKey("on:" + key);
@@ -143,7 +143,7 @@ public class PreferencesResource {
         return Response.ok(Html.page(
                         "Preferences saved",
                         "<p>Saved" + (changes == 0 ? "; nothing changed" : "") + ".</p><p><a href=\""
-                                + Html.escape(links.preferences(s.userId(), s.journey(), s.channel()))
+                                + Html.escape(links.preferences(s, clock.instant()))
                                 + "\">Back to your preferences</a></p>"))
                 .build();
     }
@@ -170,8 +170,54 @@ public class PreferencesResource {
         return changed;
     }
 
-    private Links.Subject subject(String token) {
-        return links.verify(token).orElseThrow(() -> ProblemException.notFound("This link is not valid (any more)."));
+    /**
+     * The subject of a token, for the purpose it was made for. A preference link opens the page only while it is fresh
+     * and while the address it was sent to is still the user's latest on that channel: a mailbox that changed hands,
+     * or a message forwarded long ago, does not open someone's preferences.
+     */
+    private Links.Subject subject(String token, Links.Purpose purpose) {
+        Links.Verified verified = links.verify(token, purpose, clock.instant());
+        if (verified.refusal() == Links.Refusal.EXPIRED) {
+            throw ProblemException.notFound(
+                    "This link has expired. The links in your most recent message open your preferences.");
+        }
+        if (verified.subject() == null) {
+            throw ProblemException.notFound("This link is not valid (any more).");
+        }
+        Links.Subject s = verified.subject();
+        if (purpose == Links.Purpose.PREFERENCES && !stillTheirs(s)) {
+            throw ProblemException.notFound(
+                    "This link was sent to an address that is no longer this account's. The links in your most"
+                            + " recent message open your preferences.");
+        }
+        return s;
+    }
+
+    /** The journeys the preference page has a row for: those that sent the user something, or that they left. */
+    private Set<String> shownJourneys(Links.Subject s) {
+        Set<String> journeys = new LinkedHashSet<>(preferences.journeysOf(s.userId()));
+        for (Unsubscription u : preferences.of(s.userId())) {
+            if (!u.journey.equals("*")) {
+                journeys.add(u.journey);
+            }
+        }
+        if (s.journey() != null) {
+            journeys.add(s.journey());
+        }
+        return journeys;
+    }
+
+    private boolean stillTheirs(Links.Subject s) {
+        return s.addressTag() == null || links.sentTo(s, preferences.latestAddress(s.userId(), s.channel()));
+    }
+
+    /** A link to the preference page from an unsubscribe link, while that one is fresh and its address theirs. */
+    private String preferencesLink(Links.Subject s, String label) {
+        if (!links.fresh(s, clock.instant()) || !stillTheirs(s)) {
+            return "<p>To choose message by message, use the preference link of a recent message.</p>";
+        }
+        return "<p><a href=\"" + Html.escape(links.preferences(s, clock.instant())) + "\">" + Html.escape(label)
+                + "</a></p>";
     }
 
     private static String box(String journey, String channel, boolean on) {
