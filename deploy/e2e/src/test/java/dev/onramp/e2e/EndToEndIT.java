@@ -44,6 +44,9 @@ class EndToEndIT {
     static final Path JOURNEYS = Path.of("src/test/resources/journeys").toAbsolutePath();
     static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
 
+    /** message-dispatch's metrics are on a port of their own; the other services keep them on the main port. */
+    static final int DISPATCH_METRICS_PORT = FreePorts.find();
+
     static ServiceProcess ingest;
     static ServiceProcess engine;
     static ServiceProcess dispatch;
@@ -91,7 +94,8 @@ class EndToEndIT {
                                 "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
                                 "ONRAMP_DISPATCH_TEMPLATES_DIR",
                                         JOURNEYS.resolve("templates").toString(),
-                                "ONRAMP_DISPATCH_INBOX_SECRET", INBOX_SECRET))),
+                                "ONRAMP_DISPATCH_INBOX_SECRET", INBOX_SECRET,
+                                "ONRAMP_METRICS_PORT", Integer.toString(DISPATCH_METRICS_PORT)))),
                 LOGS.resolve("message-dispatch.log"),
                 jvm);
         for (ServiceProcess service : List.of(ingest, engine, dispatch)) {
@@ -163,12 +167,7 @@ class EndToEndIT {
         String visitor = "visitor-" + UUID.randomUUID();
         String user = "e2e-" + UUID.randomUUID();
         String address = user + "@example.com";
-        // The sign-up form tracks first, under the browser's anonymousId, then identifies the new user: two partitions.
-        post("/v1/track", "{\"anonymousId\":\"" + visitor + "\",\"event\":\"Signed Up\"}");
-        post(
-                "/v1/identify",
-                "{\"userId\":\"" + user + "\",\"anonymousId\":\"" + visitor + "\",\"traits\":{\"email\":\"" + address
-                        + "\",\"firstName\":\"Ada\"}}");
+        signUp(visitor, user, address);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             JsonNode explained = explain(user);
             assertThat(explained.get("joinedIds")).extracting(JsonNode::asText).containsExactly(visitor);
@@ -182,6 +181,59 @@ class EndToEndIT {
                 .getFirst();
         assertThat(mail.subject()).isEqualTo("Please verify " + address);
         assertThat(explain(visitor).get("userId").asText()).isEqualTo(user);
+    }
+
+    @Test
+    void erasingAUserLeavesNoRowWithTheirIdsOrAddressInEitherService() throws Exception {
+        // Given a visitor who signed up: a joined anonymous id, a journey, an in-app message and an email
+        String visitor = "visitor-" + UUID.randomUUID();
+        String user = "erase-" + UUID.randomUUID();
+        String address = user + "@example.com";
+        signUp(visitor, user, address);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> firstInboxMessage(user), m -> m != null);
+        post("/v1/track", "{\"userId\":\"" + user + "\",\"event\":\"Welcome Read\"}");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty());
+        // (dispatch's reports of both messages applied by the engine: everything about the user has settled)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        explain(user).at("/journeys/0/sent/1/status").asText())
+                .isEqualTo("sent"));
+        List<String> texts = List.of(user, visitor, address);
+        assertThat(ErasureRows.holding(List.of("engine", "dispatch"), texts))
+                .as("what the test then looks for is there before the erasure")
+                .anyMatch(row -> row.startsWith("engine.profiles."))
+                .anyMatch(row -> row.startsWith("engine.decisions."))
+                .anyMatch(row -> row.startsWith("dispatch.deliveries."))
+                .anyMatch(row -> row.startsWith("dispatch.inbox_messages."));
+
+        // When an operator erases the user with the CLI (which waits for the engine to have applied it)
+        java.nio.file.Path token = java.nio.file.Files.createTempFile("admin-token", "");
+        java.nio.file.Files.writeString(token, ADMIN_TOKEN);
+        assertThat(dev.onramp.cli.Onramp.run("erase", user, "--engine", engine.url(), "--token-file", token.toString()))
+                .isZero();
+        java.nio.file.Files.delete(token);
+
+        // Then both services apply it, and no row of either schema holds their ids or their address
+        assertThat(get(engine.url() + "/v1/users/" + user + "/erasure", "Bearer " + ADMIN_TOKEN)
+                        .statusCode())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(ErasureRows.holding(List.of("engine", "dispatch"), texts))
+                        .isEmpty());
+        assertThat(get(engine.url() + "/v1/users/" + user + "/journeys", "Bearer " + ADMIN_TOKEN)
+                        .statusCode())
+                .isEqualTo(404);
+        assertThat(firstInboxMessage(user)).isNull();
+    }
+
+    /** A sign-up form: it tracks first, under the browser's anonymousId, then identifies the new user (two partitions). */
+    private void signUp(String visitor, String user, String address) throws Exception {
+        post("/v1/track", "{\"anonymousId\":\"" + visitor + "\",\"event\":\"Signed Up\"}");
+        post(
+                "/v1/identify",
+                "{\"userId\":\"" + user + "\",\"anonymousId\":\"" + visitor + "\",\"traits\":{\"email\":\"" + address
+                        + "\",\"firstName\":\"Ada\"}}");
     }
 
     private JsonNode explain(String user) throws Exception {
@@ -203,6 +255,19 @@ class EndToEndIT {
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+    }
+
+    @Test
+    void metricsCanLeaveTheMainPort() throws Exception {
+        assertThat(get(dispatch.url() + "/q/metrics", null).statusCode()).isEqualTo(404);
+        HttpResponse<String> metrics = get("http://127.0.0.1:" + DISPATCH_METRICS_PORT + "/q/metrics", null);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("# TYPE jvm_memory_committed_bytes", "client_id=\"message-dispatch-requests\"");
+        assertThat(get(dispatch.url() + "/q/health/ready", null).statusCode())
+                .as("health stays where probes look")
+                .isEqualTo(200);
+        assertThat(get(engine.url() + "/q/metrics", null).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         name = "onramp",
         mixinStandardHelpOptions = true,
         version = "onramp 0.1",
-        description = "Check, test and preview onboarding journeys before they reach users.",
-        subcommands = {ValidateCommand.class, TestCommand.class, PreviewCommand.class})
+        description = "Check, test and preview onboarding journeys before they reach users; erase a user.",
+        subcommands = {ValidateCommand.class, TestCommand.class, PreviewCommand.class, EraseCommand.class})
 public final class Onramp implements Runnable {
 
     @CommandLine.Spec

@@ -56,6 +56,22 @@ public interface EngineConfig {
 
     Dedupe dedupe();
 
+    Retention retention();
+
+    /** How long what the engine records is kept (docs/security.md); 0 keeps it forever. */
+    interface Retention {
+        /**
+         * Journey-log entries (the decisions the explain API shows) older than this are deleted. The state a journey
+         * needs is elsewhere: a user's enrollments are kept whatever their age.
+         */
+        @WithDefault("400d")
+        Duration decisions();
+
+        /** How often the purge runs when the last one found nothing more to delete. */
+        @WithDefault("1h")
+        Duration interval();
+    }
+
     /**
      * SDKs send a call again when its answer was lost, with the same {@code messageId}: an event whose user and
      * message id were applied within the window is acknowledged and not applied again.
@@ -83,6 +99,10 @@ public interface EngineConfig {
         @WithDefault("onramp.delivery-events")
         String deliveryEvents();
 
+        /** Requests to erase a user everywhere: the admin API writes them, every service applies them. */
+        @WithDefault("onramp.erasures")
+        String erasures();
+
         /** Partitions of the topics this service creates. */
         @WithDefault("6")
         int partitions();
@@ -100,6 +120,13 @@ public interface EngineConfig {
         /** Whether this service creates its topics and their dead-letter topics at start when they are missing. */
         @WithDefault("true")
         boolean create();
+
+        /**
+         * How long records stay on the dead-letter topics this service creates ({@code retention.ms}); set on creation,
+         * so change existing topics with kafka-configs.
+         */
+        @WithDefault("30d")
+        Duration deadLetterRetention();
     }
 
     /**

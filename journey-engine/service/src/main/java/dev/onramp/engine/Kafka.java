@@ -45,9 +45,12 @@ public class Kafka {
     void ensureTopics() {
         EngineConfig.Topics t = engine.topics();
         List<NewTopic> topics = new ArrayList<>();
-        for (String name : List.of(t.events(), t.messageRequests(), t.deliveryEvents())) {
+        for (String name : List.of(t.events(), t.messageRequests(), t.deliveryEvents(), t.erasures())) {
             topics.add(new NewTopic(name, t.partitions(), t.replicationFactor()));
-            topics.add(new NewTopic(name + ".dlq", 1, t.replicationFactor()));
+            topics.add(new NewTopic(name + ".dlq", 1, t.replicationFactor())
+                    .configs(java.util.Map.of(
+                            "retention.ms",
+                            Long.toString(t.deadLetterRetention().toMillis()))));
         }
         try (Admin admin = Admin.create(new HashMap<>(config))) {
             var result = admin.createTopics(topics);

@@ -43,6 +43,23 @@ final class Events {
         sendTo(topic, null, key, value);
     }
 
+    /** Sends with the Kafka timestamp given: a record written at that moment, whenever it is read. */
+    static void sendWrittenAt(String topic, String key, String value, long timestampMillis) {
+        try (var producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        Infra.kafka().bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, null, timestampMillis, key, value))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send a test record", e);
+        }
+    }
+
     /** Sends without checking the record against its contract, to a chosen partition (or by key if null). */
     static void sendTo(String topic, Integer partition, String key, String value) {
         try (var producer = new KafkaProducer<>(

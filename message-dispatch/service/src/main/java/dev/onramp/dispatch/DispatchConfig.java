@@ -60,6 +60,23 @@ public interface DispatchConfig {
 
     Outbound outbound();
 
+    Retention retention();
+
+    /** How long what message-dispatch records is kept (docs/security.md); 0 keeps it forever. */
+    interface Retention {
+        /** Finished deliveries (sent, delivered, failed) older than this are deleted, with the request they hold. */
+        @WithDefault("180d")
+        Duration deliveries();
+
+        /** Inbox messages older than this are deleted, read or not. */
+        @WithDefault("365d")
+        Duration inboxMessages();
+
+        /** How often the purge runs when the last one found nothing more to delete. */
+        @WithDefault("1h")
+        Duration interval();
+    }
+
     Inbox inbox();
 
     Delivery delivery();
@@ -72,6 +89,10 @@ public interface DispatchConfig {
 
         @WithDefault("onramp.delivery-events")
         String deliveryEvents();
+
+        /** Requests to erase a user everywhere (journey-engine's admin API writes them). */
+        @WithDefault("onramp.erasures")
+        String erasures();
 
         @WithDefault("6")
         int partitions();
@@ -86,6 +107,13 @@ public interface DispatchConfig {
         /** Whether this service creates its topics and their dead-letter topics at start when they are missing. */
         @WithDefault("true")
         boolean create();
+
+        /**
+         * How long records stay on the dead-letter topics this service creates ({@code retention.ms}); set on creation,
+         * so change existing topics with kafka-configs.
+         */
+        @WithDefault("30d")
+        Duration deadLetterRetention();
     }
 
     interface Outbox {

@@ -18,6 +18,10 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(Problem.of(404, "not-found", "Not found", detail));
     }
 
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(Problem.of(400, "bad-request", "Bad request", detail));
+    }
+
     public static ProblemException unauthorized(String detail) {
         return new ProblemException(Problem.of(401, "unauthorized", "Admin token required", detail));
     }

@@ -124,7 +124,14 @@ public class EventConsumer {
             content = new Item.Unreadable(e.getMessage());
         }
         return new Item(
-                record.topic(), record.partition(), record.offset(), record.key(), record.value(), trace, content);
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.timestamp(),
+                record.key(),
+                record.value(),
+                trace,
+                content);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.onramp.engine.progress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.engine.EngineConfig;
+import dev.onramp.engine.erasure.Erasures;
 import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.Batch;
@@ -13,6 +14,7 @@ import dev.onramp.journey.run.UserEvent;
 import dev.onramp.journey.run.UserState;
 import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Offsets;
+import dev.onramp.pipeline.Tombstones;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,6 +55,7 @@ public class EventTransactions {
     private final OutboxRelay relay;
     private final ObjectMapper json;
     private final TraitLimits limits;
+    private final Erasures erasures;
     private final MeterRegistry meters;
     private final Counter applied;
     private final Counter ignored;
@@ -71,7 +74,9 @@ public class EventTransactions {
             InstantSource clock,
             OutboxRelay relay,
             ObjectMapper json,
+            Erasures erasures,
             MeterRegistry meters) {
+        this.erasures = erasures;
         this.config = config;
         this.registry = registry;
         this.store = store;
@@ -142,12 +147,34 @@ public class EventTransactions {
             StateStore.Loaded loaded = users.isEmpty()
                     ? StateStore.Loaded.none()
                     : withJoinedUsers(c, store.lockAndLoad(c, users, anonymous, now));
+            // Read under the users' locks: an erasure applied meanwhile has committed, or waits for this batch.
+            Map<String, Instant> erased = erasures.erasedAt(c, users);
+            Set<String> droppedFor = new LinkedHashSet<>();
+            Set<String> appliedFor = new LinkedHashSet<>();
             Batch batch = new Batch(store, records, config.topics().messageRequests(), loaded);
             Set<SeenMessages.Key> firstSeen = firstSightings(c, fresh, now);
             int dead = 0;
             int none = 0;
             int repeated = 0;
+            int gone = 0;
             for (Item item : fresh) {
+                Instant erasedAt = item.userId() == null ? null : erased.get(item.userId());
+                boolean orphanReport = erasedAt != null
+                        && item.content() instanceof Item.Delivery
+                        && batch.state(batch.resolve(item.userId()))
+                                .enrollments()
+                                .isEmpty();
+                // A report about a message to an erased user the engine holds nothing of (message-dispatch sent it
+                // before it applied the erasure) would bring the user back for nothing.
+                if (Tombstones.stale(item.timestamp(), erasedAt) || orphanReport) {
+                    // Sent before the user was erased, read after: it would bring them back.
+                    droppedFor.add(item.userId());
+                    gone++;
+                    continue;
+                }
+                if (item.userId() != null) {
+                    appliedFor.add(item.userId());
+                }
                 switch (item.content()) {
                     case Item.Event e
                     when firstSeen != null && identified(e) && !firstSeen.remove(key(e)) -> repeated++;
@@ -179,10 +206,17 @@ public class EventTransactions {
                 }
             }
             batch.write(c, now);
+            droppedFor.removeAll(appliedFor);
+            erasures.forget(c, droppedFor);
             Map<TopicPartition, Long> next = new HashMap<>();
             ranges.forEach((tp, range) -> next.put(tp, range[1] + 1));
             offsets.advance(c, next);
-            applied.increment(fresh.size() - dead - none - repeated);
+            applied.increment(fresh.size() - dead - none - repeated - gone);
+            if (gone > 0) {
+                meters.counter("onramp.engine.records", "outcome", "user-erased")
+                        .increment(gone);
+                LOG.infof("%d record(s) about erased users, sent before their erasure, dropped", gone);
+            }
             ignored.increment(none);
             if (repeated > 0) {
                 duplicates.increment(repeated);

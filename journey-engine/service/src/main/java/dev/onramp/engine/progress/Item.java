@@ -7,9 +7,18 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * One consumed record and what it says, read once.
  *
+ * @param timestamp when it was written to Kafka (epoch milliseconds): a record about a user erased after it is dropped
  * @param traceparent the W3C trace context it carried, passed on to what it causes
  */
-record Item(String topic, int partition, long offset, String key, byte[] value, String traceparent, Content content) {
+record Item(
+        String topic,
+        int partition,
+        long offset,
+        long timestamp,
+        String key,
+        byte[] value,
+        String traceparent,
+        Content content) {
 
     /** What a record says. */
     sealed interface Content {}

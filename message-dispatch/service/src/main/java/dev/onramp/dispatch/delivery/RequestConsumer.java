@@ -90,7 +90,14 @@ public class RequestConsumer {
             }
         }
         return new RequestItem(
-                record.topic(), record.partition(), record.offset(), record.key(), record.value(), request, invalid);
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.timestamp(),
+                record.key(),
+                record.value(),
+                request,
+                invalid);
     }
 
     /** For lag monitoring only: the offsets that count are in PostgreSQL, and Kafka's are never ahead of them. */

@@ -5,6 +5,7 @@ import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Offsets;
+import dev.onramp.pipeline.Tombstones;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -72,8 +73,23 @@ public class RequestTransactions {
             List<String> raw = new ArrayList<>();
             Outbox.Writer writer = outbox.writer();
             int dead = 0;
+            int gone = 0;
+            java.util.Set<String> users = new java.util.HashSet<>();
+            for (RequestItem item : items) {
+                if (item.request() != null) {
+                    users.add(item.request().userId());
+                }
+            }
+            Map<String, Instant> erased = Tombstones.erasedAt(c, users);
             for (RequestItem item : items) {
                 if (item.offset() < stored.getOrDefault(item.topicPartition(), 0L)) {
+                    continue;
+                }
+                if (item.request() != null
+                        && Tombstones.stale(
+                                item.timestamp(), erased.get(item.request().userId()))) {
+                    // Decided before the user was erased, read after: sending it would bring them back.
+                    gone++;
                     continue;
                 }
                 if (item.request() == null) {
@@ -90,6 +106,11 @@ public class RequestTransactions {
             writer.flush();
             offsets.advance(c, next);
             accepted.increment(requests.size());
+            if (gone > 0) {
+                meters.counter("onramp.dispatch.requests", "outcome", "user-erased")
+                        .increment(gone);
+                LOG.infof("%d message request(s) for erased users, decided before their erasure, dropped", gone);
+            }
             if (dead > 0) {
                 parked("unreadable").increment(dead);
             }

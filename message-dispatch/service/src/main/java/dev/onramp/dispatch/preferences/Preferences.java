@@ -1,6 +1,7 @@
 package dev.onramp.dispatch.preferences;
 
 import dev.onramp.dispatch.ledger.Delivery;
+import dev.onramp.pipeline.Tombstones;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Collection;
@@ -102,13 +103,19 @@ public class Preferences {
         if (addresses.isEmpty()) {
             return result;
         }
-        String[] keys = addresses.stream().map(Preferences::key).toArray(String[]::new);
+        // An erased user's suppressed addresses are kept as digests: look for both.
+        Map<String, String> byStored = new HashMap<>();
+        for (String address : addresses) {
+            String key = key(address);
+            byStored.put(key, key);
+            byStored.put(Tombstones.digest(key), key);
+        }
         for (Suppression s : byArray(
                 "SELECT * FROM suppressions WHERE address = ANY (cast(?1 as text[])) AND channel = ?2",
                 Suppression.class,
-                keys,
+                byStored.keySet().toArray(String[]::new),
                 channel)) {
-            result.put(s.address, s.reason);
+            result.put(byStored.get(s.address), s.reason);
         }
         return result;
     }

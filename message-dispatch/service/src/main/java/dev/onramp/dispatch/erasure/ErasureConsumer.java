@@ -1,0 +1,62 @@
+package dev.onramp.dispatch.erasure;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.pipeline.ErasureRequest;
+import dev.onramp.pipeline.Isolation;
+import dev.onramp.pipeline.Stalls;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * Applies erasure requests ({@code onramp.erasures}, the {@code dispatch-erasures} channel), in a consumer group of
+ * message-dispatch's own so that it sees every request journey-engine's admin API writes. Applying one twice is
+ * harmless, so offsets are committed to Kafka after the batch. A request that does not follow its contract is parked
+ * on {@code onramp.erasures.dlq}; while PostgreSQL is away the batch waits, and readiness says so.
+ */
+@ApplicationScoped
+public class ErasureConsumer {
+
+    private final ErasureTransactions transactions;
+    private final DataSource dataSource;
+    private final ObjectMapper json;
+    private final Isolation<ErasureRequest> isolation;
+    private volatile boolean running = true;
+
+    ErasureConsumer(ErasureTransactions transactions, DataSource dataSource, ObjectMapper json, Stalls stalls) {
+        this.transactions = transactions;
+        this.dataSource = dataSource;
+        this.json = json;
+        this.isolation = new Isolation<>("the erasure consumer", stalls, this::reachable, () -> running);
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        running = false;
+    }
+
+    @Incoming("dispatch-erasures")
+    @Blocking
+    public void consume(ConsumerRecords<String, byte[]> polled) throws InterruptedException {
+        List<ErasureRequest> requests = new ArrayList<>(polled.count());
+        for (ConsumerRecord<String, byte[]> record : polled) {
+            requests.add(ErasureRequest.read(record, json));
+        }
+        isolation.apply(requests, transactions::apply, transactions::park);
+    }
+
+    private boolean reachable() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}

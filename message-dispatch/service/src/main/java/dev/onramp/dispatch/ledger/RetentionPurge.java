@@ -1,0 +1,54 @@
+package dev.onramp.dispatch.ledger;
+
+import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.pipeline.Loop;
+import dev.onramp.pipeline.Retention;
+import dev.onramp.pipeline.Stalls;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Deletes finished deliveries older than {@code onramp.dispatch.retention.deliveries} and inbox messages older than
+ * {@code onramp.dispatch.retention.inbox-messages} (docs/security.md). A delivery still on its way is never deleted.
+ */
+@ApplicationScoped
+public class RetentionPurge {
+
+    private final Retention retention;
+    private final Loop loop;
+
+    RetentionPurge(DispatchConfig config, DataSource dataSource, InstantSource clock, Stalls stalls) {
+        this.retention = new Retention(
+                dataSource,
+                clock,
+                List.of(
+                        new Retention.Rule(
+                                "deliveries",
+                                "created_at",
+                                "status IN ('sent', 'delivered', 'failed')",
+                                config.retention().deliveries()),
+                        new Retention.Rule(
+                                "inbox_messages",
+                                "created_at",
+                                "",
+                                config.retention().inboxMessages())),
+                10_000);
+        this.loop = new Loop("the retention purge", config.retention().interval(), stalls, retention::purgeOnce);
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        if (retention.hasRules()) {
+            loop.start();
+        }
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        loop.stop(Duration.ofSeconds(5));
+    }
+}
