@@ -17,6 +17,17 @@ public final class Failures {
 
     private Failures() {}
 
+    /**
+     * Whether PostgreSQL answers now: what an {@link Isolation} asks before it takes a failure for the data's fault.
+     */
+    public static boolean reachable(javax.sql.DataSource dataSource) {
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     public static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql) {

@@ -14,7 +14,8 @@ import org.jboss.logging.Logger;
 /**
  * Deletes rows older than their table's retention, a bounded number per statement, each statement its own short
  * transaction, so a purge of months of history never holds locks long or fills the WAL at once. A service lists its
- * {@link Rule}s and runs {@link #purgeOnce} from a {@link Loop}.
+ * {@link Rule}s, then starts and stops the purge with itself; between purges that found nothing more, it waits
+ * {@code interval}.
  */
 public final class Retention {
 
@@ -30,16 +31,31 @@ public final class Retention {
     private final InstantSource clock;
     private final List<Rule> rules;
     private final int perStatement;
+    private final Loop loop;
 
-    public Retention(DataSource dataSource, InstantSource clock, List<Rule> rules, int perStatement) {
+    public Retention(
+            DataSource dataSource,
+            InstantSource clock,
+            List<Rule> rules,
+            int perStatement,
+            Duration interval,
+            Stalls stalls) {
         this.dataSource = dataSource;
         this.clock = clock;
         this.rules = rules.stream().filter(r -> !r.keep().isZero()).toList();
         this.perStatement = perStatement;
+        this.loop = new Loop("the retention purge", interval, stalls, this::purgeOnce);
     }
 
-    public boolean hasRules() {
-        return !rules.isEmpty();
+    /** Starts purging, unless every table keeps its rows forever. */
+    public void start() {
+        if (!rules.isEmpty()) {
+            loop.start();
+        }
+    }
+
+    public void stop() {
+        loop.stop(Duration.ofSeconds(5));
     }
 
     /** One statement per table; {@link Loop.Next#AGAIN} while some table had more to delete than one statement took. */

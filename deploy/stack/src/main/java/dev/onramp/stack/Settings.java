@@ -8,6 +8,7 @@ import java.util.Map;
  *
  * @param root the repository's root
  * @param data every piece of state: Kafka's log, PostgreSQL's cluster, logs, pid files
+ * @param secrets the stack's secrets, made at random in {@code data} the first time ({@link StackSecrets})
  */
 record Settings(
         Path root,
@@ -20,7 +21,8 @@ record Settings(
         int postgresPort,
         int smtpPort,
         int mailViewerPort,
-        Path journeys) {
+        Path journeys,
+        StackSecrets secrets) {
 
     /** The demo plays a day of journey time in a minute. */
     static final int DEMO_TIME_SCALE = 1440;
@@ -68,12 +70,8 @@ record Settings(
                 Path.of(env.getOrDefault(
                                 "ONRAMP_JOURNEYS_DIR",
                                 root.resolve("deploy/journeys").toString()))
-                        .toAbsolutePath());
-    }
-
-    /** The stack's secrets, made at random the first time ({@link StackSecrets}). */
-    StackSecrets secrets() {
-        return StackSecrets.loadOrCreate(data);
+                        .toAbsolutePath(),
+                StackSecrets.loadOrCreate(data));
     }
 
     private static int port(Map<String, String> env, String name, int fallback) {

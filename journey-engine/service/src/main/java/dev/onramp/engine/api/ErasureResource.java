@@ -2,9 +2,9 @@ package dev.onramp.engine.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.engine.EngineConfig;
-import dev.onramp.engine.erasure.Erasures;
 import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.StateStore;
+import dev.onramp.pipeline.Tombstones;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -90,7 +90,7 @@ public class ErasureResource {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps =
                         c.prepareStatement("SELECT requested_at, applied_at FROM erasures WHERE user_digest = ?")) {
-            ps.setString(1, Erasures.digest(userId));
+            ps.setString(1, Tombstones.digest(userId));
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw ProblemException.notFound("No erasure of user '" + userId + "' has been applied here (yet).");

@@ -2,13 +2,13 @@ package dev.onramp.engine.erasure;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.pipeline.ErasureRequest;
+import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Isolation;
 import dev.onramp.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -27,16 +27,15 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 public class ErasureConsumer {
 
     private final ErasureTransactions transactions;
-    private final DataSource dataSource;
     private final ObjectMapper json;
     private final Isolation<ErasureRequest> isolation;
     private volatile boolean running = true;
 
     ErasureConsumer(ErasureTransactions transactions, DataSource dataSource, ObjectMapper json, Stalls stalls) {
         this.transactions = transactions;
-        this.dataSource = dataSource;
         this.json = json;
-        this.isolation = new Isolation<>("the erasure consumer", stalls, this::reachable, () -> running);
+        this.isolation =
+                new Isolation<>("the erasure consumer", stalls, () -> Failures.reachable(dataSource), () -> running);
     }
 
     void stop(@Observes ShutdownEvent ignored) {
@@ -51,13 +50,5 @@ public class ErasureConsumer {
             requests.add(ErasureRequest.read(record, json));
         }
         isolation.apply(requests, transactions::apply, transactions::park);
-    }
-
-    private boolean reachable() {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,11 +24,6 @@ public class Erasures {
 
     /** What one erasure removed. */
     public record Erased(List<String> ids, int rows) {}
-
-    /** {@code sha256:<hex>} of the id: what is kept of an erased user. */
-    public static String digest(String userId) {
-        return Tombstones.digest(userId);
-    }
 
     /**
      * Deletes the user and the anonymous profiles joined to them — profile, enrollments with their timers, the journey
@@ -69,11 +63,6 @@ public class Erasures {
         }
         Tombstones.record(c, ids, requestedAt, now);
         return new Erased(List.copyOf(ids), rows);
-    }
-
-    /** When each of these users was erased, for those that were. */
-    public Map<String, Instant> erasedAt(Connection c, Collection<String> userIds) throws SQLException {
-        return Tombstones.erasedAt(c, userIds);
     }
 
     /** Profiles of erased users that a late record made again, empty: gone again. */

@@ -5,6 +5,7 @@ import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
+import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Isolation;
 import dev.onramp.pipeline.Stalls;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -16,7 +17,6 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -71,7 +71,8 @@ public class EventConsumer {
         this.batchSize = DistributionSummary.builder("onramp.engine.batch.records")
                 .description("Records per batch the consumer applies")
                 .register(meters);
-        this.isolation = new Isolation<>("the event consumer", stalls, () -> reachable(dataSource), () -> running);
+        this.isolation =
+                new Isolation<>("the event consumer", stalls, () -> Failures.reachable(dataSource), () -> running);
     }
 
     void stop(@Observes ShutdownEvent ignored) {
@@ -152,14 +153,6 @@ public class EventConsumer {
                 .with(
                         ok -> {},
                         failure -> LOG.debugf("committing offsets to Kafka (monitoring only) failed: %s", failure));
-    }
-
-    private static boolean reachable(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {

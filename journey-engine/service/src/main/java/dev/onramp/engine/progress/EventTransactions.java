@@ -148,7 +148,7 @@ public class EventTransactions {
                     ? StateStore.Loaded.none()
                     : withJoinedUsers(c, store.lockAndLoad(c, users, anonymous, now));
             // Read under the users' locks: an erasure applied meanwhile has committed, or waits for this batch.
-            Map<String, Instant> erased = erasures.erasedAt(c, users);
+            Map<String, Instant> erased = Tombstones.erasedAt(c, users);
             Set<String> droppedFor = new LinkedHashSet<>();
             Set<String> appliedFor = new LinkedHashSet<>();
             Batch batch = new Batch(store, records, config.topics().messageRequests(), loaded);

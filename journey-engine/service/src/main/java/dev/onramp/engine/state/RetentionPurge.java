@@ -1,14 +1,12 @@
 package dev.onramp.engine.state;
 
 import dev.onramp.engine.EngineConfig;
-import dev.onramp.pipeline.Loop;
 import dev.onramp.pipeline.Retention;
 import dev.onramp.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import javax.sql.DataSource;
@@ -18,7 +16,6 @@ import javax.sql.DataSource;
 public class RetentionPurge {
 
     private final Retention retention;
-    private final Loop loop;
 
     RetentionPurge(EngineConfig config, DataSource dataSource, InstantSource clock, Stalls stalls) {
         this.retention = new Retention(
@@ -26,17 +23,16 @@ public class RetentionPurge {
                 clock,
                 List.of(new Retention.Rule(
                         "decisions", "at", "", config.retention().decisions())),
-                10_000);
-        this.loop = new Loop("the retention purge", config.retention().interval(), stalls, retention::purgeOnce);
+                10_000,
+                config.retention().interval(),
+                stalls);
     }
 
     void start(@Observes StartupEvent ignored) {
-        if (retention.hasRules()) {
-            loop.start();
-        }
+        retention.start();
     }
 
     void stop(@Observes ShutdownEvent ignored) {
-        loop.stop(Duration.ofSeconds(5));
+        retention.stop();
     }
 }

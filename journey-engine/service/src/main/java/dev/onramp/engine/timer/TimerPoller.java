@@ -11,7 +11,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -48,7 +47,7 @@ public class TimerPoller {
         this.registry = registry;
         this.transactions = transactions;
         this.clock = clock;
-        this.isolation = new Isolation<>("the timers", stalls, () -> reachable(dataSource), () -> running);
+        this.isolation = new Isolation<>("the timers", stalls, () -> Failures.reachable(dataSource), () -> running);
         for (int i = 0; i < Math.max(1, config.timers().threads()); i++) {
             loops.add(new Loop("timer-poller-" + i, config.timers().pollInterval(), stalls, this::fireOnce));
         }
@@ -83,13 +82,5 @@ public class TimerPoller {
                     (user, why) -> transactions.park(user, why, now));
         }
         return claimed.size() >= limit ? Loop.Next.AGAIN : Loop.Next.IDLE;
-    }
-
-    private static boolean reachable(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -16,7 +16,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -88,9 +87,9 @@ public class DeliveryWorker {
         this.leases =
                 new Loop("the delivery leases", config.delivery().queueLease().dividedBy(3), stalls, this::keepLeases);
         this.recorder = new Loop("the send outcomes", config.delivery().pollInterval(), stalls, this::recordOutcomes);
-        this.isolation = new Isolation<>("the deliveries", stalls, () -> reachable(dataSource), () -> running);
+        this.isolation = new Isolation<>("the deliveries", stalls, () -> Failures.reachable(dataSource), () -> running);
         this.outcomeIsolation =
-                new Isolation<>("the send outcomes", stalls, () -> reachable(dataSource), () -> running);
+                new Isolation<>("the send outcomes", stalls, () -> Failures.reachable(dataSource), () -> running);
     }
 
     void start(@Observes @Priority(2000) StartupEvent ignored) {
@@ -298,13 +297,5 @@ public class DeliveryWorker {
                     unrecorded.size(), Failures.describe(e));
         }
         unrecorded.clear();
-    }
-
-    private static boolean reachable(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.onramp.dispatch.delivery;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
+import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Isolation;
 import dev.onramp.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
@@ -12,7 +13,6 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,7 +55,8 @@ public class RequestConsumer {
         this.worker = worker;
         this.kafka = kafka;
         this.json = json;
-        this.isolation = new Isolation<>("the request consumer", stalls, () -> reachable(dataSource), () -> running);
+        this.isolation =
+                new Isolation<>("the request consumer", stalls, () -> Failures.reachable(dataSource), () -> running);
     }
 
     void stop(@Observes ShutdownEvent ignored) {
@@ -115,13 +116,5 @@ public class RequestConsumer {
                 .with(
                         ok -> {},
                         failure -> LOG.debugf("committing offsets to Kafka (monitoring only) failed: %s", failure));
-    }
-
-    private static boolean reachable(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

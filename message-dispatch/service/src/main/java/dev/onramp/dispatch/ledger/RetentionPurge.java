@@ -1,14 +1,12 @@
 package dev.onramp.dispatch.ledger;
 
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.pipeline.Loop;
 import dev.onramp.pipeline.Retention;
 import dev.onramp.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import javax.sql.DataSource;
@@ -21,7 +19,6 @@ import javax.sql.DataSource;
 public class RetentionPurge {
 
     private final Retention retention;
-    private final Loop loop;
 
     RetentionPurge(DispatchConfig config, DataSource dataSource, InstantSource clock, Stalls stalls) {
         this.retention = new Retention(
@@ -38,17 +35,16 @@ public class RetentionPurge {
                                 "created_at",
                                 "",
                                 config.retention().inboxMessages())),
-                10_000);
-        this.loop = new Loop("the retention purge", config.retention().interval(), stalls, retention::purgeOnce);
+                10_000,
+                config.retention().interval(),
+                stalls);
     }
 
     void start(@Observes StartupEvent ignored) {
-        if (retention.hasRules()) {
-            loop.start();
-        }
+        retention.start();
     }
 
     void stop(@Observes ShutdownEvent ignored) {
-        loop.stop(Duration.ofSeconds(5));
+        retention.stop();
     }
 }

@@ -91,9 +91,10 @@ public class PreferencesResource {
     @Produces(MediaType.TEXT_HTML)
     public String preferencesPage(@PathParam("token") String token) {
         Links.Subject s = subject(token, Links.Purpose.PREFERENCES);
-        Set<String> journeys = shownJourneys(s);
+        List<Unsubscription> unsubscriptions = preferences.of(s.userId());
+        Set<String> journeys = shownJourneys(s, unsubscriptions);
         Set<String> off = new java.util.HashSet<>();
-        for (Unsubscription u : preferences.of(s.userId())) {
+        for (Unsubscription u : unsubscriptions) {
             off.add(u.journey + "|" + u.channel);
         }
         StringBuilder table = new StringBuilder("<form method=\"post\"><table><tr><th></th>");
@@ -124,7 +125,7 @@ public class PreferencesResource {
         if (form.values().stream().mapToInt(List::size).sum() > MAX_FORM_FIELDS) {
             throw ProblemException.badRequest("The form has more fields than the preference page shows.");
         }
-        Set<String> journeys = shownJourneys(s);
+        Set<String> journeys = shownJourneys(s, preferences.of(s.userId()));
         journeys.add("*");
         Set<String> shown = new LinkedHashSet<>();
         if (form.get("shown") != null) {
@@ -194,9 +195,9 @@ public class PreferencesResource {
     }
 
     /** The journeys the preference page has a row for: those that sent the user something, or that they left. */
-    private Set<String> shownJourneys(Links.Subject s) {
+    private Set<String> shownJourneys(Links.Subject s, List<Unsubscription> unsubscriptions) {
         Set<String> journeys = new LinkedHashSet<>(preferences.journeysOf(s.userId()));
-        for (Unsubscription u : preferences.of(s.userId())) {
+        for (Unsubscription u : unsubscriptions) {
             if (!u.journey.equals("*")) {
                 journeys.add(u.journey);
             }
