@@ -26,6 +26,10 @@ public interface IngestConfig {
     @WithDefault("1")
     short topicReplicationFactor();
 
+    /** Whether this service creates the events topic at start when it is missing; off where ACLs forbid it. */
+    @WithDefault("true")
+    boolean topicCreate();
+
     /** Largest single event, in bytes of JSON (Segment's limit). */
     @WithDefault("32768")
     int maxEventBytes();

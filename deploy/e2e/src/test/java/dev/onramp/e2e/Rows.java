@@ -9,13 +9,43 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What the services stored for one test run (users whose ids start with the run's prefix), read from PostgreSQL. */
+/**
+ * What the services stored for one test run (users whose ids start with the run's prefix), read from PostgreSQL: the
+ * shared one of the end-to-end tests, or a test's own ({@link #in}).
+ */
 final class Rows {
 
-    private Rows() {}
+    private final PostgresService postgres;
+
+    private Rows(PostgresService postgres) {
+        this.postgres = postgres;
+    }
+
+    /** The rows of this PostgreSQL. */
+    static Rows in(PostgresService postgres) {
+        return new Rows(postgres);
+    }
+
+    /** The number a {@code SELECT count(*) ... WHERE user_id LIKE ?} returns for the run, in the shared PostgreSQL. */
+    static long count(String sql, String run) throws SQLException {
+        return in(Infra.postgres()).countOf(sql, run);
+    }
+
+    /** Key to number, from a {@code SELECT key, count(*) ... WHERE user_id LIKE ? GROUP BY key}, in the shared one. */
+    static <K> Map<K, Long> grouped(String sql, String run, Class<K> key) throws SQLException {
+        return in(Infra.postgres()).groupedBy(sql, run, key);
+    }
+
+    /** The datasource variables a service needs to use a PostgreSQL. */
+    static Map<String, String> datasource(PostgresService postgres) {
+        return Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
+                "QUARKUS_DATASOURCE_PASSWORD", postgres.password());
+    }
 
     /** The number a {@code SELECT count(*) ... WHERE user_id LIKE ?} returns for the run. */
-    static long count(String sql, String run) throws SQLException {
+    long countOf(String sql, String run) throws SQLException {
         try (Connection c = connect();
                 var ps = c.prepareStatement(sql)) {
             ps.setString(1, run + "%");
@@ -27,7 +57,7 @@ final class Rows {
     }
 
     /** Key to number, from a {@code SELECT key, count(*) ... WHERE user_id LIKE ? GROUP BY key} for the run. */
-    static <K> Map<K, Long> grouped(String sql, String run, Class<K> key) throws SQLException {
+    <K> Map<K, Long> groupedBy(String sql, String run, Class<K> key) throws SQLException {
         Map<K, Long> result = new LinkedHashMap<>();
         try (Connection c = connect();
                 var ps = c.prepareStatement(sql)) {
@@ -41,8 +71,7 @@ final class Rows {
         return result;
     }
 
-    private static Connection connect() throws SQLException {
-        PostgresService postgres = Infra.postgres();
+    private Connection connect() throws SQLException {
         return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
     }
 }

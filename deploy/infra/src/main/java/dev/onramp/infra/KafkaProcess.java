@@ -26,13 +26,134 @@ public final class KafkaProcess implements KafkaService {
     private final int port;
     private final int controllerPort;
     private final Path logFile;
+    /** This node's id, 1 for a single broker. */
+    private final int nodeId;
+    /** The static controller quorum of a cluster ({@code 1@host:port,...}); null for a single broker. */
+    private final String voters;
+    /** Brokers in the cluster: replication factors and min ISR follow it. */
+    private final int brokers;
+    /** SASL_SSL with SCRAM users and ACLs instead of PLAINTEXT for clients; null for PLAINTEXT. */
+    private final Secured secured;
+
     private Process process;
 
+    /**
+     * What a broker that needs authentication has: its SCRAM-SHA-512 users (the first is the super user the broker
+     * itself and the tests' administration use), a PKCS#12 key store for TLS, and the certificate clients trust as
+     * PEM — as a managed cluster (Strimzi, a cloud's Kafka) gives its clients.
+     */
+    public record Secured(Map<String, String> users, Path keyStore, String keyStorePassword, Path caPem) {
+
+        /** A self-signed certificate for 127.0.0.1 made with the JDK's keytool in {@code dir}, and these users. */
+        public static Secured selfSigned(Path dir, Map<String, String> users) {
+            try {
+                Files.createDirectories(dir);
+                Path keyStore = dir.resolve("broker.p12");
+                Path caPem = dir.resolve("ca.pem");
+                String password = "broker-" + UUID.randomUUID();
+                Files.deleteIfExists(keyStore);
+                String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool")
+                        .toString();
+                exec(List.of(
+                        keytool,
+                        "-genkeypair",
+                        "-alias",
+                        "broker",
+                        "-keyalg",
+                        "RSA",
+                        "-keysize",
+                        "2048",
+                        "-dname",
+                        "CN=127.0.0.1",
+                        "-ext",
+                        "SAN=ip:127.0.0.1,dns:localhost",
+                        "-validity",
+                        "7",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        keyStore.toString(),
+                        "-storepass",
+                        password));
+                exec(List.of(
+                        keytool,
+                        "-exportcert",
+                        "-rfc",
+                        "-alias",
+                        "broker",
+                        "-keystore",
+                        keyStore.toString(),
+                        "-storepass",
+                        password,
+                        "-file",
+                        caPem.toString()));
+                return new Secured(new java.util.LinkedHashMap<>(users), keyStore, password, caPem);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make a certificate in " + dir, e);
+            }
+        }
+
+        /** The client settings of one user, as the services take them from {@code KAFKA_*} variables. */
+        public Map<String, String> clientConfig(String user) {
+            return Map.of(
+                    "security.protocol", "SASL_SSL",
+                    "sasl.mechanism", "SCRAM-SHA-512",
+                    "sasl.jaas.config", jaas(user, users.get(user)),
+                    "ssl.truststore.type", "PEM",
+                    "ssl.truststore.location", caPem.toString());
+        }
+
+        String admin() {
+            return users.keySet().iterator().next();
+        }
+
+        static String jaas(String user, String password) {
+            return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                    + "\" password=\"" + password + "\";";
+        }
+
+        private static void exec(List<String> command) throws IOException {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            try {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException(command.get(1) + " failed: " + out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
     private KafkaProcess(Path dataDir, int port, int controllerPort, Path logFile) {
+        this(dataDir, port, controllerPort, logFile, 1, null, 1, null);
+    }
+
+    /** Starts a single broker whose clients must authenticate over TLS and are authorized by ACLs. */
+    public static KafkaProcess startSecured(Path dataDir, int port, int controllerPort, Path logFile, Secured secured) {
+        KafkaProcess kafka = new KafkaProcess(dataDir, port, controllerPort, logFile, 1, null, 1, secured);
+        kafka.start();
+        return kafka;
+    }
+
+    KafkaProcess(
+            Path dataDir,
+            int port,
+            int controllerPort,
+            Path logFile,
+            int nodeId,
+            String voters,
+            int brokers,
+            Secured secured) {
         this.dataDir = dataDir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.logFile = logFile;
+        this.nodeId = nodeId;
+        this.voters = voters;
+        this.brokers = brokers;
+        this.secured = secured;
     }
 
     /**
@@ -50,27 +171,42 @@ public final class KafkaProcess implements KafkaService {
         if (process != null && process.isAlive()) {
             return;
         }
+        launch(voters == null ? clusterId() : null);
+        awaitReady(Duration.ofSeconds(90));
+    }
+
+    /**
+     * Starts the process without waiting: a node of a cluster answers only once a majority of the controllers run.
+     * The storage is formatted first if it never was, with this cluster id (null only where it was formatted).
+     */
+    synchronized void launch(String clusterId) {
+        if (process != null && process.isAlive()) {
+            return;
+        }
         try {
             Files.createDirectories(dataDir);
             Files.createDirectories(logFile.toAbsolutePath().getParent());
             Path config = dataDir.resolve("server.properties");
             Files.writeString(config, serverProperties(), StandardCharsets.UTF_8);
             if (!Files.exists(dataDir.resolve("log").resolve("meta.properties"))) {
-                run(List.of(
-                        "kafka.tools.StorageTool",
-                        "format",
-                        "--standalone",
-                        "-t",
-                        clusterId(),
-                        "-c",
-                        config.toString()));
+                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format"));
+                if (voters == null) {
+                    format.add("--standalone");
+                }
+                format.addAll(List.of("-t", clusterId, "-c", config.toString()));
+                if (secured != null) {
+                    secured.users()
+                            .forEach((user, password) -> format.addAll(List.of(
+                                    "--add-scram", "SCRAM-SHA-512=[name=" + user + ",password=" + password + "]")));
+                }
+                run(format);
             }
-            List<String> command = java("-Xms256m", "-Xmx768m", "kafka.Kafka", config.toString());
+            List<String> command =
+                    java("-Xms128m", voters == null ? "-Xmx768m" : "-Xmx384m", "kafka.Kafka", config.toString());
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
-            awaitReady(Duration.ofSeconds(90));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Kafka in " + dataDir, e);
         }
@@ -110,6 +246,16 @@ public final class KafkaProcess implements KafkaService {
         return process == null ? null : process.toHandle();
     }
 
+    /** What an administrating client needs: the bootstrap servers, and the super user's credentials if secured. */
+    public Map<String, Object> adminConfig() {
+        Map<String, Object> config = new java.util.HashMap<>();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (secured != null) {
+            config.putAll(secured.clientConfig(secured.admin()));
+        }
+        return config;
+    }
+
     @Override
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
@@ -121,29 +267,71 @@ public final class KafkaProcess implements KafkaService {
     }
 
     private String serverProperties() {
-        return """
-                process.roles=broker,controller
-                node.id=1
-                controller.quorum.bootstrap.servers=127.0.0.1:%2$d
+        int replication = Math.min(3, brokers);
+        int minIsr = Math.max(1, replication - 1);
+        String quorum = voters == null
+                ? "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort
+                : "controller.quorum.voters=" + voters;
+        String listeners = secured == null
+                ? """
                 listeners=PLAINTEXT://127.0.0.1:%1$d,CONTROLLER://127.0.0.1:%2$d
                 advertised.listeners=PLAINTEXT://127.0.0.1:%1$d
-                controller.listener.names=CONTROLLER
                 inter.broker.listener.name=PLAINTEXT
                 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+                """.formatted(port, controllerPort)
+                : """
+                listeners=SASL_SSL://127.0.0.1:%1$d,CONTROLLER://127.0.0.1:%2$d
+                advertised.listeners=SASL_SSL://127.0.0.1:%1$d
+                inter.broker.listener.name=SASL_SSL
+                listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+                sasl.enabled.mechanisms=SCRAM-SHA-512
+                sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+                listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=%3$s
+                ssl.keystore.type=PKCS12
+                ssl.keystore.location=%4$s
+                ssl.keystore.password=%5$s
+                ssl.truststore.type=PEM
+                ssl.truststore.location=%6$s
+                authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+                allow.everyone.if.no.acl.found=false
+                super.users=User:%7$s;User:ANONYMOUS
+                """.formatted(
+                                port,
+                                controllerPort,
+                                Secured.jaas(secured.admin(), secured.users().get(secured.admin())),
+                                secured.keyStore(),
+                                secured.keyStorePassword(),
+                                secured.caPem(),
+                                secured.admin());
+        return """
+                process.roles=broker,controller
+                node.id=%4$d
+                %5$s
+                %1$s
+                controller.listener.names=CONTROLLER
                 log.dirs=%3$s
                 num.partitions=6
                 auto.create.topics.enable=false
-                offsets.topic.replication.factor=1
-                transaction.state.log.replication.factor=1
-                transaction.state.log.min.isr=1
-                share.coordinator.state.topic.replication.factor=1
-                share.coordinator.state.topic.min.isr=1
+                default.replication.factor=%6$d
+                min.insync.replicas=%7$d
+                offsets.topic.replication.factor=%6$d
+                transaction.state.log.replication.factor=%6$d
+                transaction.state.log.min.isr=%7$d
+                share.coordinator.state.topic.replication.factor=%6$d
+                share.coordinator.state.topic.min.isr=%7$d
                 group.initial.rebalance.delay.ms=0
                 log.retention.hours=168
-                """.formatted(port, controllerPort, dataDir.resolve("log").toAbsolutePath());
+                """.formatted(
+                        listeners,
+                        controllerPort,
+                        dataDir.resolve("log").toAbsolutePath(),
+                        nodeId,
+                        quorum,
+                        replication,
+                        minIsr);
     }
 
-    private String clusterId() {
+    static String clusterId() {
         // A Kafka cluster id is a base64url UUID without padding; one in 64 would start with '-', which the storage
         // tool's argument parser takes for an option (and Kafka's own generator avoids), so draw again.
         while (true) {
@@ -211,12 +399,12 @@ public final class KafkaProcess implements KafkaService {
         }
     }
 
-    private void awaitReady(Duration timeout) {
+    /** Waits until this node answers as a broker of its cluster. */
+    void awaitReady(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
-        Map<String, Object> config = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        Map<String, Object> config = new java.util.HashMap<>(adminConfig());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
         try (Admin admin = Admin.create(config)) {
             while (true) {
                 if (!process.isAlive()) {
@@ -224,10 +412,8 @@ public final class KafkaProcess implements KafkaService {
                             "Kafka exited with status " + process.exitValue() + "; see " + logFile);
                 }
                 try {
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(3, TimeUnit.SECONDS)
-                            .isEmpty()) {
+                    if (admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).stream()
+                            .anyMatch(n -> n.id() == nodeId)) {
                         return;
                     }
                 } catch (Exception notYet) {

@@ -74,6 +74,8 @@ public final class ServiceProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            // The local SMTP servers (GreenMail, the slow test server) speak no TLS, and production requires STARTTLS.
+            builder.environment().put("QUARKUS_MAILER_START_TLS", "DISABLED");
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
             builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");

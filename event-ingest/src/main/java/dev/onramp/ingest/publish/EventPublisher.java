@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,9 @@ public class EventPublisher {
     }
 
     void start(@Observes StartupEvent ignored) {
-        ensureTopic();
+        if (config.topicCreate()) {
+            ensureTopic();
+        }
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -68,8 +71,22 @@ public class EventPublisher {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryMs);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "event-ingest");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        // Fetch the topic's metadata now, so that no call waits for it.
-        producer.partitionsFor(config.topic());
+        // Fetch the topic's metadata now, so that no call waits for it. Each try waits max.block.ms (500 ms), which a
+        // TLS and SASL handshake with a remote cluster can outlast; readiness reports a Kafka that stays away.
+        Instant deadline = Instant.now().plusSeconds(15);
+        while (true) {
+            try {
+                producer.partitionsFor(config.topic());
+                break;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    LOG.warnf(
+                            "no metadata of %s from Kafka yet (%s); the first calls may wait for it",
+                            config.topic(), e.getMessage());
+                    break;
+                }
+            }
+        }
     }
 
     void stop(@Observes ShutdownEvent ignored) {
