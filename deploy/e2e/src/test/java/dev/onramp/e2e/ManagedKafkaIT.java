@@ -11,6 +11,7 @@ import dev.onramp.infra.EmbeddedPostgresServer;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.KafkaProcess;
 import dev.onramp.infra.LocalSecrets;
+import dev.onramp.infra.SelfSignedCertificate;
 import dev.onramp.infra.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -58,7 +59,8 @@ import org.junit.jupiter.api.Test;
  * the operator, and each service may do only what the ACLs of its {@code KafkaUser} in {@code deploy/kubernetes}
  * allow. The topics and the ACLs are read from those manifests, so this test fails when they miss something a service
  * needs: accepting an event, deciding, storing an in-app message, reporting its delivery, parking a poison record on
- * a dead-letter topic, and erasing a user.
+ * a dead-letter topic, and erasing a user. PostgreSQL takes TLS connections only, and the services reach it with
+ * {@code sslmode=verify-full} in their JDBC URL, as a managed database is reached.
  */
 class ManagedKafkaIT {
 
@@ -89,7 +91,8 @@ class ManagedKafkaIT {
         kafka = KafkaProcess.startSecured(
                 data.resolve("kafka"), FreePorts.find(), FreePorts.find(), LOGS.resolve("managed-kafka.log"), secured);
         applyTheManifests();
-        postgres = EmbeddedPostgresServer.start();
+        postgres = EmbeddedPostgresServer.startWithTls(
+                SelfSignedCertificate.create(data.resolve("postgres-tls")), data.resolve("postgres"));
 
         List<String> jvm = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
         ingest = new ServiceProcess(
@@ -190,6 +193,16 @@ class ManagedKafkaIT {
         assertThat(Files.readString(LOGS.resolve("managed-engine.log")))
                 .as("the engine created no topic")
                 .doesNotContain("created topic");
+    }
+
+    @Test
+    void postgresqlTakesTlsOnlySoTheServicesUsedIt() {
+        String plain = postgres.jdbcUrl().replaceAll("\\?.*", "") + "?sslmode=disable";
+        assertThatThrownBy(() -> java.sql.DriverManager.getConnection(plain, postgres.username(), postgres.password())
+                        .close())
+                .as("a connection without TLS")
+                .hasMessageContaining("no encryption");
+        assertThat(postgres.jdbcUrl()).contains("sslmode=verify-full");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.onramp.infra;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -13,8 +14,46 @@ public final class EmbeddedPostgresServer implements PostgresService {
 
     private final EmbeddedPostgres postgres;
 
+    /** What the JDBC URL adds: nothing, or the TLS parameters clients of a TLS-only server need. */
+    private final String urlParameters;
+
     private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+        this(postgres, "");
+    }
+
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, String urlParameters) {
         this.postgres = postgres;
+        this.urlParameters = urlParameters;
+    }
+
+    /**
+     * A throw-away server that takes TCP connections over TLS only (a client without TLS is rejected by pg_hba), with
+     * this certificate; {@link #jdbcUrl()} then carries {@code sslmode=verify-full} and the certificate as the root
+     * to verify against, as production's URL would.
+     */
+    public static EmbeddedPostgresServer startWithTls(SelfSignedCertificate certificate, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path hba = dir.resolve("pg_hba.conf");
+            Files.writeString(hba, """
+                    local     all all              trust
+                    hostssl   all all 127.0.0.1/32 trust
+                    hostssl   all all ::1/128      trust
+                    hostnossl all all 0.0.0.0/0    reject
+                    hostnossl all all ::/0         reject
+                    """);
+            EmbeddedPostgres postgres = builder()
+                    .setServerConfig("ssl", "on")
+                    .setServerConfig(
+                            "ssl_cert_file", certificate.certificatePem().toString())
+                    .setServerConfig("ssl_key_file", certificate.privateKeyPem().toString())
+                    .setServerConfig("hba_file", hba.toString())
+                    .start();
+            return new EmbeddedPostgresServer(
+                    postgres, "?sslmode=verify-full&sslrootcert=" + certificate.certificatePem());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL with TLS", e);
+        }
     }
 
     /** A throw-away server on a free port, for tests. */
@@ -59,7 +98,7 @@ public final class EmbeddedPostgresServer implements PostgresService {
 
     @Override
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres";
+        return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres" + urlParameters;
     }
 
     @Override

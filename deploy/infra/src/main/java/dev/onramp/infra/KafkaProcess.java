@@ -39,58 +39,14 @@ public final class KafkaProcess implements KafkaService {
 
     /**
      * What a broker that needs authentication has: its SCRAM-SHA-512 users (the first is the super user the broker
-     * itself and the tests' administration use), a PKCS#12 key store for TLS, and the certificate clients trust as
-     * PEM — as a managed cluster (Strimzi, a cloud's Kafka) gives its clients.
+     * itself and the tests' administration use) and a certificate whose PEM clients trust — as a managed cluster
+     * (Strimzi, a cloud's Kafka) gives its clients.
      */
-    public record Secured(Map<String, String> users, Path keyStore, String keyStorePassword, Path caPem) {
+    public record Secured(Map<String, String> users, SelfSignedCertificate certificate) {
 
-        /** A self-signed certificate for 127.0.0.1 made with the JDK's keytool in {@code dir}, and these users. */
+        /** A self-signed certificate for 127.0.0.1 in {@code dir}, and these users. */
         public static Secured selfSigned(Path dir, Map<String, String> users) {
-            try {
-                Files.createDirectories(dir);
-                Path keyStore = dir.resolve("broker.p12");
-                Path caPem = dir.resolve("ca.pem");
-                String password = "broker-" + UUID.randomUUID();
-                Files.deleteIfExists(keyStore);
-                String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool")
-                        .toString();
-                exec(List.of(
-                        keytool,
-                        "-genkeypair",
-                        "-alias",
-                        "broker",
-                        "-keyalg",
-                        "RSA",
-                        "-keysize",
-                        "2048",
-                        "-dname",
-                        "CN=127.0.0.1",
-                        "-ext",
-                        "SAN=ip:127.0.0.1,dns:localhost",
-                        "-validity",
-                        "7",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        keyStore.toString(),
-                        "-storepass",
-                        password));
-                exec(List.of(
-                        keytool,
-                        "-exportcert",
-                        "-rfc",
-                        "-alias",
-                        "broker",
-                        "-keystore",
-                        keyStore.toString(),
-                        "-storepass",
-                        password,
-                        "-file",
-                        caPem.toString()));
-                return new Secured(new java.util.LinkedHashMap<>(users), keyStore, password, caPem);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot make a certificate in " + dir, e);
-            }
+            return new Secured(new java.util.LinkedHashMap<>(users), SelfSignedCertificate.create(dir));
         }
 
         /** The client settings of one user, as the services take them from {@code KAFKA_*} variables. */
@@ -100,7 +56,7 @@ public final class KafkaProcess implements KafkaService {
                     "sasl.mechanism", "SCRAM-SHA-512",
                     "sasl.jaas.config", jaas(user, users.get(user)),
                     "ssl.truststore.type", "PEM",
-                    "ssl.truststore.location", caPem.toString());
+                    "ssl.truststore.location", certificate.certificatePem().toString());
         }
 
         String admin() {
@@ -110,19 +66,6 @@ public final class KafkaProcess implements KafkaService {
         static String jaas(String user, String password) {
             return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
                     + "\" password=\"" + password + "\";";
-        }
-
-        private static void exec(List<String> command) throws IOException {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            try {
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    throw new IllegalStateException(command.get(1) + " failed: " + out);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
         }
     }
 
@@ -299,9 +242,9 @@ public final class KafkaProcess implements KafkaService {
                                 port,
                                 controllerPort,
                                 Secured.jaas(secured.admin(), secured.users().get(secured.admin())),
-                                secured.keyStore(),
-                                secured.keyStorePassword(),
-                                secured.caPem(),
+                                secured.certificate().keyStore(),
+                                secured.certificate().keyStorePassword(),
+                                secured.certificate().certificatePem(),
                                 secured.admin());
         return """
                 process.roles=broker,controller
