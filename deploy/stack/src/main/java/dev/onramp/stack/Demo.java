@@ -103,6 +103,9 @@ final class Demo {
                 services.get("message-dispatch").url(), user, userHash(user));
         out.say("  mail viewer    %s", mailViewer);
         out.say(
+                "  console        %s/console (log in with the admin token)",
+                services.get("journey-engine").url());
+        out.say(
                 "  journey log    curl -H 'Authorization: Bearer %s' %s/v1/users/%s/journeys",
                 settings.secrets().adminToken(), services.get("journey-engine").url(), user);
         out.say(

@@ -137,6 +137,9 @@ public final class Stack {
                     "Ask why:        curl -H 'Authorization: Bearer %s' %s/v1/users/u-1/journeys",
                     settings.secrets().adminToken(),
                     services.get("journey-engine").url());
+            say(
+                    "Growth console: %s/console (log in with the admin token)",
+                    services.get("journey-engine").url());
 
             if (settings.demo()) {
                 say("");

@@ -1,0 +1,174 @@
+package dev.onramp.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.Cookie;
+import com.microsoft.playwright.options.SameSiteAttribute;
+import dev.onramp.infra.Chromium;
+import dev.onramp.infra.quarkus.KafkaResource;
+import dev.onramp.infra.quarkus.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The growth console in a real headless Chromium: the admin token logs in (a wrong one does not), the session cookie
+ * is HttpOnly and SameSite=Strict, the journeys page shows the same figures as the funnel API, and a form posted
+ * without the session's CSRF token is refused. Leaves screenshots in target/console-*.png.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = true)
+class ConsoleTest {
+
+    static final String TOKEN = "test-admin-token";
+    static Chromium chromium;
+    static Browser browser;
+
+    @BeforeAll
+    static void launch() {
+        chromium = Chromium.launch();
+        browser = chromium.browser();
+    }
+
+    @AfterAll
+    static void close() {
+        if (chromium != null) {
+            chromium.close();
+        }
+    }
+
+    @Test
+    void theAdminTokenOpensAJourneysPageThatShowsTheFunnelsFigures() {
+        // Given three users who signed up for the quickstart journey
+        for (int i = 0; i < 3; i++) {
+            Events.track("console-" + UUID.randomUUID(), "Signed Up", "{}");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> funnel().getLong("treatment.entered") >= 3);
+
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1200, 640))) {
+            Page page = context.newPage();
+            // When someone opens the console, they are asked to log in
+            page.navigate(base() + "/console");
+            assertThat(page.url()).endsWith("/console/login");
+            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-login.png")));
+
+            // a wrong token is refused
+            page.fill("#token", "not-the-token");
+            page.click("button[type=submit]");
+            assertThat(page.textContent(".error")).contains("not the engine's admin token");
+            assertThat(cookies(context)).doesNotContainKey("onramp_console");
+
+            // the admin token opens the journeys page
+            page.fill("#token", TOKEN);
+            page.click("button[type=submit]");
+            page.waitForURL("**/console");
+            Cookie session = cookies(context).get("onramp_console");
+            assertThat(session).isNotNull();
+            assertThat(session.httpOnly).isTrue();
+            assertThat(session.sameSite).isEqualTo(SameSiteAttribute.STRICT);
+            assertThat(session.path).isEqualTo("/console");
+
+            // Then its figures are the funnel API's (read again until nothing moved in between)
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                JsonPath api = funnel();
+                page.reload();
+                Map<String, Long> shown = figures(page, "quickstart");
+                assertThat(shown)
+                        .isEqualTo(Map.of(
+                                "entered", api.getLong("treatment.entered"),
+                                "active", api.getLong("treatment.active"),
+                                "completed", api.getLong("treatment.completed"),
+                                "converted", api.getLong("treatment.converted"),
+                                "held-out", api.getLong("holdout.entered")));
+                assertThat(funnel().getLong("treatment.entered")).isEqualTo(shown.get("entered"));
+            });
+            assertThat(page.textContent("tr[data-journey=quickstart]"))
+                    .contains("v1")
+                    .contains("Signed Up");
+            assertThat(page.textContent(".load")).contains("loaded");
+            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-journeys.png")));
+
+            // A form posted without the session's CSRF token is refused; with it, the session ends
+            String csrf = page.getAttribute("input[name=csrf]", "value");
+            given().redirects()
+                    .follow(false)
+                    .cookie("onramp_console", session.value)
+                    .formParam("csrf", "forged")
+                    .post("/console/logout")
+                    .then()
+                    .statusCode(403);
+            given().redirects()
+                    .follow(false)
+                    .cookie("onramp_console", session.value)
+                    .formParam("csrf", csrf)
+                    .post("/console/logout")
+                    .then()
+                    .statusCode(303);
+        }
+    }
+
+    @Test
+    void aForgedOrMissingSessionNeverSeesAPage() {
+        given().redirects().follow(false).get("/console").then().statusCode(303);
+        given().redirects()
+                .follow(false)
+                .cookie("onramp_console", "99999999999.0000")
+                .get("/console")
+                .then()
+                .statusCode(303);
+        // and a login posted without the login form's nonce (another site's form) is refused
+        given().redirects()
+                .follow(false)
+                .formParam("token", TOKEN)
+                .formParam("nonce", "a-guess")
+                .post("/console/login")
+                .then()
+                .statusCode(403);
+    }
+
+    private static Map<String, Long> figures(Page page, String journey) {
+        Map<String, Long> figures = new LinkedHashMap<>();
+        for (String name : new String[] {"entered", "active", "completed", "converted", "held-out"}) {
+            figures.put(
+                    name,
+                    Long.parseLong(page.textContent("tr[data-journey=" + journey + "] [data-figure=" + name + "]")
+                            .trim()));
+        }
+        return figures;
+    }
+
+    private static Map<String, Cookie> cookies(BrowserContext context) {
+        Map<String, Cookie> cookies = new LinkedHashMap<>();
+        context.cookies().forEach(c -> cookies.put(c.name, c));
+        return cookies;
+    }
+
+    private static JsonPath funnel() {
+        return given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/journeys/quickstart/funnel")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+    }
+
+    private static String base() {
+        return "http://localhost:" + RestAssured.port;
+    }
+}
