@@ -123,6 +123,55 @@ class ConsoleTest {
     }
 
     @Test
+    void aJourneysPageShowsItsFunnelForTreatmentAndHoldoutWithCountsRatesAndLift() {
+        // Given 40 users in a journey that holds half out; every second one explores, every third converts
+        String run = "trial-" + UUID.randomUUID() + "-";
+        for (int i = 0; i < 40; i++) {
+            Events.track(run + i, "Console Trial Started", "{}");
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> funnel("console-trial").getLong("treatment.entered")
+                                + funnel("console-trial").getLong("holdout.entered")
+                        >= 40);
+        for (int i = 0; i < 40; i++) {
+            if (i % 2 == 0) {
+                Events.track(run + i, "Console Explored", "{}");
+            }
+            if (i % 3 == 0) {
+                Events.track(run + i, "Console Upgraded", "{}");
+            }
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> funnel("console-trial").getLong("treatment.converted")
+                                + funnel("console-trial").getLong("holdout.converted")
+                        >= 14);
+
+        try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1200, 900))) {
+            Page page = context.newPage();
+            logIn(page);
+            // When the journey is opened from the journeys page
+            page.click("tr[data-journey=console-trial] a");
+            page.waitForURL("**/console/journeys/console-trial");
+
+            // Then each figure is the funnel API's, shown with its rate, and the lift names its test
+            JsonPath api = funnel("console-trial");
+            assertThat(figure(page, "entered", "treatment-entered")).isEqualTo(api.getLong("treatment.entered"));
+            assertThat(figure(page, "entered", "holdout-entered")).isEqualTo(api.getLong("holdout.entered"));
+            assertThat(figure(page, "converted", "treatment-converted")).isEqualTo(api.getLong("treatment.converted"));
+            assertThat(figure(page, "converted", "holdout-converted")).isEqualTo(api.getLong("holdout.converted"));
+            assertThat(figure(page, "explore", "done")).isEqualTo(api.getLong("treatment.steps[0].done"));
+            assertThat(figure(page, "explore", "nudged")).isEqualTo(api.getLong("treatment.steps[0].nudged"));
+            assertThat(figure(page, "explore", "holdout-done")).isEqualTo(api.getLong("holdout.steps[0].done"));
+            assertThat(page.textContent("tr[data-step=explore]")).contains("%");
+            assertThat(page.textContent("[data-figure=difference]")).contains("95% CI");
+            assertThat(page.textContent("[data-figure=significance]")).startsWith("p = ");
+            assertThat(page.textContent("dl.lift")).contains("chi-square").contains("Commons Math");
+            assertThat(page.textContent(".facts")).contains("within 7 days").contains("50.0%");
+            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-journey.png")));
+        }
+    }
+
+    @Test
     void aForgedOrMissingSessionNeverSeesAPage() {
         given().redirects().follow(false).get("/console").then().statusCode(303);
         given().redirects()
@@ -158,10 +207,26 @@ class ConsoleTest {
         return cookies;
     }
 
+    private static void logIn(Page page) {
+        page.navigate(base() + "/console");
+        page.fill("#token", TOKEN);
+        page.click("button[type=submit]");
+        page.waitForURL("**/console");
+    }
+
+    private static long figure(Page page, String step, String name) {
+        return Long.parseLong(page.textContent("tr[data-step=" + step + "] [data-figure=" + name + "]")
+                .trim());
+    }
+
     private static JsonPath funnel() {
+        return funnel("quickstart");
+    }
+
+    private static JsonPath funnel(String journey) {
         return given().auth()
                 .oauth2(TOKEN)
-                .get("/v1/journeys/quickstart/funnel")
+                .get("/v1/journeys/" + journey + "/funnel")
                 .then()
                 .statusCode(200)
                 .extract()

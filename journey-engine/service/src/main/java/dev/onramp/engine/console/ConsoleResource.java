@@ -1,6 +1,7 @@
 package dev.onramp.engine.console;
 
 import dev.onramp.engine.api.JourneysResource;
+import dev.onramp.engine.journey.JourneyRegistry;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.ws.rs.Consumes;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The growth console: server-rendered pages (Qute) behind the engine's admin token, usable with no script at all.
@@ -35,10 +37,12 @@ public class ConsoleResource {
 
     private final ConsoleSessions sessions;
     private final JourneysResource journeys;
+    private final JourneyRegistry registry;
 
-    ConsoleResource(ConsoleSessions sessions, JourneysResource journeys) {
+    ConsoleResource(ConsoleSessions sessions, JourneysResource journeys, JourneyRegistry registry) {
         this.sessions = sessions;
         this.journeys = journeys;
+        this.registry = registry;
     }
 
     @CheckedTemplate
@@ -46,6 +50,33 @@ public class ConsoleResource {
         static native TemplateInstance login(String nonce, String error);
 
         static native TemplateInstance journeys(String csrf, JourneysResource.LastLoad lastLoad, List<JourneyRow> rows);
+
+        static native TemplateInstance journey(String csrf, JourneyPage page);
+    }
+
+    /** A journey's page: what it is, its funnel per step for treatment and holdout, and its conversion and lift. */
+    public record JourneyPage(
+            JourneysResource.JourneyInfo journey,
+            String goal,
+            String holdout,
+            Cell treatmentEntered,
+            Cell holdoutEntered,
+            List<StepRow> steps,
+            Cell treatmentConverted,
+            Cell holdoutConverted,
+            String lift,
+            String difference,
+            String significance,
+            String test) {}
+
+    /** One step's row: nudged and done among treated users, done among held-out ones (who get no message). */
+    public record StepRow(String step, Cell nudged, Cell done, Cell holdoutDone) {}
+
+    /** A count and its share of the group's entries, as shown: always both, never a rate without its count. */
+    public record Cell(long count, String share) {
+        static Cell of(long count, long of) {
+            return new Cell(count, of == 0 ? "–" : percent((double) count / of));
+        }
     }
 
     /** One journey on the journeys page: what it is, and its funnel's totals for treatment and holdout. */
@@ -53,7 +84,7 @@ public class ConsoleResource {
             JourneysResource.JourneyInfo journey, JourneysResource.Group treatment, JourneysResource.Group holdout) {}
 
     @GET
-    public Response journeys(@CookieParam(SESSION) String session, @Context UriInfo uri) {
+    public Response journeys(@CookieParam(SESSION) String session) {
         if (!sessions.valid(session)) {
             return redirect("/console/login").build();
         }
@@ -66,6 +97,72 @@ public class ConsoleResource {
                 .toList();
         return page(Templates.journeys(sessions.csrf(session), catalog.lastLoad(), rows), 200)
                 .build();
+    }
+
+    @GET
+    @Path("journeys/{id}")
+    public Response journey(@jakarta.ws.rs.PathParam("id") String id, @CookieParam(SESSION) String session) {
+        if (!sessions.valid(session)) {
+            return redirect("/console/login").build();
+        }
+        var info = journeys.list().journeys().stream()
+                .filter(j -> j.id().equals(id))
+                .findFirst();
+        var model = registry.current().flatMap(l -> l.runtime().journeys().get(id));
+        if (info.isEmpty() || model.isEmpty()) {
+            return Response.status(404)
+                    .type(MediaType.TEXT_PLAIN_TYPE)
+                    .entity("No journey '" + id + "' is loaded.")
+                    .build();
+        }
+        JourneysResource.Funnel funnel = journeys.funnel(id);
+        JourneysResource.Group t = funnel.treatment();
+        JourneysResource.Group h = funnel.holdout();
+        Map<String, JourneysResource.StepCounts> heldOut = new java.util.HashMap<>();
+        h.steps().forEach(s -> heldOut.put(s.step(), s));
+        List<StepRow> steps = t.steps().stream()
+                .map(s -> new StepRow(
+                        s.step(),
+                        Cell.of(s.nudged(), t.entered()),
+                        Cell.of(s.done(), t.entered()),
+                        Cell.of(
+                                heldOut.getOrDefault(s.step(), new JourneysResource.StepCounts(s.step(), 0, 0))
+                                        .done(),
+                                h.entered())))
+                .toList();
+        Lift lift = Lift.of(t.converted(), t.entered(), h.converted(), h.entered());
+        var journey = model.get();
+        String goal = journey.goal()
+                .map(g -> "“" + g.match().event() + "”"
+                        + (g.within() == null ? ", at any time" : " within " + human(g.within())) + " of entering")
+                .orElse("none: this journey names no goal, so nothing counts as a conversion");
+        JourneyPage page = new JourneyPage(
+                info.get(),
+                goal,
+                percent(journey.holdoutPercent() / 100),
+                Cell.of(t.entered(), t.entered()),
+                Cell.of(h.entered(), h.entered()),
+                steps,
+                Cell.of(t.converted(), t.entered()),
+                Cell.of(h.converted(), h.entered()),
+                lift.relative().map(ConsoleResource::signedPercent).orElse("–"),
+                lift.difference()
+                        .map(d -> "%s points (95%% CI %s to %s)"
+                                .formatted(points(d.estimate()), points(d.low()), points(d.high())))
+                        .orElse("–"),
+                lift.pValue()
+                        .map(p -> "p = %s: %s"
+                                .formatted(
+                                        p < 0.0001 ? "< 0.0001" : "%.4f".formatted(p),
+                                        p < 0.05
+                                                ? "unlikely to be chance"
+                                                : "could well be chance; wait for more users"))
+                        .orElse(
+                                h.entered() == 0
+                                        ? "No user was held out, so there is nothing to compare with."
+                                        : "Too few users for a test yet (every cell of the table needs about 5)."),
+                Lift.TEST);
+        return page(Templates.journey(sessions.csrf(session), page), 200).build();
     }
 
     @GET
@@ -144,6 +241,28 @@ public class ConsoleResource {
                 .sameSite(NewCookie.SameSite.STRICT)
                 .maxAge((int) maxAge)
                 .build();
+    }
+
+    static String percent(double share) {
+        return "%.1f%%".formatted(share * 100);
+    }
+
+    private static String signedPercent(double share) {
+        return "%+.1f%%".formatted(share * 100);
+    }
+
+    private static String points(double difference) {
+        return "%+.1f".formatted(difference * 100);
+    }
+
+    private static String human(java.time.Duration d) {
+        if (d.toDays() > 0 && d.equals(java.time.Duration.ofDays(d.toDays()))) {
+            return d.toDays() + (d.toDays() == 1 ? " day" : " days");
+        }
+        if (d.toHours() > 0 && d.equals(java.time.Duration.ofHours(d.toHours()))) {
+            return d.toHours() + (d.toHours() == 1 ? " hour" : " hours");
+        }
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String fresh() {
