@@ -124,16 +124,18 @@ class ConsoleTest {
 
     @Test
     void aJourneysPageShowsItsFunnelForTreatmentAndHoldoutWithCountsRatesAndLift() {
-        // Given 40 users in a journey that holds half out; every second one explores, every third converts
+        // Given 120 users in a journey that holds half out (by a hash of the id, so the groups are about 60 each and,
+        // with 40 conversions, every cell of the 2x2 table expects well over 5); every second explores, every third
+        // converts
         String run = "trial-" + UUID.randomUUID() + "-";
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 120; i++) {
             Events.track(run + i, "Console Trial Started", "{}");
         }
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> funnel("console-trial").getLong("treatment.entered")
                                 + funnel("console-trial").getLong("holdout.entered")
-                        >= 40);
-        for (int i = 0; i < 40; i++) {
+                        >= 120);
+        for (int i = 0; i < 120; i++) {
             if (i % 2 == 0) {
                 Events.track(run + i, "Console Explored", "{}");
             }
@@ -144,7 +146,7 @@ class ConsoleTest {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> funnel("console-trial").getLong("treatment.converted")
                                 + funnel("console-trial").getLong("holdout.converted")
-                        >= 14);
+                        >= 40);
 
         try (BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1200, 900))) {
             Page page = context.newPage();
@@ -168,6 +170,35 @@ class ConsoleTest {
             assertThat(page.textContent("dl.lift")).contains("chi-square").contains("Commons Math");
             assertThat(page.textContent(".facts")).contains("within 7 days").contains("50.0%");
             page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-journey.png")));
+
+            // And one user's story is a timeline per journey with each decision and its reason, as explain says
+            String user = run + 0;
+            page.click("header nav a[href='/console/users']");
+            page.fill("#user", user);
+            page.click("form.search button");
+            page.waitForURL("**/console/users?id=*");
+            JsonPath story = given().auth()
+                    .oauth2(TOKEN)
+                    .get("/v1/users/" + user + "/journeys")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            int entries = story.getList("journeys.find { it.journey == 'console-trial' }.log")
+                    .size();
+            assertThat(page.locator("section[data-journey=console-trial] ol.timeline li")
+                            .count())
+                    .isEqualTo(entries)
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(page.textContent("section[data-journey=console-trial]"))
+                    .contains("enrolled")
+                    .contains(story.getString("journeys.find { it.journey == 'console-trial' }.status"));
+            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-user.png")));
+
+            // and a user Onramp never heard of is said to be unknown
+            page.fill("#user", "nobody-" + UUID.randomUUID());
+            page.click("form.search button");
+            assertThat(page.textContent(".error")).contains("no record");
         }
     }
 

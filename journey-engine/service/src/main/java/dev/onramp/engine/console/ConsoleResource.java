@@ -1,6 +1,8 @@
 package dev.onramp.engine.console;
 
+import dev.onramp.engine.api.ExplainResource;
 import dev.onramp.engine.api.JourneysResource;
+import dev.onramp.engine.api.ProblemException;
 import dev.onramp.engine.journey.JourneyRegistry;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -10,6 +12,7 @@ import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
@@ -38,11 +41,14 @@ public class ConsoleResource {
     private final ConsoleSessions sessions;
     private final JourneysResource journeys;
     private final JourneyRegistry registry;
+    private final ExplainResource explain;
 
-    ConsoleResource(ConsoleSessions sessions, JourneysResource journeys, JourneyRegistry registry) {
+    ConsoleResource(
+            ConsoleSessions sessions, JourneysResource journeys, JourneyRegistry registry, ExplainResource explain) {
         this.sessions = sessions;
         this.journeys = journeys;
         this.registry = registry;
+        this.explain = explain;
     }
 
     @CheckedTemplate
@@ -52,7 +58,22 @@ public class ConsoleResource {
         static native TemplateInstance journeys(String csrf, JourneysResource.LastLoad lastLoad, List<JourneyRow> rows);
 
         static native TemplateInstance journey(String csrf, JourneyPage page);
+
+        static native TemplateInstance user(String csrf, String query, UserPage page, String notFound);
     }
+
+    /** A user's story: one column per journey, each a timeline of what happened and why, oldest first. */
+    public record UserPage(String userId, List<String> joinedIds, List<JourneyColumn> journeys) {}
+
+    /** One journey in a user's story: where they are, what is due next and why, and the decisions in order. */
+    public record JourneyColumn(
+            String journey,
+            String name,
+            String status,
+            boolean holdout,
+            String next,
+            String why,
+            List<ExplainResource.LogEntry> timeline) {}
 
     /** A journey's page: what it is, its funnel per step for treatment and holdout, and its conversion and lift. */
     public record JourneyPage(
@@ -163,6 +184,56 @@ public class ConsoleResource {
                                         : "Too few users for a test yet (every cell of the table needs about 5)."),
                 Lift.TEST);
         return page(Templates.journey(sessions.csrf(session), page), 200).build();
+    }
+
+    @GET
+    @Path("users")
+    public Response user(@QueryParam("id") String id, @CookieParam(SESSION) String session) {
+        if (!sessions.valid(session)) {
+            return redirect("/console/login").build();
+        }
+        String csrf = sessions.csrf(session);
+        if (id == null || id.isBlank()) {
+            return page(Templates.user(csrf, "", null, null), 200).build();
+        }
+        String query = id.strip();
+        ExplainResource.Explanation story;
+        try {
+            story = explain.explain(query);
+        } catch (ProblemException e) {
+            return page(Templates.user(csrf, query, null, "Onramp has no record of “" + query + "”."), 404)
+                    .build();
+        }
+        List<JourneyColumn> columns = story.journeys().stream()
+                .map(j -> new JourneyColumn(
+                        j.journey(),
+                        j.name(),
+                        j.status(),
+                        Boolean.TRUE.equals(j.holdout()),
+                        j.next() == null
+                                ? null
+                                : "%s (%s) by %s%s, due %s"
+                                        .formatted(
+                                                j.next().step(),
+                                                j.next().kind(),
+                                                j.next().channel(),
+                                                j.next().fallback() == null
+                                                                || j.next()
+                                                                        .fallback()
+                                                                        .isEmpty()
+                                                        ? ""
+                                                        : " then "
+                                                                + String.join(
+                                                                        ", ",
+                                                                        j.next().fallback()),
+                                                j.next().dueAt()),
+                        j.why(),
+                        j.log().stream()
+                                .sorted(java.util.Comparator.comparing(ExplainResource.LogEntry::at))
+                                .toList()))
+                .toList();
+        return page(Templates.user(csrf, query, new UserPage(story.userId(), story.joinedIds(), columns), null), 200)
+                .build();
     }
 
     @GET
