@@ -52,6 +52,47 @@ class DuplicateEventsTest {
         traits(user).body("traits.plan", equalTo("free"));
     }
 
+    @Test
+    void aDeliveryReportRelayedAgainIsAppliedOnceAndNeverSetsAnOlderStatusAgain() {
+        // Given a user who was sent the quickstart's first nudge
+        String user = JourneyEngineTest.newUser();
+        Events.track(user, "Signed Up", "{}");
+        String messageId = JourneyEngineTest.requestsFor(user, 1)
+                .getFirst()
+                .value()
+                .replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1");
+        String deliveredAt = Instant.now().toString();
+
+        // When message-dispatch's relay sends "delivered" again after a crash, also after the later "read"
+        Events.send("onramp.delivery-events", user, report(messageId, user, "delivered", deliveredAt));
+        Events.send("onramp.delivery-events", user, report(messageId, user, "delivered", deliveredAt));
+        Events.send(
+                "onramp.delivery-events",
+                user,
+                report(messageId, user, "read", Instant.now().toString()));
+        Events.send("onramp.delivery-events", user, report(messageId, user, "delivered", deliveredAt));
+        Events.send(
+                "onramp.delivery-events",
+                user,
+                report(messageId, user, "clicked", Instant.now().toString()));
+
+        // Then the journey log tells each report once, and the message's status is the latest one
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> traits(user)
+                .body(
+                        "journeys[0].log.findAll { it.kind == 'delivery' }.detail",
+                        org.hamcrest.Matchers.contains(
+                                org.hamcrest.Matchers.startsWith("delivered"),
+                                org.hamcrest.Matchers.startsWith("read"),
+                                org.hamcrest.Matchers.startsWith("clicked")))
+                .body("journeys[0].sent[0].status", equalTo("clicked")));
+    }
+
+    private static String report(String messageId, String user, String status, String at) {
+        return """
+                {"messageId":"%s","userId":"%s","journey":"quickstart","step":"say-hello","channel":"in_app",\
+                "status":"%s","at":"%s","detail":null}""".formatted(messageId, user, status, at);
+    }
+
     private static String identify(String messageId, String user, String traitsJson) {
         return """
                 {"type":"identify","messageId":"%s","userId":"%s","anonymousId":null,"properties":{},

@@ -113,7 +113,8 @@ public class EventConsumer {
                 if (record.key() == null || record.key().isEmpty()) {
                     throw new Records.Unreadable("a delivery event without a key (the user id)");
                 }
-                content = new Item.Delivery(record.key(), records.delivery(record.value()));
+                Records.Report report = records.delivery(record.value());
+                content = new Item.Delivery(record.key(), report.report(), report.at());
             } else {
                 UserEvent event = records.event(record.key(), record.value());
                 content =

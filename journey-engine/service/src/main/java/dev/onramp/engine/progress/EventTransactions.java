@@ -178,6 +178,8 @@ public class EventTransactions {
                 switch (item.content()) {
                     case Item.Event e
                     when firstSeen != null && identified(e) && !firstSeen.remove(key(e)) -> repeated++;
+                    case Item.Delivery d
+                    when firstSeen != null && identified(d) && !firstSeen.remove(key(d)) -> repeated++;
                     case Item.Event e -> {
                         UserEvent event = e.event();
                         String user;
@@ -240,8 +242,9 @@ public class EventTransactions {
     }
 
     /**
-     * The events of the batch to apply, each once: those whose message id this user has not had applied within the
-     * dedupe window, remembered now in the batch's transaction; null when the check is off.
+     * The events and delivery reports of the batch to apply, each once: those whose message id (for a report: message
+     * id, status and time) this user has not had applied within the dedupe window, remembered now in the batch's
+     * transaction; null when the check is off.
      */
     private Set<SeenMessages.Key> firstSightings(Connection c, List<Item> items, Instant now) throws SQLException {
         if (config.dedupe().window().isZero()) {
@@ -251,6 +254,8 @@ public class EventTransactions {
         for (Item item : items) {
             if (item.content() instanceof Item.Event e && identified(e)) {
                 keys.add(key(e));
+            } else if (item.content() instanceof Item.Delivery d && identified(d)) {
+                keys.add(key(d));
             }
         }
         return seen.firstSightings(c, keys, now, now.minus(config.dedupe().window()));
@@ -263,6 +268,21 @@ public class EventTransactions {
 
     private static SeenMessages.Key key(Item.Event e) {
         return new SeenMessages.Key(e.event().userId(), e.event().messageId());
+    }
+
+    /**
+     * A delivery report that says when it happened. The outbox relay of message-dispatch sends a report again when it
+     * crashed before Kafka's acknowledgement was recorded; applied twice, the journey log would tell it twice (seen in
+     * FailoverIT) and a later repeat could even set an older status again.
+     */
+    private static boolean identified(Item.Delivery d) {
+        return d.at() != null && d.userId() != null;
+    }
+
+    private static SeenMessages.Key key(Item.Delivery d) {
+        return new SeenMessages.Key(
+                d.userId(),
+                "delivery " + d.report().messageId() + " " + d.report().status() + " " + d.at());
     }
 
     /**

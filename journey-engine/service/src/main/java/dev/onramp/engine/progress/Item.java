@@ -27,7 +27,12 @@ record Item(
     record Event(UserEvent event) implements Content {}
 
     /** A report from message-dispatch on a message. */
-    record Delivery(String userId, DeliveryReport report) implements Content {}
+    /**
+     * A delivery report about one of the user's messages.
+     *
+     * @param at when message-dispatch says it happened; with the message id and status it names the report
+     */
+    record Delivery(String userId, DeliveryReport report, String at) implements Content {}
 
     /** A record that does not follow its contract: it goes to the dead-letter topic with this reason. */
     record Unreadable(String reason) implements Content {}

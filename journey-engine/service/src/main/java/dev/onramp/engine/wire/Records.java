@@ -63,7 +63,13 @@ public class Records {
                 time(text(node, "timestamp")));
     }
 
-    public DeliveryReport delivery(byte[] value) throws Unreadable {
+    /**
+     * A delivery report and when message-dispatch says it happened: the two together name the report, so that one
+     * relayed again after a crash is known as a repeat.
+     */
+    public record Report(DeliveryReport report, String at) {}
+
+    public Report delivery(byte[] value) throws Unreadable {
         JsonNode node = tree(value);
         String messageId = text(node, "messageId");
         String status = text(node, "status");
@@ -72,14 +78,16 @@ public class Records {
         }
         Channel channel = Channel.of(text(node, "channel")).orElse(null);
         String scope = text(node, "scope");
-        return new DeliveryReport(
-                messageId,
-                text(node, "journey"),
-                text(node, "step"),
-                channel,
-                status,
-                text(node, "detail"),
-                "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL);
+        return new Report(
+                new DeliveryReport(
+                        messageId,
+                        text(node, "journey"),
+                        text(node, "step"),
+                        channel,
+                        status,
+                        text(node, "detail"),
+                        "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL),
+                text(node, "at"));
     }
 
     public String messageRequest(MessageRequest m) {
