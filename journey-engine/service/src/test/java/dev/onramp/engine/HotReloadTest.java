@@ -75,6 +75,20 @@ class HotReloadTest {
         }
     }
 
+    /**
+     * Replaces a file at once, as git and editors do: written in place, a reload could read it half-written (empty)
+     * and count a failure of its own, as one CI run saw (the failure counter was not 1).
+     */
+    static void replace(Path file, String text) throws IOException {
+        Path next = file.resolveSibling("." + file.getFileName() + ".next");
+        Files.writeString(next, text);
+        Files.move(
+                next,
+                file,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     @Test
     void keepsTheLastGoodVersionWhenAnEditIsBrokenAndAppliesTheFix() throws Exception {
         given().auth()
@@ -84,7 +98,7 @@ class HotReloadTest {
                 .body("journeys[0].id", equalTo("live"))
                 .body("journeys[0].steps", equalTo(List.of("say-hello")));
 
-        Files.writeString(DIR.resolve("live.yaml"), journey("say-hello") + "holdout: lots\n");
+        replace(DIR.resolve("live.yaml"), journey("say-hello") + "holdout: lots\n");
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth()
                 .oauth2("test-admin-token")
@@ -107,7 +121,7 @@ class HotReloadTest {
                 .body("checks.find { it.name == 'journeys' }.data.error1", containsString("holdout is a percentage"));
         given().get("/q/metrics").then().body(containsString("onramp_journeys_reload_failures_total 1.0"));
 
-        Files.writeString(DIR.resolve("live.yaml"), journey("wave"));
+        replace(DIR.resolve("live.yaml"), journey("wave"));
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth()
                 .oauth2("test-admin-token")
