@@ -360,6 +360,69 @@ class ChannelsTest {
     // --- preview API ---------------------------------------------------------------------------------------------
 
     @Test
+    void aTestSendGoesToTheTypedAddressMarkedAsATestAndNowhereElse() throws Exception {
+        String address = "operator-" + java.util.UUID.randomUUID() + "@example.com";
+        String request = """
+                {"channel":"email","locale":"fr-CA","user":{"id":"u1","traits":{"firstName":"Zoé"}},"to":"%s"}""".formatted(address);
+        given().contentType("application/json")
+                .body(request)
+                .post("/v1/templates/welcome/test-send")
+                .then()
+                .statusCode(401);
+        String messageId = testSend(request)
+                .statusCode(200)
+                .body("outcome", equalTo("sent"))
+                .body("subject", equalTo("[Test] Bienvenue Zoé"))
+                .extract()
+                .path("messageId");
+        assertThat(messageId).startsWith("test-");
+        // It arrives at once (sent synchronously), marked as a test
+        List<ReceivedMail> mails = Infra.smtp().mailsTo(address);
+        assertThat(mails).hasSize(1);
+        assertThat(mails.getFirst().subject()).isEqualTo("[Test] Bienvenue Zoé");
+        assertThat(mails.getFirst().header("X-Onramp-Test")).isEqualTo("true");
+        // and leaves no trace in the ledger, so no delivery event and no funnel ever counts it
+        try (var c = RetentionTest.connect();
+                var ps = c.prepareStatement("SELECT count(*) FROM dispatch.deliveries WHERE message_id = ?")) {
+            ps.setString(1, messageId);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isZero();
+            }
+        }
+
+        // An SMS test send is marked in its text
+        String phone = newPhone();
+        WireMockResource.server.stubFor(post(urlPathEqualTo(SMS_API))
+                .withRequestBody(containing("To=" + encode(phone)))
+                .willReturn(aResponse()
+                        .withStatus(201)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"sid\":\"SMtest\",\"status\":\"queued\"}")));
+        testSend("""
+                        {"channel":"sms","user":{"traits":{"firstName":"Ada"}},"to":"%s"}""".formatted(phone)).statusCode(200);
+        assertThat(form(smsTo(phone).getFirst().getBodyAsString()).get("Body")).startsWith("[Test] Hi Ada");
+
+        // A destination that is not one, or a channel with no address, is refused naming what is wrong
+        testSend("{\"channel\":\"email\",\"to\":\"not an address\"}")
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", containsString("to:"));
+        testSend("{\"channel\":\"sms\",\"to\":\"0415 555\"}").statusCode(400).body("detail", containsString("E.164"));
+        testSend("{\"channel\":\"in_app\",\"to\":\"x@example.com\"}")
+                .statusCode(400)
+                .body("detail", containsString("channel:"));
+    }
+
+    private static io.restassured.response.ValidatableResponse testSend(String body) {
+        return given().contentType("application/json")
+                .header("Authorization", "Bearer test-admin-token")
+                .body(body)
+                .post("/v1/templates/welcome/test-send")
+                .then();
+    }
+
+    @Test
     void previewsATemplateForAUserWithTheAdminToken() {
         String request = """
                 {"channel":"email","locale":"fr-CA","user":{"id":"u1","traits":{"firstName":"Zoé"}}}""";

@@ -27,6 +27,9 @@ public class EmailSender implements Sender {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    /** How the message ids of test sends begin: such an email carries {@code X-Onramp-Test: true}. */
+    public static final String TEST_PREFIX = "test-";
+
     private final ReactiveMailer mailer;
     private final DispatchConfig config;
     /**
@@ -111,6 +114,9 @@ public class EmailSender implements Sender {
             }
             mail.setReplyTo(replyTo);
         }
+        if (message.messageId().startsWith(TEST_PREFIX)) {
+            mail.addHeader("X-Onramp-Test", "true");
+        }
         return mail.addHeader("Message-ID", "<" + headerValue(message.messageId()) + "@onramp>")
                 .addHeader("X-Onramp-Message-Id", headerValue(message.messageId()))
                 .addHeader("List-Unsubscribe", headerValue(listUnsubscribe))
@@ -135,7 +141,8 @@ public class EmailSender implements Sender {
         return "\"" + display.replaceAll("[\"\\\\<>]", "").strip() + "\" <" + address + ">";
     }
 
-    private static final java.util.regex.Pattern ADDRESS =
+    /** What passes for an email address: one @, no spaces, no characters that would end an address in a header. */
+    public static final java.util.regex.Pattern ADDRESS =
             java.util.regex.Pattern.compile("[^@\\s<>,;\"()]+@[^@\\s<>,;\"()]+");
 
     /** A header value on one line: control characters (CR, LF, tab, NUL...) and line separators become spaces. */
