@@ -55,6 +55,7 @@ public final class Bench {
             case "engine" -> new EngineBenchmark(Options.parse(rest)).run();
             case "dispatch" -> new DispatchBenchmark(Options.parse(rest)).run();
             case "journeys" -> new JourneysBenchmark().run();
+            case "console" -> new ConsoleBenchmark(Options.parse(rest)).run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
@@ -67,7 +68,10 @@ public final class Bench {
                           dispatch message-dispatch: in-app messages/s into the inbox and emails/s into a local SMTP
                                    server, beside single-row inserts and a plain SMTP client in the same run
                                    (--records: in-app messages, default 200,000; a quarter as many emails)
-                          journeys onramp validate and test on 100 journeys with 1,000 scenarios""");
+                          journeys onramp validate and test on 100 journeys with 1,000 scenarios
+                          console  the growth console's journey page and the funnel API over 10,000,000 enrollments
+                                   and 50,000,000 decisions (--records: enrollments), beside counting the same
+                                   figures over the enrollments, as the engine did before it kept counts""");
                 System.exit(which.equals("--help") ? 0 : 2);
             }
         }

@@ -42,6 +42,30 @@ final class EngineBenchmark {
         this.options = options;
     }
 
+    /** journey-engine on this run's broker and database, with these journeys; not started. */
+    static ServiceProcess engine(
+            Path root, Path dir, KafkaProcess kafka, EmbeddedPostgresServer postgres, Path journeys) {
+        return new ServiceProcess(
+                "journey-engine",
+                ServiceProcess.jarOf(root, "journey-engine/service"),
+                FreePorts.find(),
+                Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS",
+                        kafka.bootstrapServers(),
+                        "QUARKUS_DATASOURCE_JDBC_URL",
+                        postgres.jdbcUrl(),
+                        "QUARKUS_DATASOURCE_USERNAME",
+                        postgres.username(),
+                        "QUARKUS_DATASOURCE_PASSWORD",
+                        postgres.password(),
+                        "ONRAMP_ENGINE_JOURNEYS_DIR",
+                        journeys.toString(),
+                        "ONRAMP_ENGINE_ADMIN_TOKEN",
+                        LocalSecrets.ADMIN_TOKEN),
+                dir.resolve("journey-engine.log"),
+                IngestBenchmark.jvmOptions());
+    }
+
     void run() throws Exception {
         int users = options.records() >= 1_000_000 ? 100_000 : options.records();
         Path dir = Bench.workDir("engine");
@@ -88,25 +112,7 @@ final class EngineBenchmark {
                     "%,d events of %,d users in Kafka (identify, Signed Up, Step A Done, Step B Done)%n",
                     events, users);
 
-            ServiceProcess engine = new ServiceProcess(
-                    "journey-engine",
-                    ServiceProcess.jarOf(root, "journey-engine/service"),
-                    FreePorts.find(),
-                    Map.of(
-                            "KAFKA_BOOTSTRAP_SERVERS",
-                            kafka.bootstrapServers(),
-                            "QUARKUS_DATASOURCE_JDBC_URL",
-                            postgres.jdbcUrl(),
-                            "QUARKUS_DATASOURCE_USERNAME",
-                            postgres.username(),
-                            "QUARKUS_DATASOURCE_PASSWORD",
-                            postgres.password(),
-                            "ONRAMP_ENGINE_JOURNEYS_DIR",
-                            journeys.toString(),
-                            "ONRAMP_ENGINE_ADMIN_TOKEN",
-                            LocalSecrets.ADMIN_TOKEN),
-                    dir.resolve("journey-engine.log"),
-                    IngestBenchmark.jvmOptions());
+            ServiceProcess engine = engine(root, dir, kafka, postgres, journeys);
             try (engine;
                     Connection c = connect(postgres)) {
                 engine.start();

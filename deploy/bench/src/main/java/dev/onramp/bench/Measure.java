@@ -54,6 +54,15 @@ final class Measure {
         }
     }
 
+    /** The one text a query returns. */
+    static String textQuery(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** The one number a query returns, or -1 when it fails (a table that does not exist yet). */
     static long longQuery(Connection c, String sql) {
         try (Statement s = c.createStatement();

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.infra.FreePorts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.LocalSecrets;
-import dev.onramp.infra.PostgresService;
 import dev.onramp.infra.ReceivedMail;
 import dev.onramp.infra.ServiceProcess;
 import java.net.URI;
@@ -36,17 +35,15 @@ import org.junit.jupiter.api.Test;
  */
 class EndToEndIT {
 
-    static final String WRITE_KEY = LocalSecrets.writeKey("e2e");
     static final String INBOX_SECRET = LocalSecrets.INBOX_SECRET;
     static final String ADMIN_TOKEN = LocalSecrets.ADMIN_TOKEN;
-    static final Path ROOT =
-            Path.of(System.getProperty("onramp.root", "../..")).toAbsolutePath().normalize();
     static final Path JOURNEYS = Path.of("src/test/resources/journeys").toAbsolutePath();
     static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
 
     /** message-dispatch's metrics are on a port of their own; the other services keep them on the main port. */
     static final int DISPATCH_METRICS_PORT = FreePorts.find();
 
+    static ThreeServices services;
     static ServiceProcess ingest;
     static ServiceProcess engine;
     static ServiceProcess dispatch;
@@ -55,63 +52,22 @@ class EndToEndIT {
 
     @BeforeAll
     static void startTheServices() {
-        String kafka = Infra.kafka().bootstrapServers();
-        PostgresService postgres = Infra.postgres();
-        var smtp = Infra.smtp();
-        List<String> jvm = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
-        Map<String, String> database = Map.of(
-                "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
-                "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
-                "QUARKUS_DATASOURCE_PASSWORD", postgres.password());
-        ingest = new ServiceProcess(
-                "event-ingest",
-                ServiceProcess.jarOf(ROOT, "event-ingest"),
+        services = ThreeServices.start(
+                "e2e",
+                JOURNEYS,
+                LOGS,
                 FreePorts.find(),
-                LocalSecrets.ingest("e2e", Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka)),
-                LOGS.resolve("event-ingest.log"),
-                jvm);
-        engine = new ServiceProcess(
-                "journey-engine",
-                ServiceProcess.jarOf(ROOT, "journey-engine/service"),
-                FreePorts.find(),
-                with(
-                        database,
-                        Map.of(
-                                "KAFKA_BOOTSTRAP_SERVERS", kafka,
-                                "ONRAMP_ENGINE_JOURNEYS_DIR", JOURNEYS.toString(),
-                                "ONRAMP_ENGINE_ADMIN_TOKEN", ADMIN_TOKEN)),
-                LOGS.resolve("journey-engine.log"),
-                jvm);
-        dispatch = new ServiceProcess(
-                "message-dispatch",
-                ServiceProcess.jarOf(ROOT, "message-dispatch/service"),
-                FreePorts.find(),
-                with(
-                        database,
-                        LocalSecrets.dispatch(Map.of(
-                                "KAFKA_BOOTSTRAP_SERVERS", kafka,
-                                "QUARKUS_MAILER_HOST", smtp.host(),
-                                "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
-                                "ONRAMP_DISPATCH_TEMPLATES_DIR",
-                                        JOURNEYS.resolve("templates").toString(),
-                                "ONRAMP_DISPATCH_INBOX_SECRET", INBOX_SECRET,
-                                "ONRAMP_METRICS_PORT", Integer.toString(DISPATCH_METRICS_PORT)))),
-                LOGS.resolve("message-dispatch.log"),
-                jvm);
-        for (ServiceProcess service : List.of(ingest, engine, dispatch)) {
-            service.start();
-        }
-        for (ServiceProcess service : List.of(ingest, engine, dispatch)) {
-            service.awaitReady(Duration.ofSeconds(120));
-        }
+                Map.of(),
+                Map.of("ONRAMP_METRICS_PORT", Integer.toString(DISPATCH_METRICS_PORT)));
+        ingest = services.ingest;
+        engine = services.engine;
+        dispatch = services.dispatch;
     }
 
     @AfterAll
     static void stopTheServices() {
-        for (ServiceProcess service : new ServiceProcess[] {dispatch, engine, ingest}) {
-            if (service != null) {
-                service.close();
-            }
+        if (services != null) {
+            services.close();
         }
     }
 
@@ -297,18 +253,7 @@ class EndToEndIT {
     }
 
     private void post(String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(URI.create(ingest.url() + path))
-                        .header(
-                                "Authorization",
-                                "Basic "
-                                        + Base64.getEncoder()
-                                                .encodeToString((WRITE_KEY + ":").getBytes(StandardCharsets.UTF_8)))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        services.post(path, body);
     }
 
     private HttpResponse<String> get(String url, String authorization) throws Exception {
@@ -323,11 +268,5 @@ class EndToEndIT {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(INBOX_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return HexFormat.of().formatHex(mac.doFinal(user.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
-        var all = new java.util.HashMap<>(a);
-        all.putAll(b);
-        return all;
     }
 }

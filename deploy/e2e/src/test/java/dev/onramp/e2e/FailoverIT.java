@@ -57,7 +57,7 @@ import org.junit.jupiter.api.Test;
  */
 class FailoverIT {
 
-    static final Path ROOT = EndToEndIT.ROOT;
+    static final Path ROOT = ThreeServices.ROOT;
     static final Path JOURNEYS = Path.of("src/test/resources/reliability").toAbsolutePath();
     static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
     static final String SOURCE = "failover";

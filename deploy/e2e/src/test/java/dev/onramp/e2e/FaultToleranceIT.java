@@ -63,7 +63,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceIT {
 
-    static final Path ROOT = EndToEndIT.ROOT;
+    static final Path ROOT = ThreeServices.ROOT;
     static final Path JOURNEYS = Path.of("src/test/resources/faults").toAbsolutePath();
     static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
     static final String WRITE_KEY = LocalSecrets.writeKey("fault");

@@ -64,7 +64,7 @@ import org.junit.jupiter.api.Test;
  */
 class ManagedKafkaIT {
 
-    static final Path ROOT = EndToEndIT.ROOT;
+    static final Path ROOT = ThreeServices.ROOT;
     static final Path KUBERNETES = ROOT.resolve("deploy/kubernetes/base");
     static final Path JOURNEYS = Path.of("src/test/resources/reliability").toAbsolutePath();
     static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();

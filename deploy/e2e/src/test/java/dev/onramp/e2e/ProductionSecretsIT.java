@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProductionSecretsIT {
 
-    static final Path ROOT = EndToEndIT.ROOT;
+    static final Path ROOT = ThreeServices.ROOT;
     static final Path LOGS = EndToEndIT.LOGS;
 
     /** Starts a service and returns what it said when it refused to start. */

@@ -202,6 +202,8 @@ public final class Stack {
                 settings.journeys().toString(),
                 "ONRAMP_ENGINE_ADMIN_TOKEN",
                 settings.secrets().adminToken()));
+        engine.put("ONRAMP_ENGINE_DISPATCH_URL", "http://127.0.0.1:" + settings.dispatchPort());
+        engine.put("ONRAMP_ENGINE_DISPATCH_ADMIN_TOKEN", settings.secrets().adminToken());
         if (settings.demo()) {
             engine.put("ONRAMP_ENGINE_TIME_SCALE", Integer.toString(Settings.DEMO_TIME_SCALE));
         }

@@ -23,6 +23,10 @@ public interface EngineConfig {
     @WithDefault("2s")
     Duration reloadInterval();
 
+    /** How often the journeys' figures are read for the Prometheus gauges ({@code onramp_journey_*}). */
+    @WithDefault("30s")
+    Duration figuresInterval();
+
     /** Time zone for quiet hours of users without a valid {@code timezone} trait, in journeys that name none. */
     @WithDefault("UTC")
     ZoneId defaultTimezone();
@@ -45,6 +49,17 @@ public interface EngineConfig {
 
     /** The admin token being rotated out: accepted as well until it is removed. */
     Optional<String> adminTokenPrevious();
+
+    /** message-dispatch, for the console's template previews and test sends. */
+    Dispatch dispatch();
+
+    interface Dispatch {
+        /** Its base URL, e.g. {@code http://message-dispatch:8083}; without it the console cannot preview. */
+        Optional<java.net.URI> url();
+
+        /** Its admin token ({@code onramp.dispatch.admin-token}). */
+        Optional<String> adminToken();
+    }
 
     Topics topics();
 

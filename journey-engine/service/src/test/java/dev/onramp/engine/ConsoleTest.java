@@ -101,6 +101,13 @@ class ConsoleTest {
                     .contains("v1")
                     .contains("Signed Up");
             assertThat(page.textContent(".load")).contains("loaded");
+            assertThat(page.textContent("tr[data-journey=quickstart] [data-figure=state]"))
+                    .contains("loaded");
+            page.waitForSelector("tr[data-journey=quickstart] figure.chart.sparkline.drawn canvas");
+            // a period nobody entered in shows nobody
+            page.navigate(base() + "/console?from=2001-01-01&to=2001-01-31");
+            assertThat(figures(page, "quickstart").get("entered")).isZero();
+            page.navigate(base() + "/console");
             page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-journeys.png")));
 
             // A form posted without the session's CSRF token is refused; with it, the session ends
@@ -153,7 +160,7 @@ class ConsoleTest {
             logIn(page);
             // When the journey is opened from the journeys page
             page.click("tr[data-journey=console-trial] a");
-            page.waitForURL("**/console/journeys/console-trial");
+            page.waitForURL("**/console/journeys/console-trial?*");
 
             // Then each figure is the funnel API's, shown with its rate, and the lift names its test
             JsonPath api = funnel("console-trial");
@@ -164,12 +171,37 @@ class ConsoleTest {
             assertThat(figure(page, "explore", "done")).isEqualTo(api.getLong("treatment.steps[0].done"));
             assertThat(figure(page, "explore", "nudged")).isEqualTo(api.getLong("treatment.steps[0].nudged"));
             assertThat(figure(page, "explore", "holdout-done")).isEqualTo(api.getLong("holdout.steps[0].done"));
+            assertThat(figure(page, "explore", "reached")).isEqualTo(api.getLong("treatment.steps[0].reached"));
+            assertThat(figure(page, "explore", "reminded")).isEqualTo(api.getLong("treatment.steps[0].reminded"));
+            assertThat(page.textContent("tr[data-step=explore] [data-figure=median]"))
+                    .matches("< 1 min|\\d+ min");
+            assertThat(Long.parseLong(page.textContent("tr[data-channel=in_app] [data-figure=sent]")
+                            .trim()))
+                    .isEqualTo(api.getLong("treatment.channels.find { it.channel == 'in_app' }.sent"))
+                    .isPositive();
+            // and the trend is drawn by Chart.js (its figures also in words for a reader without script)
+            page.waitForSelector("figure.chart.trend.drawn canvas");
+            assertThat((Integer) page.evaluate("() => document.querySelector('figure.chart.trend canvas').width"))
+                    .isPositive();
+            assertThat((Boolean) page.evaluate(
+                            "() => !!Chart.getChart(document.querySelector('figure.chart.trend canvas'))"))
+                    .isTrue();
+            assertThat(page.textContent("figure.chart.trend figcaption")).contains("entered over");
             assertThat(page.textContent("tr[data-step=explore]")).contains("%");
             assertThat(page.textContent("[data-figure=difference]")).contains("95% CI");
             assertThat(page.textContent("[data-figure=significance]")).startsWith("p = ");
             assertThat(page.textContent("dl.lift")).contains("chi-square").contains("Commons Math");
             assertThat(page.textContent(".facts")).contains("within 7 days").contains("50.0%");
             page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-journey.png")));
+
+            // The journey's messages are listed; previews say what they need when message-dispatch is not configured
+            page.click("a[href='/console/journeys/console-trial/templates']");
+            assertThat(page.textContent("tr[data-message=explore-0]"))
+                    .contains("say-hello")
+                    .contains("in_app");
+            page.fill("#user", run + 1);
+            page.click("form.search button");
+            assertThat(page.textContent(".error")).contains("onramp.engine.dispatch.url");
 
             // And one user's story is a timeline per journey with each decision and its reason, as explain says
             String user = run + 0;

@@ -22,6 +22,13 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(Problem.of(400, "bad-request", "Bad request", detail));
     }
 
+    /** A bad query parameter or field: named in the detail and in {@code errors} as {@code field: why}. */
+    public static ProblemException badRequest(String field, String why) {
+        Problem p = Problem.of(400, "bad-request", "Bad request", field + ": " + why);
+        return new ProblemException(
+                new Problem(p.type(), p.title(), p.status(), p.detail(), null, java.util.List.of(field + ": " + why)));
+    }
+
     public static ProblemException unauthorized(String detail) {
         return new ProblemException(Problem.of(401, "unauthorized", "Admin token required", detail));
     }

@@ -1,9 +1,13 @@
 package dev.onramp.engine.console;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.engine.api.ExplainResource;
 import dev.onramp.engine.api.JourneysResource;
 import dev.onramp.engine.api.ProblemException;
+import dev.onramp.engine.figures.JourneyFigures;
 import dev.onramp.engine.journey.JourneyRegistry;
+import dev.onramp.engine.journey.JourneyVersion;
+import dev.onramp.engine.state.JourneyCounts;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.ws.rs.Consumes;
@@ -20,7 +24,12 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,27 +49,71 @@ public class ConsoleResource {
 
     private final ConsoleSessions sessions;
     private final JourneysResource journeys;
+    private final JourneyFigures figures;
     private final JourneyRegistry registry;
     private final ExplainResource explain;
+    private final ObjectMapper json;
+    private final InstantSource clock;
+    private final TemplatePreviews previews;
 
     ConsoleResource(
-            ConsoleSessions sessions, JourneysResource journeys, JourneyRegistry registry, ExplainResource explain) {
+            ConsoleSessions sessions,
+            JourneysResource journeys,
+            JourneyFigures figures,
+            JourneyRegistry registry,
+            ExplainResource explain,
+            ObjectMapper json,
+            InstantSource clock,
+            TemplatePreviews previews) {
+        this.previews = previews;
         this.sessions = sessions;
         this.journeys = journeys;
+        this.figures = figures;
         this.registry = registry;
         this.explain = explain;
+        this.json = json;
+        this.clock = clock;
     }
 
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance login(String nonce, String error);
 
-        static native TemplateInstance journeys(String csrf, JourneysResource.LastLoad lastLoad, List<JourneyRow> rows);
+        static native TemplateInstance journeys(
+                String csrf, PeriodView period, JourneysResource.LastLoad lastLoad, List<JourneyRow> rows);
 
-        static native TemplateInstance journey(String csrf, JourneyPage page);
+        static native TemplateInstance journey(String csrf, PeriodView period, JourneyPage page);
 
         static native TemplateInstance user(String csrf, String query, UserPage page, String notFound);
+
+        static native TemplateInstance templates(String csrf, TemplatesPage page);
     }
+
+    /** One message a journey may send: a step's nudge or one of its reminders. */
+    public record MessageRow(
+            String step,
+            int index,
+            String kind,
+            String after,
+            String channels,
+            String template,
+            String query,
+            boolean current) {}
+
+    /**
+     * The templates page: a journey's messages, and the chosen one rendered for a chosen user in each of its channels
+     * and locales, with a test-send form for the channels that go to an address.
+     */
+    public record TemplatesPage(
+            String journeyId,
+            String journeyName,
+            List<MessageRow> messages,
+            MessageRow chosen,
+            String userId,
+            String problem,
+            List<TemplatePreviews.Preview> previews,
+            List<String> testChannels,
+            TemplatePreviews.TestSent result) {}
 
     /** A user's story: one column per journey, each a timeline of what happened and why, oldest first. */
     public record UserPage(String userId, List<String> joinedIds, List<JourneyColumn> journeys) {}
@@ -75,23 +128,50 @@ public class ConsoleResource {
             String why,
             List<ExplainResource.LogEntry> timeline) {}
 
-    /** A journey's page: what it is, its funnel per step for treatment and holdout, and its conversion and lift. */
+    /** A journey's page: what it is, its funnel per step for treatment and holdout, its conversion, lift and trend. */
     public record JourneyPage(
             JourneysResource.JourneyInfo journey,
+            String state,
             String goal,
             String holdout,
             Cell treatmentEntered,
             Cell holdoutEntered,
             List<StepRow> steps,
+            List<ChannelRow> channels,
             Cell treatmentConverted,
             Cell holdoutConverted,
             String lift,
             String difference,
             String significance,
-            String test) {}
+            String test,
+            Trend trend) {}
 
-    /** One step's row: nudged and done among treated users, done among held-out ones (who get no message). */
-    public record StepRow(String step, Cell nudged, Cell done, Cell holdoutDone) {}
+    /**
+     * One step's row: among treated users who reached, were nudged, reminded, read, clicked and did it, and how long
+     * after entering; among held-out ones (who get no message), who did it and when.
+     */
+    public record StepRow(
+            String step,
+            Cell reached,
+            Cell nudged,
+            Cell reminded,
+            Cell read,
+            Cell clicked,
+            Cell done,
+            String median,
+            Cell holdoutDone,
+            String holdoutMedian) {}
+
+    /** What became of one channel's messages: rates are of the messages sent. */
+    public record ChannelRow(
+            String channel,
+            long sent,
+            Cell delivered,
+            Cell read,
+            Cell clicked,
+            Cell failed,
+            Cell suppressed,
+            Cell unsubscribed) {}
 
     /** A count and its share of the group's entries, as shown: always both, never a rate without its count. */
     public record Cell(long count, String share) {
@@ -100,70 +180,147 @@ public class ConsoleResource {
         }
     }
 
-    /** One journey on the journeys page: what it is, and its funnel's totals for treatment and holdout. */
+    /**
+     * One journey on the journeys page: what it is, its state, its funnel's totals for treatment and holdout, its
+     * entries per day.
+     */
     public record JourneyRow(
-            JourneysResource.JourneyInfo journey, JourneysResource.Group treatment, JourneysResource.Group holdout) {}
+            JourneysResource.JourneyInfo journey,
+            String state,
+            List<String> problems,
+            JourneyFigures.Group treatment,
+            JourneyFigures.Group holdout,
+            Trend trend) {}
+
+    /**
+     * Figures per day, for a chart: {@code json} is what console.js draws with Chart.js; {@code text} says the same in
+     * words for a reader without script.
+     */
+    public record Trend(String json, String text) {}
+
+    /** The period a page shows: its form's values and the presets, one of which may be the current one. */
+    public record PeriodView(
+            LocalDate from, LocalDate to, String fromInput, String toInput, List<Preset> presets, String error) {
+        /** The period's parameters, for links that keep it. */
+        public String query() {
+            return "from=" + fromInput + "&to=" + toInput;
+        }
+    }
+
+    public record Preset(String label, String query, boolean current) {}
 
     @GET
-    public Response journeys(@CookieParam(SESSION) String session) {
+    public Response journeys(
+            @QueryParam("from") String from, @QueryParam("to") String to, @CookieParam(SESSION) String session) {
         if (!sessions.valid(session)) {
             return redirect("/console/login").build();
         }
+        PeriodView period = period(from, to);
         JourneysResource.Catalog catalog = journeys.list();
-        List<JourneyRow> rows = catalog.journeys().stream()
-                .map(j -> {
-                    JourneysResource.Funnel funnel = journeys.funnel(j.id());
-                    return new JourneyRow(j, funnel.treatment(), funnel.holdout());
-                })
-                .toList();
-        return page(Templates.journeys(sessions.csrf(session), catalog.lastLoad(), rows), 200)
+        List<String> problems = catalog.lastLoad() == null || catalog.lastLoad().applied()
+                ? List.of()
+                : catalog.lastLoad().problems();
+        List<JourneyRow> rows = new ArrayList<>();
+        for (JourneysResource.JourneyInfo j : catalog.journeys()) {
+            JourneyFigures.Funnel funnel = figures.funnel(j.id(), j.steps(), period.from(), period.to());
+            List<String> own = problems.stream()
+                    .filter(p -> j.source() != null && p.startsWith(j.source()))
+                    .toList();
+            rows.add(new JourneyRow(
+                    j,
+                    own.isEmpty() ? "loaded" : "broken",
+                    own,
+                    funnel.treatment(),
+                    funnel.holdout(),
+                    trend(j.id(), period, false)));
+        }
+        for (String removed : removed(catalog)) {
+            JourneyFigures.Funnel funnel = figures.funnel(removed, List.of(), period.from(), period.to());
+            rows.add(new JourneyRow(
+                    new JourneysResource.JourneyInfo(
+                            removed, removed, JourneyVersion.latest(removed), null, null, List.of()),
+                    "removed",
+                    List.of(),
+                    funnel.treatment(),
+                    funnel.holdout(),
+                    trend(removed, period, false)));
+        }
+        return page(Templates.journeys(sessions.csrf(session), period, catalog.lastLoad(), rows), 200)
                 .build();
     }
 
     @GET
     @Path("journeys/{id}")
-    public Response journey(@jakarta.ws.rs.PathParam("id") String id, @CookieParam(SESSION) String session) {
+    public Response journey(
+            @jakarta.ws.rs.PathParam("id") String id,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @CookieParam(SESSION) String session) {
         if (!sessions.valid(session)) {
             return redirect("/console/login").build();
         }
+        PeriodView period = period(from, to);
         var info = journeys.list().journeys().stream()
                 .filter(j -> j.id().equals(id))
                 .findFirst();
         var model = registry.current().flatMap(l -> l.runtime().journeys().get(id));
-        if (info.isEmpty() || model.isEmpty()) {
+        if ((info.isEmpty() || model.isEmpty()) && !figures.known(id)) {
             return Response.status(404)
                     .type(MediaType.TEXT_PLAIN_TYPE)
-                    .entity("No journey '" + id + "' is loaded.")
+                    .entity("No journey '" + id + "' is loaded, and nobody ever entered one by that id.")
                     .build();
         }
-        JourneysResource.Funnel funnel = journeys.funnel(id);
-        JourneysResource.Group t = funnel.treatment();
-        JourneysResource.Group h = funnel.holdout();
-        Map<String, JourneysResource.StepCounts> heldOut = new java.util.HashMap<>();
+        JourneysResource.JourneyInfo journeyInfo =
+                info.orElse(new JourneysResource.JourneyInfo(id, id, JourneyVersion.latest(id), null, null, List.of()));
+        JourneyFigures.Funnel funnel = figures.funnel(id, journeyInfo.steps(), period.from(), period.to());
+        JourneyFigures.Group t = funnel.treatment();
+        JourneyFigures.Group h = funnel.holdout();
+        Map<String, JourneyFigures.StepCounts> heldOut = new java.util.HashMap<>();
         h.steps().forEach(s -> heldOut.put(s.step(), s));
         List<StepRow> steps = t.steps().stream()
-                .map(s -> new StepRow(
-                        s.step(),
-                        Cell.of(s.nudged(), t.entered()),
-                        Cell.of(s.done(), t.entered()),
-                        Cell.of(
-                                heldOut.getOrDefault(s.step(), new JourneysResource.StepCounts(s.step(), 0, 0))
-                                        .done(),
-                                h.entered())))
+                .map(s -> {
+                    JourneyFigures.StepCounts o = heldOut.getOrDefault(
+                            s.step(), new JourneyFigures.StepCounts(s.step(), 0, 0, 0, 0, 0, 0, null));
+                    return new StepRow(
+                            s.step(),
+                            Cell.of(s.reached(), t.entered()),
+                            Cell.of(s.nudged(), t.entered()),
+                            Cell.of(s.reminded(), t.entered()),
+                            Cell.of(s.read(), t.entered()),
+                            Cell.of(s.clicked(), t.entered()),
+                            Cell.of(s.done(), t.entered()),
+                            duration(s.medianSecondsToDone(), s.done()),
+                            Cell.of(o.done(), h.entered()),
+                            duration(o.medianSecondsToDone(), o.done()));
+                })
+                .toList();
+        List<ChannelRow> channels = t.channels().stream()
+                .map(c -> new ChannelRow(
+                        c.channel(),
+                        c.sent(),
+                        Cell.of(c.delivered(), c.sent()),
+                        Cell.of(c.read(), c.sent()),
+                        Cell.of(c.clicked(), c.sent()),
+                        Cell.of(c.failed(), c.sent()),
+                        Cell.of(c.suppressed(), c.sent()),
+                        Cell.of(c.unsubscribed(), c.sent())))
                 .toList();
         Lift lift = Lift.of(t.converted(), t.entered(), h.converted(), h.entered());
-        var journey = model.get();
-        String goal = journey.goal()
-                .map(g -> "“" + g.match().event() + "”"
-                        + (g.within() == null ? ", at any time" : " within " + human(g.within())) + " of entering")
-                .orElse("none: this journey names no goal, so nothing counts as a conversion");
+        String goal = model.map(journey -> journey.goal()
+                        .map(g -> "“" + g.match().event() + "”"
+                                + (g.within() == null ? ", at any time" : " within " + human(g.within()))
+                                + " of entering")
+                        .orElse("none: this journey names no goal, so nothing counts as a conversion"))
+                .orElse("not known: the journey is no longer loaded");
         JourneyPage page = new JourneyPage(
-                info.get(),
+                journeyInfo,
+                model.isPresent() ? "loaded" : "removed",
                 goal,
-                percent(journey.holdoutPercent() / 100),
+                model.map(j -> percent(j.holdoutPercent() / 100)).orElse("–"),
                 Cell.of(t.entered(), t.entered()),
                 Cell.of(h.entered(), h.entered()),
                 steps,
+                channels,
                 Cell.of(t.converted(), t.entered()),
                 Cell.of(h.converted(), h.entered()),
                 lift.relative().map(ConsoleResource::signedPercent).orElse("–"),
@@ -182,8 +339,247 @@ public class ConsoleResource {
                                 h.entered() == 0
                                         ? "No user was held out, so there is nothing to compare with."
                                         : "Too few users for a test yet (every cell of the table needs about 5)."),
-                Lift.TEST);
-        return page(Templates.journey(sessions.csrf(session), page), 200).build();
+                Lift.TEST,
+                trend(id, period, true));
+        return page(Templates.journey(sessions.csrf(session), period, page), 200)
+                .build();
+    }
+
+    /** Journeys that were loaded once and are no longer, newest id order. */
+    private List<String> removed(JourneysResource.Catalog catalog) {
+        java.util.Set<String> loaded = new java.util.HashSet<>();
+        catalog.journeys().forEach(j -> loaded.add(j.id()));
+        return JourneyVersion.ids().stream().filter(id -> !loaded.contains(id)).toList();
+    }
+
+    private PeriodView period(String from, String to) {
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        String error = null;
+        LocalDate start = today.minusDays(29);
+        LocalDate end = today;
+        boolean given = (from != null && !from.isBlank()) || (to != null && !to.isBlank());
+        if (given) {
+            try {
+                JourneysResource.Period p = JourneysResource.Period.of(from, to);
+                start = p.from();
+                end = p.to().isAfter(today) ? today : p.to();
+            } catch (ProblemException e) {
+                error = e.problem().detail();
+            }
+        }
+        List<Preset> presets = new ArrayList<>();
+        for (int days : new int[] {7, 30, 90, 365}) {
+            LocalDate s = today.minusDays(days - 1);
+            presets.add(new Preset(
+                    days == 365 ? "12 months" : days + " days",
+                    "from=" + s + "&to=" + today,
+                    s.equals(start) && end.equals(today)));
+        }
+        presets.add(new Preset(
+                "all time",
+                "from=" + JourneyFigures.EPOCH + "&to=" + today,
+                start.equals(JourneyFigures.EPOCH) && end.equals(today)));
+        return new PeriodView(start, end, start.toString(), end.toString(), presets, error);
+    }
+
+    /**
+     * Entries (and on a journey's page, conversions) per cohort day of the period, every day from the first with
+     * anyone in it to the period's end.
+     */
+    private Trend trend(String journey, PeriodView period, boolean full) {
+        List<JourneyFigures.Day> days = figures.days(journey, period.from(), period.to());
+        if (days.isEmpty()) {
+            return new Trend(null, "Nobody entered in this period.");
+        }
+        Map<LocalDate, JourneyFigures.Day> byDay = new java.util.HashMap<>();
+        days.forEach(d -> byDay.put(d.day(), d));
+        List<String> labels = new ArrayList<>();
+        List<Long> entered = new ArrayList<>();
+        List<Long> converted = new ArrayList<>();
+        List<Long> heldOutConverted = new ArrayList<>();
+        List<Long> heldOutEntered = new ArrayList<>();
+        LocalDate first = days.get(0).day();
+        for (LocalDate d = first; !d.isAfter(period.to()); d = d.plusDays(1)) {
+            JourneyFigures.Day day = byDay.get(d);
+            labels.add(d.toString());
+            entered.add(
+                    day == null
+                            ? 0
+                            : day.treatment().entered()
+                                    + (full ? 0 : day.holdout().entered()));
+            converted.add(day == null ? 0 : day.treatment().converted());
+            heldOutEntered.add(day == null ? 0 : day.holdout().entered());
+            heldOutConverted.add(day == null ? 0 : day.holdout().converted());
+        }
+        Map<String, Object> chart = new LinkedHashMap<>();
+        chart.put("labels", labels);
+        List<Map<String, Object>> series = new ArrayList<>();
+        if (full) {
+            series.add(Map.of("label", "Entered (treatment)", "data", entered));
+            series.add(Map.of("label", "Converted (treatment)", "data", converted));
+            series.add(Map.of("label", "Entered (holdout)", "data", heldOutEntered));
+            series.add(Map.of("label", "Converted (holdout)", "data", heldOutConverted));
+        } else {
+            series.add(Map.of("label", "Entered", "data", entered));
+        }
+        chart.put("series", series);
+        chart.put("kind", full ? "trend" : "sparkline");
+        long total = entered.stream().mapToLong(Long::longValue).sum();
+        long peak = entered.stream().mapToLong(Long::longValue).max().orElse(0);
+        String text = "%d entered over %d days since %s; at most %d in a day."
+                .formatted(
+                        total
+                                + (full
+                                        ? heldOutEntered.stream()
+                                                .mapToLong(Long::longValue)
+                                                .sum()
+                                        : 0),
+                        labels.size(),
+                        first,
+                        peak);
+        try {
+            return new Trend(json.writeValueAsString(chart), text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String duration(Long seconds, long done) {
+        if (seconds == null) {
+            return done == 0 ? "–" : "over 30 days";
+        }
+        if (seconds <= JourneyCounts.WITHIN[0]) {
+            return "< 1 min";
+        }
+        if (seconds < 90 * 60) {
+            return Math.round(seconds / 60.0) + " min";
+        }
+        if (seconds < 36 * 3600) {
+            return "%.1f h".formatted(seconds / 3600.0);
+        }
+        return "%.1f days".formatted(seconds / 86400.0);
+    }
+
+    @GET
+    @Path("journeys/{id}/templates")
+    public Response templates(
+            @jakarta.ws.rs.PathParam("id") String id,
+            @QueryParam("step") String step,
+            @QueryParam("message") Integer message,
+            @QueryParam("user") String user,
+            @CookieParam(SESSION) String session) {
+        if (!sessions.valid(session)) {
+            return redirect("/console/login").build();
+        }
+        return templatesPage(id, step, message, user, null, null, session);
+    }
+
+    @POST
+    @Path("journeys/{id}/test-send")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response testSend(
+            @jakarta.ws.rs.PathParam("id") String id,
+            @FormParam("csrf") String csrf,
+            @FormParam("step") String step,
+            @FormParam("message") Integer message,
+            @FormParam("user") String user,
+            @FormParam("channel") String channel,
+            @FormParam("to") String to,
+            @CookieParam(SESSION) String session) {
+        if (!sessions.valid(session)) {
+            return redirect("/console/login").build();
+        }
+        if (!sessions.csrfValid(session, csrf)) {
+            return Response.status(403)
+                    .type(MediaType.TEXT_PLAIN_TYPE)
+                    .entity("This form did not come from your console session.")
+                    .build();
+        }
+        return templatesPage(id, step, message, user, channel, to == null ? "" : to.strip(), session);
+    }
+
+    private Response templatesPage(
+            String id, String step, Integer message, String user, String sendChannel, String to, String session) {
+        var model = registry.current().flatMap(l -> l.runtime().journeys().get(id));
+        if (model.isEmpty()) {
+            return Response.status(404)
+                    .type(MediaType.TEXT_PLAIN_TYPE)
+                    .entity("No journey '" + id + "' is loaded.")
+                    .build();
+        }
+        var journey = model.get();
+        String userId = user == null ? "" : user.strip();
+        List<MessageRow> rows = new ArrayList<>();
+        MessageRow chosen = null;
+        List<dev.onramp.journey.model.MessageSpec> specs = new ArrayList<>();
+        for (var s : journey.steps()) {
+            int i = 0;
+            for (var m : s.messages()) {
+                boolean current =
+                        s.id().equals(step) && message != null && message == i || (step == null && rows.isEmpty());
+                MessageRow row = new MessageRow(
+                        s.id(),
+                        i,
+                        m.kind() == dev.onramp.journey.model.MessageKind.REMINDER ? "reminder " + i : "nudge",
+                        human(m.after()),
+                        String.join(
+                                " → ",
+                                m.channels().stream().map(c -> c.wireName()).toList()),
+                        m.template(),
+                        "step=" + s.id() + "&message=" + i + "&user="
+                                + java.net.URLEncoder.encode(userId, java.nio.charset.StandardCharsets.UTF_8),
+                        current);
+                rows.add(row);
+                specs.add(m);
+                if (current) {
+                    chosen = row;
+                }
+                i++;
+            }
+        }
+        String problem = previews.unavailable().orElse(null);
+        List<TemplatePreviews.Preview> rendered = new ArrayList<>();
+        List<String> testChannels = new ArrayList<>();
+        TemplatePreviews.TestSent result = null;
+        int status = 200;
+        if (chosen != null && problem == null) {
+            var spec = specs.get(rows.indexOf(chosen));
+            for (var c : spec.channels()) {
+                if (c == dev.onramp.journey.model.Channel.EMAIL || c == dev.onramp.journey.model.Channel.SMS) {
+                    testChannels.add(c.wireName());
+                }
+            }
+            if (!userId.isEmpty()) {
+                var sample = previews.sample(userId, id);
+                if (sample.isEmpty()) {
+                    problem = "Onramp has no record of “" + userId + "”: pick a user it knows.";
+                    status = 404;
+                } else {
+                    for (var c : spec.channels()) {
+                        for (String locale : previews.locales(spec.template(), c)) {
+                            rendered.add(previews.preview(spec.template(), c, locale, sample.get()));
+                        }
+                    }
+                    if (sendChannel != null) {
+                        var channel = dev.onramp.journey.model.Channel.of(sendChannel);
+                        if (channel.isEmpty() || !testChannels.contains(sendChannel)) {
+                            result = new TemplatePreviews.TestSent(
+                                    false, "channel: this message is not sent by " + sendChannel + ".");
+                        } else if (to.isEmpty()) {
+                            result = new TemplatePreviews.TestSent(false, "to: type an address to send the test to.");
+                        } else {
+                            result = previews.testSend(spec.template(), channel.get(), "", sample.get(), to);
+                        }
+                        if (!result.sent()) {
+                            status = 400;
+                        }
+                    }
+                }
+            }
+        }
+        TemplatesPage page =
+                new TemplatesPage(id, journey.name(), rows, chosen, userId, problem, rendered, testChannels, result);
+        return page(Templates.templates(sessions.csrf(session), page), status).build();
     }
 
     @GET
@@ -332,6 +728,9 @@ public class ConsoleResource {
         }
         if (d.toHours() > 0 && d.equals(java.time.Duration.ofHours(d.toHours()))) {
             return d.toHours() + (d.toHours() == 1 ? " hour" : " hours");
+        }
+        if (d.toMinutes() > 0 && d.equals(java.time.Duration.ofMinutes(d.toMinutes()))) {
+            return d.toMinutes() + " min";
         }
         return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }

@@ -38,7 +38,15 @@ public class JourneyVersion extends PanacheEntityBase {
         return find("journey = ?1 and contentHash = ?2", journey, contentHash).firstResultOptional();
     }
 
-    static int latest(String journey) {
+    /** Every journey ever loaded, by id. */
+    public static java.util.List<String> ids() {
+        return getEntityManager()
+                .createQuery("select distinct v.journey from JourneyVersion v order by v.journey", String.class)
+                .getResultList();
+    }
+
+    /** The journey's latest version: 0 when it was never loaded. */
+    public static int latest(String journey) {
         Integer max = getEntityManager()
                 .createQuery("select max(v.version) from JourneyVersion v where v.journey = ?1", Integer.class)
                 .setParameter(1, journey)

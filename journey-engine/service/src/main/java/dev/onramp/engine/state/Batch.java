@@ -128,12 +128,14 @@ public final class Batch {
     }
 
     public void write(Connection c, Instant now) throws SQLException {
-        store.save(c, loaded, states, rows, rewritten, now);
+        JourneyCounts.Delta counts = store.save(c, loaded, states, rows, rewritten, now);
         for (Merge merge : merges) {
             store.relabel(c, merge);
         }
         store.appendDecisions(c, decisions);
         store.enqueue(c, outbox, now);
+        // Last: the counters' rows are the only locks shared by transactions of different users.
+        counts.apply(c);
     }
 
     public boolean hasOutbox() {

@@ -231,8 +231,9 @@ public class StateStore {
      *
      * @param rows the rows whose identity changed (made known, joined to a user): written whatever else changed
      * @param rewritten users whose enrollments are written anew, all of them: those a join moved or numbered again
+     * @return how the journeys' figures change with what was written: the caller applies it last
      */
-    public void save(
+    public JourneyCounts.Delta save(
             Connection c,
             Loaded before,
             Map<String, UserState> after,
@@ -240,7 +241,14 @@ public class StateStore {
             Collection<String> rewritten,
             Instant now)
             throws SQLException {
+        JourneyCounts.Delta counts = new JourneyCounts.Delta();
         if (!rewritten.isEmpty()) {
+            for (String id : rewritten) {
+                UserState old = before.states().get(id);
+                if (old != null) {
+                    old.enrollments().forEach(counts::remove);
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM enrollments WHERE user_id = ANY(?)")) {
                 ps.setArray(1, c.createArrayOf("text", new TreeSet<>(rewritten).toArray()));
                 ps.executeUpdate();
@@ -292,6 +300,13 @@ public class StateStore {
                     if (!all && old != null && old.enrollments().contains(e)) {
                         continue;
                     }
+                    if (!all && old != null) {
+                        old.enrollments().stream()
+                                .filter(o -> o.journeyId().equals(e.journeyId()) && o.cycle() == e.cycle())
+                                .findFirst()
+                                .ifPresent(counts::remove);
+                    }
+                    counts.add(e);
                     bind(enrollments, e);
                     enrollments.addBatch();
                     enrollmentRows++;
@@ -305,6 +320,7 @@ public class StateStore {
                 enrollments.executeBatch();
             }
         }
+        return counts;
     }
 
     /**
