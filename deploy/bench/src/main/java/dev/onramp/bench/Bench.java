@@ -56,6 +56,7 @@ public final class Bench {
             case "dispatch" -> new DispatchBenchmark(Options.parse(rest)).run();
             case "journeys" -> new JourneysBenchmark().run();
             case "console" -> new ConsoleBenchmark(Options.parse(rest)).run();
+            case "e2e" -> new EndToEndBenchmark(Options.parse(rest)).run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
@@ -69,6 +70,9 @@ public final class Bench {
                                    server, beside single-row inserts and a plain SMTP client in the same run
                                    (--records: in-app messages, default 200,000; a quarter as many emails)
                           journeys onramp validate and test on 100 journeys with 1,000 scenarios
+                          e2e      event → in-app message over SSE through the three services at 100 and 1,000
+                                   events/s (--duration per rate, default 20 s), beside a Kafka round trip plus
+                                   one PostgreSQL commit in the same run
                           console  the growth console's journey page and the funnel API over 10,000,000 enrollments
                                    and 50,000,000 decisions (--records: enrollments), beside counting the same
                                    figures over the enrollments, as the engine did before it kept counts""");
