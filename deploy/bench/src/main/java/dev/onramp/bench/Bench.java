@@ -92,6 +92,16 @@ public final class Bench {
     }
 
     /** Command-line options shared by the benchmarks. */
+    /** The first line of a benchmark's report: what, when, on how many cores, with which JVM. */
+    static void banner(String what) {
+        System.out.printf(
+                "%s — %s, %d cores, %s%n",
+                what,
+                java.time.Instant.now(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    }
+
     record Options(int durationSeconds, int records, int connections) {
         static Options parse(String[] args) {
             int duration = 20;

@@ -48,11 +48,7 @@ final class ConsoleBenchmark {
         int enrollments = options.records() == 1_000_000 ? 10_000_000 : options.records();
         Path dir = Bench.workDir("console");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
-        System.out.printf(
-                "growth console benchmark — %s, %d cores, %s%n",
-                Instant.now(),
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        Bench.banner("growth console benchmark");
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
                 KafkaProcess kafka = KafkaProcess.start(

@@ -53,16 +53,38 @@ final class DispatchBenchmark {
         this.options = options;
     }
 
+    /** message-dispatch on this run's broker, database and SMTP server, with these templates; not started. */
+    static ServiceProcess dispatch(
+            Path root,
+            Path dir,
+            KafkaProcess kafka,
+            EmbeddedPostgresServer postgres,
+            GreenMailSmtp smtp,
+            Path templates,
+            Map<String, String> more) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
+                "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
+                "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
+                "ONRAMP_DISPATCH_TEMPLATES_DIR", templates.toString()));
+        env.putAll(more);
+        return new ServiceProcess(
+                "message-dispatch",
+                ServiceProcess.jarOf(root, "message-dispatch/service"),
+                FreePorts.find(),
+                LocalSecrets.dispatch(env),
+                dir.resolve("message-dispatch.log"),
+                IngestBenchmark.jvmOptions());
+    }
+
     void run() throws Exception {
         int inApp = options.records() >= 1_000_000 ? 200_000 : options.records();
         int emails = Math.max(1_000, inApp / 4);
         Path dir = Bench.workDir("dispatch");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
-        System.out.printf(
-                "message-dispatch benchmark — %s, %d cores, %s%n",
-                Instant.now(),
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        Bench.banner("message-dispatch benchmark");
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
                 KafkaProcess kafka = KafkaProcess.start(
@@ -95,20 +117,14 @@ final class DispatchBenchmark {
             produce(kafka.bootstrapServers(), "in_app", inApp);
             System.out.printf("%,d in-app message requests in Kafka%n", inApp);
 
-            ServiceProcess dispatch = new ServiceProcess(
-                    "message-dispatch",
-                    ServiceProcess.jarOf(root, "message-dispatch/service"),
-                    FreePorts.find(),
-                    LocalSecrets.dispatch(Map.of(
-                            "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                            "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
-                            "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
-                            "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
-                            "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
-                            "ONRAMP_DISPATCH_TEMPLATES_DIR", templates.toString(),
-                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS))),
-                    dir.resolve("message-dispatch.log"),
-                    IngestBenchmark.jvmOptions());
+            ServiceProcess dispatch = dispatch(
+                    root,
+                    dir,
+                    kafka,
+                    postgres,
+                    smtp,
+                    templates,
+                    Map.of("ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS)));
             try (dispatch;
                     Connection c =
                             DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password())) {

@@ -17,7 +17,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -50,7 +49,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class EndToEndBenchmark {
 
-    private static final String KEY = LocalSecrets.writeKey("bench");
+    private static final String KEY = IngestBenchmark.KEY;
     private static final int STREAMS = 400;
     private static final int SENDERS = 32;
     private final Bench.Options options;
@@ -63,11 +62,7 @@ final class EndToEndBenchmark {
         Path dir = Bench.workDir("e2e");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
         int duration = options.durationSeconds();
-        System.out.printf(
-                "end-to-end latency benchmark — %s, %d cores, %s%n",
-                Instant.now(),
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        Bench.banner("end-to-end latency benchmark");
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
                 KafkaProcess kafka = KafkaProcess.start(
@@ -97,34 +92,10 @@ final class EndToEndBenchmark {
                     steps:
                       - { id: welcome, done_when: { event: Bench Welcomed }, nudge: { after: 0s, channel: in_app, template: welcome } }
                     """);
-            ServiceProcess ingest = new ServiceProcess(
-                    "event-ingest",
-                    ServiceProcess.jarOf(root, "event-ingest"),
-                    FreePorts.find(),
-                    Map.of(
-                            "KAFKA_BOOTSTRAP_SERVERS",
-                            kafka.bootstrapServers(),
-                            "ONRAMP_INGEST_SOURCES_BENCH_WRITE_KEY",
-                            KEY,
-                            "ONRAMP_INGEST_SOURCES_BENCH_RATE_LIMIT",
-                            "100000000"),
-                    dir.resolve("event-ingest.log"),
-                    IngestBenchmark.jvmOptions());
+            ServiceProcess ingest = IngestBenchmark.ingest(root, dir, kafka);
             ServiceProcess engine = EngineBenchmark.engine(root, dir, kafka, postgres, journeys);
-            ServiceProcess dispatch = new ServiceProcess(
-                    "message-dispatch",
-                    ServiceProcess.jarOf(root, "message-dispatch/service"),
-                    FreePorts.find(),
-                    LocalSecrets.dispatch(Map.of(
-                            "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                            "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
-                            "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
-                            "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
-                            "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
-                            "ONRAMP_DISPATCH_TEMPLATES_DIR",
-                                    journeys.resolve("templates").toString())),
-                    dir.resolve("message-dispatch.log"),
-                    IngestBenchmark.jvmOptions());
+            ServiceProcess dispatch = DispatchBenchmark.dispatch(
+                    root, dir, kafka, postgres, smtp, journeys.resolve("templates"), Map.of());
             try (ingest;
                     engine;
                     dispatch) {

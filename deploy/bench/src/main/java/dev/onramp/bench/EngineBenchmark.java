@@ -70,11 +70,7 @@ final class EngineBenchmark {
         int users = options.records() >= 1_000_000 ? 100_000 : options.records();
         Path dir = Bench.workDir("engine");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
-        System.out.printf(
-                "journey-engine benchmark — %s, %d cores, %s%n",
-                Instant.now(),
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        Bench.banner("journey-engine benchmark");
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
                 KafkaProcess kafka = KafkaProcess.start(

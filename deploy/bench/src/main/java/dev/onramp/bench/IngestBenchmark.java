@@ -6,7 +6,6 @@ import dev.onramp.infra.ServiceProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -28,21 +27,34 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class IngestBenchmark {
 
-    private static final String KEY = dev.onramp.infra.LocalSecrets.writeKey("bench");
+    static final String KEY = dev.onramp.infra.LocalSecrets.writeKey("bench");
     private final Bench.Options options;
 
     IngestBenchmark(Bench.Options options) {
         this.options = options;
     }
 
+    /** event-ingest on this run's broker, with a "bench" source whose rate limit never binds; not started. */
+    static ServiceProcess ingest(Path root, Path dir, KafkaProcess kafka) {
+        return new ServiceProcess(
+                "event-ingest",
+                ServiceProcess.jarOf(root, "event-ingest"),
+                FreePorts.find(),
+                Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS",
+                        kafka.bootstrapServers(),
+                        "ONRAMP_INGEST_SOURCES_BENCH_WRITE_KEY",
+                        KEY,
+                        "ONRAMP_INGEST_SOURCES_BENCH_RATE_LIMIT",
+                        "100000000"),
+                dir.resolve("event-ingest.log"),
+                jvmOptions());
+    }
+
     void run() throws Exception {
         Path dir = Bench.workDir("ingest");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
-        System.out.printf(
-                "event-ingest benchmark — %s, %d cores, %s%n",
-                Instant.now(),
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        Bench.banner("event-ingest benchmark");
         try (KafkaProcess kafka = KafkaProcess.start(
                 dir.resolve("kafka"), FreePorts.find(), FreePorts.find(), dir.resolve("kafka.log"))) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -55,19 +67,7 @@ final class IngestBenchmark {
                     "raw Kafka producer: %,.0f records/s (%,d records of %d bytes)%n",
                     raw, options.records(), record(1).length);
 
-            ServiceProcess ingest = new ServiceProcess(
-                    "event-ingest",
-                    ServiceProcess.jarOf(root, "event-ingest"),
-                    FreePorts.find(),
-                    Map.of(
-                            "KAFKA_BOOTSTRAP_SERVERS",
-                            kafka.bootstrapServers(),
-                            "ONRAMP_INGEST_SOURCES_BENCH_WRITE_KEY",
-                            KEY,
-                            "ONRAMP_INGEST_SOURCES_BENCH_RATE_LIMIT",
-                            "100000000"),
-                    dir.resolve("event-ingest.log"),
-                    jvmOptions());
+            ServiceProcess ingest = ingest(root, dir, kafka);
             try (ingest) {
                 ingest.start().awaitReady(Duration.ofSeconds(120));
                 Path single = Wrk.script(singleScript());

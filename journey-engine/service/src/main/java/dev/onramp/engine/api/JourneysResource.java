@@ -70,10 +70,11 @@ public class JourneysResource {
     public JourneyFigures.Funnel funnel(
             @PathParam("journey") String journeyId, @QueryParam("from") String from, @QueryParam("to") String to) {
         Period period = Period.of(from, to);
-        if (!figures.known(journeyId)
-                && registry.current()
+        // The registry first: it is in memory, while knowing an unloaded journey means summing its counts.
+        if (registry.current()
                         .flatMap(l -> l.runtime().journeys().get(journeyId))
-                        .isEmpty()) {
+                        .isEmpty()
+                && !figures.known(journeyId)) {
             throw ProblemException.notFound(
                     "There is no journey '" + journeyId + "' and nobody was ever enrolled in one by that id.");
         }
