@@ -7,25 +7,22 @@ import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
 import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Isolation;
+import dev.onramp.pipeline.LagCommits;
 import dev.onramp.pipeline.Stalls;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -47,7 +44,7 @@ public class EventConsumer {
     private final JourneyRegistry registry;
     private final Records records;
     private final EventTransactions transactions;
-    private final KafkaClientService kafka;
+    private final LagCommits lagCommits;
     private final Isolation<Item> isolation;
     private final Stalls stalls;
     private final DistributionSummary batchSize;
@@ -66,7 +63,7 @@ public class EventConsumer {
         this.registry = registry;
         this.records = records;
         this.transactions = transactions;
-        this.kafka = kafka;
+        this.lagCommits = new LagCommits(kafka, CHANNEL, Duration.ofSeconds(1));
         this.stalls = stalls;
         this.batchSize = DistributionSummary.builder("onramp.engine.batch.records")
                 .description("Records per batch the consumer applies")
@@ -89,7 +86,7 @@ public class EventConsumer {
             items.add(read(record, runtime));
         }
         isolation.apply(items, transactions::apply, transactions::park);
-        commitToKafka(polled);
+        lagCommits.processed(polled);
     }
 
     /** No event is applied before a valid set of journeys is loaded; meanwhile the consumer waits, not ready. */
@@ -134,26 +131,6 @@ public class EventConsumer {
                 record.value(),
                 trace,
                 content);
-    }
-
-    /**
-     * Tells Kafka too, for lag monitoring only: the offsets that count are in PostgreSQL, and Kafka's are never ahead
-     * of them, so a consumer that falls back on Kafka's reads again what it then skips.
-     */
-    private void commitToKafka(ConsumerRecords<String, byte[]> polled) {
-        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
-        if (consumer == null) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : polled.partitions()) {
-            offsets.put(tp, new OffsetAndMetadata(polled.records(tp).getLast().offset() + 1));
-        }
-        consumer.commitAsync(offsets)
-                .subscribe()
-                .with(
-                        ok -> {},
-                        failure -> LOG.debugf("committing offsets to Kafka (monitoring only) failed: %s", failure));
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
