@@ -37,6 +37,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -508,6 +509,34 @@ class ChannelsTest {
                     .statusCode(204);
             JsonNode read = json.readTree(data.poll(30, TimeUnit.SECONDS));
             assertThat(read.path("unread").asInt()).isZero();
+            // Told once per change: on commit here, and the NOTIFY this instance sent is not sent again.
+            assertThat(data.poll(1, TimeUnit.SECONDS))
+                    .as("a second event for the same change")
+                    .isNull();
+
+            // A message stored by another instance reaches this stream by NOTIFY, in both payload forms: the
+            // <instance>:<user> of this version and the bare user id of the one before.
+            for (String payload : List.of(UUID.randomUUID() + ":" + user, user)) {
+                String other = Requests.newId();
+                try (var c = java.sql.DriverManager.getConnection(
+                                Infra.postgres().jdbcUrl(),
+                                Infra.postgres().username(),
+                                Infra.postgres().password());
+                        var insert = c.prepareStatement("INSERT INTO dispatch.inbox_messages (message_id, user_id,"
+                                + " journey, step, title, body, created_at) VALUES (?, ?, 'onboarding', 'welcome',"
+                                + " 'From elsewhere', 'Hello', now())");
+                        var notify = c.prepareStatement("SELECT pg_notify('onramp_inbox', ?)")) {
+                    insert.setString(1, other);
+                    insert.setString(2, user);
+                    insert.executeUpdate();
+                    notify.setString(1, payload);
+                    notify.executeQuery().close();
+                }
+                JsonNode elsewhere = json.readTree(data.poll(30, TimeUnit.SECONDS));
+                assertThat(elsewhere.path("messages").get(0).path("id").asText())
+                        .as("stored elsewhere, told by " + payload)
+                        .isEqualTo(other);
+            }
         } finally {
             reader.interrupt();
             response.cancel(true);

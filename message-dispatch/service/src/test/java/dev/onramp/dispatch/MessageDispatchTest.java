@@ -73,6 +73,15 @@ class MessageDispatchTest {
         assertThat(event.get("status").asText()).isEqualTo("delivered");
         assertThat(event.get("channel").asText()).isEqualTo("in_app");
         assertThat(event.get("journey").asText()).isEqualTo("onboarding");
+
+        // One transaction from request to inbox: stored and delivered at the same instant, by the consumer, with no
+        // hand-off to the delivery worker (whose round would stamp the inbox message later than the request).
+        assertThat(ErasureTest.rows(
+                        "SELECT count(*) FROM dispatch.deliveries d JOIN dispatch.inbox_messages i USING (message_id)"
+                                + " WHERE d.message_id = ? AND d.status = 'delivered' AND i.created_at = d.created_at"
+                                + " AND d.updated_at = d.created_at",
+                        id))
+                .isEqualTo(1);
     }
 
     @Test

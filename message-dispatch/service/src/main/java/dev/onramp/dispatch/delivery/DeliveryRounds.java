@@ -91,6 +91,16 @@ public class DeliveryRounds {
         return prepare(deliveries.claim(messageIds), now, owner);
     }
 
+    /**
+     * Routes these deliveries, stored by the caller's transaction and due now, in that transaction: a message request
+     * becomes an in-app message with one commit (or a send queued for this instance).
+     */
+    @Transactional(value = Transactional.TxType.MANDATORY, rollbackOn = Exception.class)
+    public List<Job> deliverStored(List<String> messageIds, Instant now, boolean external, String owner)
+            throws SQLException {
+        return messageIds.isEmpty() ? List.of() : prepare(deliveries.claimDue(messageIds, now, external), now, owner);
+    }
+
     private List<Job> prepare(List<Delivery> due, Instant now, String owner) throws SQLException {
         if (due.isEmpty()) {
             return List.of();

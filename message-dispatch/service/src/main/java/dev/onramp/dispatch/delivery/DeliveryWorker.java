@@ -69,6 +69,8 @@ public class DeliveryWorker {
     private final List<DeliveryRounds.Sent> unrecorded = new ArrayList<>();
 
     private volatile boolean running = true;
+    /** Whether the provider pools exist and sends may be submitted. */
+    private volatile boolean started;
 
     DeliveryWorker(
             DispatchConfig config,
@@ -109,6 +111,7 @@ public class DeliveryWorker {
                         "send-webhook",
                         config.webhook().concurrency(),
                         config.webhook().rateLimit()));
+        started = true;
         recorder.start();
         deliveries.start();
         leases.start();
@@ -131,6 +134,24 @@ public class DeliveryWorker {
         }
     }
 
+    /** This instance, as the owner of the sends it queues. */
+    String owner() {
+        return owner;
+    }
+
+    /** Whether sends may be queued here now: started and not stopping. */
+    boolean accepting() {
+        return started && running;
+    }
+
+    /**
+     * Whether deliveries for outside providers may be claimed now: while enough of their sends wait here, only in-app
+     * messages are, so that the inbox never waits behind a slow mail server.
+     */
+    boolean roomForExternal() {
+        return inFlight.get() < config.delivery().batchSize();
+    }
+
     /** New requests were stored: deliver them now rather than at the next poll. */
     public void wake() {
         deliveries.wake();
@@ -140,9 +161,7 @@ public class DeliveryWorker {
     Loop.Next deliverOnce() throws Exception {
         Instant now = clock.instant();
         int limit = config.delivery().batchSize();
-        // Outside providers are slower than the inbox: while enough of their sends wait here, only in-app messages
-        // are claimed, so the inbox never waits behind a slow mail server.
-        boolean external = inFlight.get() < limit;
+        boolean external = roomForExternal();
         List<String> claimed = new ArrayList<>();
         List<Job> jobs = new ArrayList<>();
         try {
@@ -173,7 +192,8 @@ public class DeliveryWorker {
         return Loop.Next.IDLE;
     }
 
-    private void submit(Job job) {
+    /** Queues a send claimed for this instance (its delivery committed as queued under this instance's lease). */
+    void submit(Job job) {
         Throttle throttle = throttles.get(job.route().channel());
         queued.add(job.messageId());
         inFlight.incrementAndGet();

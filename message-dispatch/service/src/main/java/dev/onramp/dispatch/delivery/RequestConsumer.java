@@ -5,23 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Isolation;
+import dev.onramp.pipeline.LagCommits;
 import dev.onramp.pipeline.Stalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -39,7 +36,7 @@ public class RequestConsumer {
 
     private final RequestTransactions transactions;
     private final DeliveryWorker worker;
-    private final KafkaClientService kafka;
+    private final LagCommits lagCommits;
     private final ObjectMapper json;
     private final Isolation<RequestItem> isolation;
     private volatile boolean running = true;
@@ -53,7 +50,7 @@ public class RequestConsumer {
             Stalls stalls) {
         this.transactions = transactions;
         this.worker = worker;
-        this.kafka = kafka;
+        this.lagCommits = new LagCommits(kafka, CHANNEL, Duration.ofSeconds(1));
         this.json = json;
         this.isolation =
                 new Isolation<>("the request consumer", stalls, () -> Failures.reachable(dataSource), () -> running);
@@ -70,9 +67,31 @@ public class RequestConsumer {
         for (ConsumerRecord<String, String> record : polled) {
             items.add(read(record));
         }
-        isolation.apply(items, transactions::store, transactions::park);
-        worker.wake();
-        commitToKafka(polled);
+        List<Job> jobs = storeAndDeliver(items);
+        if (jobs != null) {
+            jobs.forEach(worker::submit);
+        } else {
+            isolation.apply(items, transactions::store, transactions::park);
+            worker.wake();
+        }
+        lagCommits.processed(polled);
+    }
+
+    /**
+     * The short way, one transaction from request to inbox; null if it failed (PostgreSQL away, or a request that
+     * cannot be stored or delivered), and then the careful way stores them, halving to park what cannot be stored,
+     * and the delivery worker finds and fails what cannot be delivered.
+     */
+    private List<Job> storeAndDeliver(List<RequestItem> items) {
+        if (!worker.accepting()) {
+            return null;
+        }
+        try {
+            return transactions.storeAndDeliver(items, worker.roomForExternal(), worker.owner());
+        } catch (Exception e) {
+            LOG.debugf("storing and delivering %d request(s) at once failed (%s); storing them first", items.size(), e);
+            return null;
+        }
     }
 
     private RequestItem read(ConsumerRecord<String, String> record) {
@@ -99,22 +118,5 @@ public class RequestConsumer {
                 record.value(),
                 request,
                 invalid);
-    }
-
-    /** For lag monitoring only: the offsets that count are in PostgreSQL, and Kafka's are never ahead of them. */
-    private void commitToKafka(ConsumerRecords<String, String> polled) {
-        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
-        if (consumer == null) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : polled.partitions()) {
-            offsets.put(tp, new OffsetAndMetadata(polled.records(tp).getLast().offset() + 1));
-        }
-        consumer.commitAsync(offsets)
-                .subscribe()
-                .with(
-                        ok -> {},
-                        failure -> LOG.debugf("committing offsets to Kafka (monitoring only) failed: %s", failure));
     }
 }

@@ -33,6 +33,7 @@ public class RequestTransactions {
     private static final Logger LOG = Logger.getLogger(RequestTransactions.class);
 
     private final Deliveries deliveries;
+    private final DeliveryRounds rounds;
     private final Offsets offsets;
     private final Outbox outbox;
     private final DataSource dataSource;
@@ -42,12 +43,14 @@ public class RequestTransactions {
 
     RequestTransactions(
             Deliveries deliveries,
+            DeliveryRounds rounds,
             Offsets offsets,
             Outbox outbox,
             DataSource dataSource,
             InstantSource clock,
             MeterRegistry meters) {
         this.deliveries = deliveries;
+        this.rounds = rounds;
         this.offsets = offsets;
         this.outbox = outbox;
         this.dataSource = dataSource;
@@ -62,7 +65,25 @@ public class RequestTransactions {
     /** Stores the requests as one transaction; throws, changing nothing, if any of them cannot be stored. */
     @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
     public void store(List<RequestItem> items) throws SQLException {
+        store(items, clock.instant());
+    }
+
+    /**
+     * Stores the requests and delivers those due now in the same transaction — the in-app ones into their inboxes,
+     * those for outside providers queued for this instance — one commit from request to inbox. Throws, changing
+     * nothing, if any of them cannot be stored or delivered: the caller then stores them by {@link #store}, and the
+     * delivery worker delivers them, finding and failing any that cannot be.
+     *
+     * @return the sends queued for this instance, to be started once this commits
+     */
+    @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
+    public List<Job> storeAndDeliver(List<RequestItem> items, boolean external, String owner) throws SQLException {
         Instant now = clock.instant();
+        return rounds.deliverStored(store(items, now), now, external, owner);
+    }
+
+    /** The message ids of the requests stored (or stored before: a repeat changes nothing). */
+    private List<String> store(List<RequestItem> items, Instant now) throws SQLException {
         Map<TopicPartition, Long> next = new HashMap<>();
         for (RequestItem item : items) {
             next.merge(item.topicPartition(), item.offset() + 1, Math::max);
@@ -114,6 +135,7 @@ public class RequestTransactions {
             if (dead > 0) {
                 parked("unreadable").increment(dead);
             }
+            return requests.stream().map(DeliveryRequest::messageId).toList();
         }
     }
 

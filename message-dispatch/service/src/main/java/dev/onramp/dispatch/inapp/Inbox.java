@@ -3,6 +3,9 @@ package dev.onramp.dispatch.inapp;
 import dev.onramp.templates.Rendered;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -22,6 +25,14 @@ import org.hibernate.Session;
 public class Inbox {
 
     static final String CHANNEL = "onramp_inbox";
+
+    private final InboxStreams streams;
+    private final TransactionSynchronizationRegistry transactions;
+
+    Inbox(InboxStreams streams, TransactionSynchronizationRegistry transactions) {
+        this.streams = streams;
+        this.transactions = transactions;
+    }
 
     /** A message in an inbox, as the API shows it. */
     public record Message(
@@ -63,6 +74,7 @@ public class Inbox {
     public void changed(Collection<String> userIds) {
         if (!userIds.isEmpty()) {
             session().doWork(c -> tellStreams(c, userIds));
+            afterCommit(userIds);
         }
     }
 
@@ -109,14 +121,35 @@ public class Inbox {
                 Set<String> users = new LinkedHashSet<>();
                 rows.forEach(row -> users.add(row.userId()));
                 tellStreams(c, users);
+                afterCommit(users);
             });
             rows.clear();
         }
     }
 
+    /**
+     * The streams this instance holds hear of the change as soon as the transaction commits, without waiting for
+     * PostgreSQL to pass the {@code NOTIFY} back; the other instances hear of it by {@code NOTIFY}.
+     */
+    private void afterCommit(Collection<String> userIds) {
+        List<String> users = List.copyOf(userIds);
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {}
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    streams.changedHere(users);
+                }
+            }
+        });
+    }
+
+    /** The payload names the instance that made the change (which told its own streams) and the user. */
     private static void tellStreams(Connection c, Collection<String> userIds) throws SQLException {
-        try (PreparedStatement notify =
-                c.prepareStatement("SELECT count(pg_notify('" + CHANNEL + "', u)) FROM unnest(?) AS u")) {
+        try (PreparedStatement notify = c.prepareStatement("SELECT count(pg_notify('" + CHANNEL + "', '"
+                + InboxStreams.INSTANCE + ":' || u)) FROM unnest(?) AS u")) {
             notify.setArray(1, c.createArrayOf("text", userIds.toArray()));
             notify.executeQuery().close();
         }

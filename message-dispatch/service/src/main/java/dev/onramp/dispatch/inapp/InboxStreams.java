@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,8 @@ import org.postgresql.PGNotification;
 public class InboxStreams {
 
     private static final Logger LOG = Logger.getLogger(InboxStreams.class);
+    /** This instance, in the payload of the {@code NOTIFY}s it sends: {@code <instance>:<user id>}. */
+    static final String INSTANCE = java.util.UUID.randomUUID().toString();
 
     private final DataSource dataSource;
     private final Inbox inbox;
@@ -154,9 +157,16 @@ public class InboxStreams {
                     listening.unwrap(PGConnection.class).getNotifications(500);
             if (notifications != null) {
                 for (PGNotification notification : notifications) {
-                    Set<Subscriber> open = subscribers.get(notification.getParameter());
+                    String payload = notification.getParameter();
+                    int colon = payload.indexOf(':');
+                    if (colon == INSTANCE.length() && payload.startsWith(INSTANCE)) {
+                        continue; // changed here, and this instance's streams were told on commit
+                    }
+                    // From another instance (<instance>:<user>), or from one older than the instance prefix.
+                    String userId = colon == INSTANCE.length() ? payload.substring(colon + 1) : payload;
+                    Set<Subscriber> open = subscribers.get(userId);
                     if (open != null && !open.isEmpty()) {
-                        send(notification.getParameter(), Set.copyOf(open));
+                        send(userId, Set.copyOf(open));
                     }
                 }
             }
@@ -164,6 +174,34 @@ public class InboxStreams {
         } catch (SQLException | RuntimeException e) {
             closeListening();
             throw e;
+        }
+    }
+
+    /**
+     * These users' inboxes changed in a transaction this instance just committed: the streams open here get them at
+     * once, off the committing thread.
+     */
+    void changedHere(List<String> userIds) {
+        List<String> open = userIds.stream()
+                .filter(u -> {
+                    Set<Subscriber> set = subscribers.get(u);
+                    return set != null && !set.isEmpty();
+                })
+                .toList();
+        if (open.isEmpty()) {
+            return;
+        }
+        try {
+            Infrastructure.getDefaultWorkerPool().execute(() -> {
+                for (String userId : open) {
+                    Set<Subscriber> set = subscribers.get(userId);
+                    if (set != null && !set.isEmpty()) {
+                        send(userId, Set.copyOf(set));
+                    }
+                }
+            });
+        } catch (RuntimeException rejected) {
+            LOG.debugf("stopping: the live streams of %d user(s) are not told of their change", open.size());
         }
     }
 

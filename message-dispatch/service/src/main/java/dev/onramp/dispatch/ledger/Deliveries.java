@@ -79,6 +79,23 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
                 ps -> ps.setArray(1, ps.getConnection().createArrayOf("text", messageIds.toArray())));
     }
 
+    /**
+     * Locks these deliveries if they are pending and due (those just stored are; one stored before and waiting for a
+     * retry is not), no other transaction holds them, and — unless {@code external} — their first channel is in-app;
+     * detached, as above.
+     */
+    public List<Delivery> claimDue(List<String> messageIds, Instant now, boolean external) throws SQLException {
+        return select(
+                "SELECT " + STATE + ", request FROM deliveries WHERE message_id = ANY (?) AND status = 'pending'"
+                        + " AND next_attempt_at <= ?" + (external ? "" : " AND channel = 'in_app'")
+                        + " ORDER BY message_id FOR UPDATE SKIP LOCKED",
+                true,
+                ps -> {
+                    ps.setArray(1, ps.getConnection().createArrayOf("text", messageIds.toArray()));
+                    ps.setObject(2, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                });
+    }
+
     /** Writes what became of these detached deliveries, read by this class in the same transaction: one batch. */
     public void write(List<Delivery> round) throws SQLException {
         if (round.isEmpty()) {
