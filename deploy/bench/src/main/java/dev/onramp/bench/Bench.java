@@ -57,6 +57,7 @@ public final class Bench {
             case "journeys" -> new JourneysBenchmark().run();
             case "console" -> new ConsoleBenchmark(Options.parse(rest)).run();
             case "e2e" -> new EndToEndBenchmark(Options.parse(rest)).run();
+            case "start" -> new StartBenchmark().run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
@@ -71,8 +72,12 @@ public final class Bench {
                                    (--records: in-app messages, default 200,000; a quarter as many emails)
                           journeys onramp validate and test on 100 journeys with 1,000 scenarios
                           e2e      event → in-app message over SSE through the three services at 100 and 1,000
-                                   events/s (--duration per rate, default 20 s), beside a Kafka round trip plus
-                                   one PostgreSQL commit in the same run
+                                   events/s (--rates 100,500,1000 for others; --duration per rate, default 20 s),
+                                   with where the time went hop by hop, beside a Kafka round trip plus one
+                                   PostgreSQL commit in the same run; the services run with the local stack's
+                                   JVM flags (serial GC, C1), or the JVM's defaults with --jvm default
+                          start    each service started on its own, launch to ready, with the local stack's JVM
+                                   flags and with the JVM's defaults
                           console  the growth console's journey page and the funnel API over 10,000,000 enrollments
                                    and 50,000,000 decisions (--records: enrollments), beside counting the same
                                    figures over the enrollments, as the engine did before it kept counts""");
@@ -93,6 +98,15 @@ public final class Bench {
 
     /** Command-line options shared by the benchmarks. */
     /** The first line of a benchmark's report: what, when, on how many cores, with which JVM. */
+    /**
+     * Collector and compiler flags for the services a benchmark starts; the JVM's defaults unless a benchmark chooses
+     * (the end-to-end one runs them as the local stack does). One benchmark runs per process.
+     */
+    static List<String> serviceJvm = List.of();
+
+    /** The local stack's collector and compiler (deploy/stack's {@code Stack.services}): serial GC, C1 only. */
+    static final List<String> STACK_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     static void banner(String what) {
         System.out.printf(
                 "%s — %s, %d cores, %s%n",
@@ -102,8 +116,14 @@ public final class Bench {
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     }
 
-    record Options(int durationSeconds, int records, int connections) {
+    /**
+     * @param rates the event rates the end-to-end benchmark measures, one level each
+     * @param jvm the end-to-end benchmark's service flags: {@code stack} (the local stack's) or {@code default}
+     */
+    record Options(int durationSeconds, int records, int connections, List<Integer> rates, String jvm) {
         static Options parse(String[] args) {
+            List<Integer> rates = List.of(100, 1_000);
+            String jvm = "stack";
             int duration = 20;
             int records = 1_000_000;
             int connections = 64;
@@ -112,10 +132,18 @@ public final class Bench {
                     case "--duration" -> duration = Integer.parseInt(args[++i].replace("s", ""));
                     case "--records" -> records = Integer.parseInt(args[++i].replace("_", ""));
                     case "--connections" -> connections = Integer.parseInt(args[++i]);
+                    case "--jvm" -> jvm = args[++i];
+                    case "--rates" ->
+                        rates = java.util.Arrays.stream(args[++i].split(","))
+                                .map(r -> Integer.parseInt(r.trim().replace("_", "")))
+                                .toList();
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
-            return new Options(duration, records, connections);
+            if (!jvm.equals("stack") && !jvm.equals("default")) {
+                throw new IllegalArgumentException("--jvm is stack or default, not " + jvm);
+            }
+            return new Options(duration, records, connections, rates, jvm);
         }
     }
 }

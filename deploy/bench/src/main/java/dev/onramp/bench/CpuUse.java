@@ -21,9 +21,13 @@ final class CpuUse {
         long now = System.nanoTime();
         StringBuilder out = new StringBuilder();
         pids.forEach((name, pid) -> {
-            // A process and its children: PostgreSQL works in one process per connection.
+            // A process and its children: PostgreSQL works in one process per connection. This JVM's children are the
+            // processes measured, so it counts alone.
+            boolean self = pid == ProcessHandle.current().pid();
             Duration total = ProcessHandle.of(pid)
-                    .map(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants())
+                    .map(p -> java.util.stream.Stream.concat(
+                                    java.util.stream.Stream.of(p),
+                                    self ? java.util.stream.Stream.<ProcessHandle>empty() : p.descendants())
                             .map(h -> h.info().totalCpuDuration().orElse(Duration.ZERO))
                             .reduce(Duration.ZERO, Duration::plus))
                     .orElse(Duration.ZERO);

@@ -62,17 +62,28 @@ final class EndToEndBenchmark {
         Path dir = Bench.workDir("e2e");
         Path root = Path.of(System.getenv().getOrDefault("ONRAMP_ROOT", ".")).toAbsolutePath();
         int duration = options.durationSeconds();
+        Bench.serviceJvm = options.jvm().equals("stack") ? Bench.STACK_JVM : List.of();
         Bench.banner("end-to-end latency benchmark");
+        System.out.println("services' JVM flags: -Xmx512m " + String.join(" ", Bench.serviceJvm)
+                + (options.jvm().equals("stack") ? " (the local stack's)" : " (the JVM's defaults)"));
+        System.setProperty(EmbeddedPostgresServer.PRELOAD, "pg_stat_statements");
+        String brokerJvm = System.getenv().getOrDefault("ONRAMP_BENCH_KAFKA_JVM", "");
+        if (!brokerJvm.isBlank()) {
+            System.setProperty(KafkaProcess.JVM, brokerJvm);
+            System.out.println("broker's JVM flags: " + brokerJvm);
+        }
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
                 KafkaProcess kafka = KafkaProcess.start(
                         dir.resolve("kafka"), FreePorts.find(), FreePorts.find(), dir.resolve("kafka.log"));
                 GreenMailSmtp smtp = GreenMailSmtp.start(0)) {
+            this.kafka = kafka;
+            this.postgres = postgres;
             List<Double> floor = floor(kafka, postgres);
             System.out.printf(
                     "reference floor (Kafka produce acks=all + consume, then one PostgreSQL commit), %d samples:"
                             + " p50 %.1f ms, p99 %.1f ms%n",
-                    floor.size(), quantile(floor, 0.5), quantile(floor, 0.99));
+                    floor.size(), Measure.quantile(floor, 0.5), Measure.quantile(floor, 0.99));
 
             // The topics first: a consumer that subscribes before its topic exists waits for a metadata refresh.
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
@@ -110,20 +121,29 @@ final class EndToEndBenchmark {
                         "journey-engine", engine.pid(),
                         "message-dispatch", dispatch.pid(),
                         "postgres", postgres.pid(),
-                        "kafka", kafka.handle().pid()));
+                        "kafka", kafka.handle().pid(),
+                        "bench (load + streams)", ProcessHandle.current().pid()));
                 // Warm up the path (JIT, pools, partitions' leaders) before anything is measured.
-                level(ingest, dispatch, "warm", 200, 10, null);
+                level(ingest, dispatch, "warm", 200, 10, null, null);
+                cpu.sinceLast();
+                Thread.sleep(10_000);
+                System.out.println("idle for 10 s after the warm-up, CPU: " + cpu.sinceLast());
                 System.out.println();
                 System.out.println(
                         "| events/s | sampled | p50 | p90 | p99 | max | p99 / floor p50 | CPU (100% = one core) |");
                 System.out.println("|---|---|---|---|---|---|---|---|");
-                for (int rate : new int[] {100, 1_000}) {
+                Statements statements = new Statements(postgres);
+                for (int rate : options.rates()) {
+                    statements.reset();
                     cpu.sinceLast();
-                    level(ingest, dispatch, "r" + rate, rate, duration, cpu);
+                    level(ingest, dispatch, "r" + rate, rate, duration, cpu, statements);
                 }
+                System.out.println();
+                hops.forEach(System.out::println);
                 System.out.printf("%nTarget (issue 14): p99 < 250 ms at 1,000 events/s.%n");
                 System.out.printf(
-                        "reference floor p50 %.1f ms, p99 %.1f ms%n", quantile(floor, 0.5), quantile(floor, 0.99));
+                        "reference floor p50 %.1f ms, p99 %.1f ms%n",
+                        Measure.quantile(floor, 0.5), Measure.quantile(floor, 0.99));
             }
         }
     }
@@ -132,7 +152,14 @@ final class EndToEndBenchmark {
      * One rate: {@value #STREAMS} users with a stream open, {@code rate × seconds} events of which one in
      * {@code total / STREAMS} is a streamed user's; prints a table row unless warming up.
      */
-    private void level(ServiceProcess ingest, ServiceProcess dispatch, String tag, int rate, int seconds, CpuUse cpu)
+    private void level(
+            ServiceProcess ingest,
+            ServiceProcess dispatch,
+            String tag,
+            int rate,
+            int seconds,
+            CpuUse cpu,
+            Statements statements)
             throws Exception {
         int total = rate * seconds;
         int sampled = Math.min(STREAMS, total);
@@ -143,6 +170,8 @@ final class EndToEndBenchmark {
                 .build();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Map<String, Long> arrivedAt = new ConcurrentHashMap<>();
+        Map<String, Long> sentWall = new ConcurrentHashMap<>();
+        Map<String, Long> arrivedWall = new ConcurrentHashMap<>();
         CountDownLatch opened = new CountDownLatch(sampled);
         CountDownLatch arrived = new CountDownLatch(sampled);
         List<Stream<String>> open = Collections.synchronizedList(new ArrayList<>());
@@ -167,6 +196,7 @@ final class EndToEndBenchmark {
                                 opened.countDown();
                             } else if (!line.contains("\"messages\":[]")
                                     && arrivedAt.putIfAbsent(user, System.nanoTime()) == null) {
+                                arrivedWall.put(user, System.currentTimeMillis());
                                 arrived.countDown();
                             }
                         }
@@ -180,8 +210,6 @@ final class EndToEndBenchmark {
             throw new IllegalStateException(opened.getCount() + " inbox streams did not open");
         }
 
-        HttpClient http =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String auth = "Basic " + Base64.getEncoder().encodeToString((KEY + ":").getBytes(StandardCharsets.UTF_8));
         AtomicInteger failures = new AtomicInteger();
         AtomicInteger next = new AtomicInteger();
@@ -190,30 +218,30 @@ final class EndToEndBenchmark {
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < SENDERS; t++) {
             senders.add(Thread.ofVirtual().start(() -> {
-                for (int n = next.getAndIncrement(); n < total; n = next.getAndIncrement()) {
-                    long due = start + n * interval;
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                    boolean streamed = n % every == 0 && n / every < sampled;
-                    String user = streamed ? run + "s" + (n / every) : run + "u" + n;
-                    HttpRequest post = HttpRequest.newBuilder(URI.create(ingest.url() + "/v1/track"))
-                            .header("Authorization", auth)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(
-                                    "{\"userId\":\"" + user + "\",\"event\":\"Bench Signed Up\"}"))
-                            .build();
-                    long sent = System.nanoTime();
-                    try {
-                        HttpResponse<Void> r = http.send(post, HttpResponse.BodyHandlers.discarding());
-                        if (r.statusCode() != 200) {
-                            failures.incrementAndGet();
-                        } else if (streamed) {
-                            sentAt.put(user, sent);
+                try (Http1 http = new Http1(URI.create(ingest.url()), "/v1/track", "Authorization: " + auth + "\r\n")) {
+                    for (int n = next.getAndIncrement(); n < total; n = next.getAndIncrement()) {
+                        long due = start + n * interval;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
                         }
-                    } catch (Exception e) {
-                        failures.incrementAndGet();
+                        boolean streamed = n % every == 0 && n / every < sampled;
+                        String user = streamed ? run + "s" + (n / every) : run + "u" + n;
+                        String trace = streamed ? "traceparent: " + Hops.traceparent(traceId(user)) + "\r\n" : "";
+                        long sent = System.nanoTime();
+                        long wall = System.currentTimeMillis();
+                        try {
+                            int status =
+                                    http.post(trace, "{\"userId\":\"" + user + "\",\"event\":\"Bench Signed Up\"}");
+                            if (status != 200) {
+                                failures.incrementAndGet();
+                            } else if (streamed) {
+                                sentAt.put(user, sent);
+                                sentWall.put(user, wall);
+                            }
+                        } catch (java.io.IOException e) {
+                            failures.incrementAndGet();
+                        }
                     }
                 }
             }));
@@ -243,18 +271,47 @@ final class EndToEndBenchmark {
                 offered,
                 latencies.size(),
                 sentAt.size(),
-                quantile(latencies, 0.5),
-                quantile(latencies, 0.9),
-                quantile(latencies, 0.99),
+                Measure.quantile(latencies, 0.5),
+                Measure.quantile(latencies, 0.9),
+                Measure.quantile(latencies, 0.99),
                 latencies.isEmpty() ? Double.NaN : latencies.getLast(),
-                quantile(latencies, 0.99) / Math.max(0.001, floorP50),
+                Measure.quantile(latencies, 0.99) / Math.max(0.001, floorP50),
                 cpuUse);
         if (failures.get() > 0) {
             System.out.printf("  %,d POSTs failed%n", failures.get());
         }
+        List<Hops.Sample> samples = new ArrayList<>();
+        sentWall.forEach((user, posted) -> {
+            Long got = arrivedWall.get(user);
+            if (got != null) {
+                samples.add(new Hops.Sample(traceId(user), posted, got));
+            }
+        });
+        // Read before the hops are looked up: those queries are the benchmark's, not the services'.
+        String database = statements.top(10, total);
+        hops.add(String.format("%,d events/s", rate)
+                + Hops.table(
+                        samples, kafka.bootstrapServers(), postgres.jdbcUrl(), postgres.username(), postgres.password())
+                + System.lineSeparator()
+                + database);
+    }
+
+    /** The trace id a sampled user's event is sent with: 32 hex digits of the user id's hash. */
+    private static String traceId(String user) {
+        try {
+            byte[] digest =
+                    java.security.MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private double floorP50 = Double.NaN;
+    private KafkaProcess kafka;
+    private EmbeddedPostgresServer postgres;
+    /** Each measured level's hops, printed after the table. */
+    private final List<String> hops = new ArrayList<>();
 
     /** One record produced with acks=all and consumed, then one single-row commit: 300 times, one at a time. */
     private List<Double> floor(KafkaProcess kafka, EmbeddedPostgresServer postgres) throws Exception {
@@ -302,15 +359,8 @@ final class EndToEndBenchmark {
             }
         }
         Collections.sort(samples);
-        floorP50 = quantile(samples, 0.5);
+        floorP50 = Measure.quantile(samples, 0.5);
         return samples;
-    }
-
-    private static double quantile(List<Double> sorted, double q) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
     }
 
     private static String hash(String user) throws Exception {

@@ -102,9 +102,13 @@ final class IngestBenchmark {
         }
     }
 
-    /** The service's JVM options; ONRAMP_BENCH_JVM_OPTS adds some, such as a flight recording. */
+    /**
+     * The service's JVM options: a 512 MB heap, {@link Bench#serviceJvm} (the end-to-end benchmark's choice of
+     * collector and compiler), and ONRAMP_BENCH_JVM_OPTS, such as a flight recording.
+     */
     static List<String> jvmOptions() {
         List<String> options = new java.util.ArrayList<>(List.of("-Xms512m", "-Xmx512m"));
+        options.addAll(Bench.serviceJvm);
         String extra = System.getenv("ONRAMP_BENCH_JVM_OPTS");
         if (extra != null && !extra.isBlank()) {
             options.addAll(List.of(extra.trim().split("\\s+")));

@@ -16,6 +16,14 @@ final class Measure {
 
     private Measure() {}
 
+    /** The q-quantile of sorted samples (nearest rank); NaN for none. */
+    static double quantile(List<Double> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
     interface Condition {
         boolean holds() throws Exception;
     }

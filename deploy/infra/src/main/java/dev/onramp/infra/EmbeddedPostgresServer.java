@@ -75,7 +75,17 @@ public final class EmbeddedPostgresServer implements PostgresService {
                 .setErrorRedirector(output));
     }
 
+    /**
+     * Libraries the durable server loads at start, from the system property {@code onramp.postgres.preload}: the
+     * benchmarks load {@code pg_stat_statements} to say which statements took the database's time.
+     */
+    public static final String PRELOAD = "onramp.postgres.preload";
+
     private static EmbeddedPostgres.Builder durable(EmbeddedPostgres.Builder builder) {
+        String preload = System.getProperty(PRELOAD, "");
+        if (!preload.isBlank()) {
+            builder.setServerConfig("shared_preload_libraries", preload);
+        }
         return builder.setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on");

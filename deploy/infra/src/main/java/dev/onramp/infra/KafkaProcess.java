@@ -306,9 +306,19 @@ public final class KafkaProcess implements KafkaService {
         }
     }
 
+    /**
+     * JVM flags for the broker process, from the system property {@code onramp.kafka.jvm} (space-separated); none by
+     * default. The end-to-end benchmark gives the broker the same collector as the services it measures.
+     */
+    public static final String JVM = "onramp.kafka.jvm";
+
     private static List<String> java(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String flags = System.getProperty(JVM, "").trim();
+        if (!flags.isEmpty()) {
+            command.addAll(List.of(flags.split("\\s+")));
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("-Dlog4j2.configurationFile=" + log4jConfig());
