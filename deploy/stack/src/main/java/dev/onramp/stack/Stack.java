@@ -71,6 +71,7 @@ public final class Stack {
         FileLock lock;
         try {
             Files.createDirectories(settings.logs());
+            Files.createDirectories(settings.data().resolve("cds"));
             lock = FileChannel.open(
                             settings.data().resolve("stack.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)
                     .tryLock();
@@ -241,14 +242,23 @@ public final class Stack {
         return services;
     }
 
+    /**
+     * A service with the stack's JVM flags (serial GC and C1 only: the fastest on two cores shared with the
+     * infrastructure, docs/performance.md) and a class-data archive of its own in the data folder, written by its
+     * first start and mapped by the next ones (and rewritten when its jar changes): started on its own, each is ready
+     * in about half the time ({@code deploy/bench/run start}).
+     */
     private ServiceProcess service(String name, String module, int port, List<String> jvm, Map<String, String> env) {
+        List<String> flags = new java.util.ArrayList<>(jvm);
+        flags.add("-XX:+AutoCreateSharedArchive");
+        flags.add("-XX:SharedArchiveFile=" + settings.data().resolve("cds").resolve(name + ".jsa"));
         return new ServiceProcess(
                 name,
                 ServiceProcess.jarOf(settings.root(), module),
                 port,
                 env,
                 settings.logs().resolve(name + ".log"),
-                jvm);
+                flags);
     }
 
     private <T extends AutoCloseable> T step(String what, java.util.function.Supplier<T> start) {
