@@ -79,7 +79,7 @@ class MessageDispatchTest {
         assertThat(ErasureTest.rows(
                         "SELECT count(*) FROM dispatch.deliveries d JOIN dispatch.inbox_messages i USING (message_id)"
                                 + " WHERE d.message_id = ? AND d.status = 'delivered' AND i.created_at = d.created_at"
-                                + " AND d.updated_at = d.created_at",
+                                + " AND d.delivered_by = 'in_app' AND d.attempts = 1",
                         id))
                 .isEqualTo(1);
     }
