@@ -252,6 +252,8 @@ public final class Stack {
         List<String> flags = new java.util.ArrayList<>(jvm);
         flags.add("-XX:+AutoCreateSharedArchive");
         flags.add("-XX:SharedArchiveFile=" + settings.data().resolve("cds").resolve(name + ".jsa"));
+        // Writing the archive lists the classes it leaves out as warnings in the service's log (a few dozen).
+        flags.add("-Xlog:cds*=off");
         return new ServiceProcess(
                 name,
                 ServiceProcess.jarOf(settings.root(), module),
