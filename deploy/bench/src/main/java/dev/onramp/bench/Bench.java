@@ -107,6 +107,23 @@ public final class Bench {
     /** The local stack's collector and compiler (deploy/stack's {@code Stack.services}): serial GC, C1 only. */
     static final List<String> STACK_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+    /**
+     * A journey folder with one journey whose first nudge is in-app after 0 s, triggered by {@code Bench Signed Up}:
+     * what the end-to-end and start benchmarks run.
+     */
+    static Path inAppJourney(Path dir) throws IOException {
+        Path journeys = dir.resolve("journeys");
+        Files.createDirectories(journeys.resolve("templates"));
+        Files.writeString(journeys.resolve("templates/welcome.in_app.txt"), "title: Welcome\n\nYour first step.\n");
+        Files.writeString(journeys.resolve("bench.yaml"), """
+                journey: bench
+                trigger: { event: Bench Signed Up }
+                steps:
+                  - { id: welcome, done_when: { event: Bench Welcomed }, nudge: { after: 0s, channel: in_app, template: welcome } }
+                """);
+        return journeys;
+    }
+
     static void banner(String what) {
         System.out.printf(
                 "%s — %s, %d cores, %s%n",

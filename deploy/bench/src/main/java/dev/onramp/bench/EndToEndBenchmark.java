@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -94,15 +93,7 @@ final class EndToEndBenchmark {
                         .all()
                         .get();
             }
-            Path journeys = dir.resolve("journeys");
-            Files.createDirectories(journeys.resolve("templates"));
-            Files.writeString(journeys.resolve("templates/welcome.in_app.txt"), "title: Welcome\n\nYour first step.\n");
-            Files.writeString(journeys.resolve("bench.yaml"), """
-                    journey: bench
-                    trigger: { event: Bench Signed Up }
-                    steps:
-                      - { id: welcome, done_when: { event: Bench Welcomed }, nudge: { after: 0s, channel: in_app, template: welcome } }
-                    """);
+            Path journeys = Bench.inAppJourney(dir);
             ServiceProcess ingest = IngestBenchmark.ingest(root, dir, kafka);
             ServiceProcess engine = EngineBenchmark.engine(root, dir, kafka, postgres, journeys);
             ServiceProcess dispatch = DispatchBenchmark.dispatch(

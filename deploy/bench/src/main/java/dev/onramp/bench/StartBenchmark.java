@@ -39,15 +39,7 @@ final class StartBenchmark {
                 KafkaProcess kafka = KafkaProcess.start(
                         dir.resolve("kafka"), FreePorts.find(), FreePorts.find(), dir.resolve("kafka.log"));
                 GreenMailSmtp smtp = GreenMailSmtp.start(0)) {
-            Path journeys = dir.resolve("journeys");
-            Files.createDirectories(journeys.resolve("templates"));
-            Files.writeString(journeys.resolve("templates/welcome.in_app.txt"), "title: Welcome\n\nYour first step.\n");
-            Files.writeString(journeys.resolve("bench.yaml"), """
-                    journey: bench
-                    trigger: { event: Bench Signed Up }
-                    steps:
-                      - { id: welcome, done_when: { event: Bench Welcomed }, nudge: { after: 0s, channel: in_app, template: welcome } }
-                    """);
+            Path journeys = Bench.inAppJourney(dir);
             Map<String, Function<Path, ServiceProcess>> services = new java.util.LinkedHashMap<>();
             services.put("event-ingest", d -> IngestBenchmark.ingest(root, d, kafka));
             services.put("journey-engine", d -> EngineBenchmark.engine(root, d, kafka, postgres, journeys));

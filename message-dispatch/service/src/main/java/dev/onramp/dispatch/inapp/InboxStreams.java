@@ -163,11 +163,7 @@ public class InboxStreams {
                         continue; // changed here, and this instance's streams were told on commit
                     }
                     // From another instance (<instance>:<user>), or from one older than the instance prefix.
-                    String userId = colon == INSTANCE.length() ? payload.substring(colon + 1) : payload;
-                    Set<Subscriber> open = subscribers.get(userId);
-                    if (open != null && !open.isEmpty()) {
-                        send(userId, Set.copyOf(open));
-                    }
+                    tellOpen(colon == INSTANCE.length() ? payload.substring(colon + 1) : payload);
                 }
             }
             return Loop.Next.AGAIN;
@@ -182,26 +178,23 @@ public class InboxStreams {
      * once, off the committing thread.
      */
     void changedHere(List<String> userIds) {
-        List<String> open = userIds.stream()
-                .filter(u -> {
-                    Set<Subscriber> set = subscribers.get(u);
-                    return set != null && !set.isEmpty();
-                })
-                .toList();
+        // Most users hold no stream: no task for them.
+        List<String> open = userIds.stream().filter(subscribers::containsKey).toList();
         if (open.isEmpty()) {
             return;
         }
         try {
-            Infrastructure.getDefaultWorkerPool().execute(() -> {
-                for (String userId : open) {
-                    Set<Subscriber> set = subscribers.get(userId);
-                    if (set != null && !set.isEmpty()) {
-                        send(userId, Set.copyOf(set));
-                    }
-                }
-            });
+            Infrastructure.getDefaultWorkerPool().execute(() -> open.forEach(this::tellOpen));
         } catch (RuntimeException rejected) {
             LOG.debugf("stopping: the live streams of %d user(s) are not told of their change", open.size());
+        }
+    }
+
+    /** The user's inbox now, to the streams open for them here, if any. */
+    private void tellOpen(String userId) {
+        Set<Subscriber> open = subscribers.get(userId);
+        if (open != null && !open.isEmpty()) {
+            send(userId, Set.copyOf(open));
         }
     }
 
