@@ -220,6 +220,15 @@ public class DeliveryWorker {
     private void execute(Job job, Throttle throttle) {
         try {
             throttle.acquire();
+            if (!throttle.awaitRecorder(() -> running)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        boolean handedOver = false;
+        try {
             Instant start = clock.instant();
             if (!running || !rounds.start(job.messageId(), owner, start)) {
                 meters.counter("onramp.dispatch.leases.lost", "at", "start").increment();
@@ -228,13 +237,16 @@ public class DeliveryWorker {
             }
             queued.remove(job.messageId());
             outcomes.add(new DeliveryRounds.Sent(job, send(job, start)));
+            handedOver = true;
             recorder.wake();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (java.sql.SQLException | RuntimeException e) {
             // The start could not be recorded (PostgreSQL away): nothing was sent; the lease runs out and the delivery
             // is taken again.
             LOG.warnf("could not start sending message %s: %s", job.messageId(), Failures.describe(e));
+        } finally {
+            if (!handedOver) {
+                throttle.recorded();
+            }
         }
     }
 
@@ -267,7 +279,8 @@ public class DeliveryWorker {
             if (!outcomes.isEmpty()
                     && outcomes.size() < limit
                     && !config.delivery().outcomeLinger().isZero()) {
-                // The send threads do not wait for this: a moment more lets the sends finishing now share a commit.
+                // The send threads go on meanwhile (up to their throttle's bound of unrecorded sends): a moment more
+                // lets the sends finishing now share a commit.
                 Thread.sleep(config.delivery().outcomeLinger());
             }
             outcomes.drainTo(unrecorded, limit);
@@ -287,8 +300,19 @@ public class DeliveryWorker {
                     part -> recorded(rounds.record(part, owner, now)),
                     (sent, why) -> rounds.abandon(sent, why, owner, now));
         }
-        unrecorded.clear();
+        releaseRecorded();
         return outcomes.isEmpty() ? Loop.Next.IDLE : Loop.Next.AGAIN;
+    }
+
+    /** The outcomes written are off the send threads' account: as many sends may start again. */
+    private void releaseRecorded() {
+        for (DeliveryRounds.Sent sent : unrecorded) {
+            Throttle throttle = throttles.get(sent.job().route().channel());
+            if (throttle != null) {
+                throttle.recorded();
+            }
+        }
+        unrecorded.clear();
     }
 
     private void recorded(DeliveryRounds.Recorded recorded) {
@@ -316,6 +340,6 @@ public class DeliveryWorker {
                             + " their leases",
                     unrecorded.size(), Failures.describe(e));
         }
-        unrecorded.clear();
+        releaseRecorded();
     }
 }
