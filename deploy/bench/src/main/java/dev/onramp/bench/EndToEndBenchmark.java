@@ -66,11 +66,11 @@ final class EndToEndBenchmark {
         System.out.println("services' JVM flags: -Xmx512m " + String.join(" ", Bench.serviceJvm)
                 + (options.jvm().equals("stack") ? " (the local stack's)" : " (the JVM's defaults)"));
         System.setProperty(EmbeddedPostgresServer.PRELOAD, "pg_stat_statements");
-        String brokerJvm = System.getenv().getOrDefault("ONRAMP_BENCH_KAFKA_JVM", "");
-        if (!brokerJvm.isBlank()) {
-            System.setProperty(KafkaProcess.JVM, brokerJvm);
-            System.out.println("broker's JVM flags: " + brokerJvm);
-        }
+        String brokerJvm = System.getenv()
+                .getOrDefault("ONRAMP_BENCH_KAFKA_JVM", options.jvm().equals("stack") ? KafkaProcess.DEFAULT_JVM : "");
+        System.setProperty(KafkaProcess.JVM, brokerJvm);
+        System.out.println("broker's JVM flags: " + (brokerJvm.isBlank() ? "none (the JVM's defaults)" : brokerJvm)
+                + (options.jvm().equals("stack") ? " (the local stack's)" : ""));
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         dir.resolve("postgres"), FreePorts.find(), dir.resolve("postgres.log"));
                 KafkaProcess kafka = KafkaProcess.start(

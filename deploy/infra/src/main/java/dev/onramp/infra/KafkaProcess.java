@@ -307,15 +307,23 @@ public final class KafkaProcess implements KafkaService {
     }
 
     /**
-     * JVM flags for the broker process, from the system property {@code onramp.kafka.jvm} (space-separated); none by
-     * default. The end-to-end benchmark gives the broker the same collector as the services it measures.
+     * JVM flags for the broker process, from the system property {@code onramp.kafka.jvm} (space-separated; empty for
+     * the JVM's defaults); {@link #DEFAULT_JVM} when it is not set.
      */
     public static final String JVM = "onramp.kafka.jvm";
+
+    /**
+     * The broker's JVM flags unless {@link #JVM} says otherwise: the client compiler only. A broker that also runs the
+     * optimizing compiler spends a good part of a core compiling for minutes after it starts, on machines where it
+     * shares two cores with everything else; measured by {@code deploy/bench/run e2e}, that took the p99 of an in-app
+     * message at 1,000 events/s from 170 ms to 540 ms (docs/performance.md).
+     */
+    public static final String DEFAULT_JVM = "-XX:TieredStopAtLevel=1";
 
     private static List<String> java(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String flags = System.getProperty(JVM, "").trim();
+        String flags = System.getProperty(JVM, DEFAULT_JVM).trim();
         if (!flags.isEmpty()) {
             command.addAll(List.of(flags.split("\\s+")));
         }
