@@ -58,6 +58,7 @@ public final class Bench {
             case "console" -> new ConsoleBenchmark(Options.parse(rest)).run();
             case "e2e" -> new EndToEndBenchmark(Options.parse(rest)).run();
             case "start" -> new StartBenchmark().run();
+            case "growth" -> new GrowthBenchmark(rest).run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
@@ -76,6 +77,10 @@ public final class Bench {
                                    with where the time went hop by hop, beside a Kafka round trip plus one
                                    PostgreSQL commit in the same run; the services run with the local stack's
                                    JVM flags (serial GC, C1), or the JVM's defaults with --jvm default
+                          growth   journey-engine's events/s and CPU per event with 1, 20 and 200 journeys loaded
+                                   and 10⁴, 10⁶ and 10⁷ users' state in PostgreSQL (--journeys 1,20,200
+                                   --users 10000,1000000 to choose; --sample: users whose events each cell
+                                   measures, 4 events each, default 10,000)
                           start    each service started on its own, launch to ready, with the local stack's JVM
                                    flags and with the JVM's defaults
                           console  the growth console's journey page and the funnel API over 10,000,000 enrollments

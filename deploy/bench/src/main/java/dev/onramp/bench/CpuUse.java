@@ -19,7 +19,29 @@ final class CpuUse {
     /** "event-ingest 95%, kafka 60%" since the previous call; 100% is one core. */
     String sinceLast() {
         long now = System.nanoTime();
+        long elapsed = now - lastNanos;
+        boolean first = lastNanos == 0;
+        Map<String, Duration> used = used();
+        lastNanos = now;
         StringBuilder out = new StringBuilder();
+        if (!first) {
+            used.forEach((name, cpu) -> out.append(out.isEmpty() ? "" : ", ")
+                    .append(name)
+                    .append(' ')
+                    .append(Math.round(100.0 * cpu.toNanos() / elapsed))
+                    .append('%'));
+        }
+        return out.toString();
+    }
+
+    /** CPU time each process used since the previous call (of either method). */
+    Map<String, Duration> cpuSinceLast() {
+        lastNanos = System.nanoTime();
+        return used();
+    }
+
+    private Map<String, Duration> used() {
+        Map<String, Duration> used = new LinkedHashMap<>();
         pids.forEach((name, pid) -> {
             // A process and its children: PostgreSQL works in one process per connection. This JVM's children are the
             // processes measured, so it counts alone.
@@ -32,16 +54,10 @@ final class CpuUse {
                             .reduce(Duration.ZERO, Duration::plus))
                     .orElse(Duration.ZERO);
             Duration previous = last.put(name, total);
-            if (previous != null && lastNanos > 0) {
-                double share = 100.0 * (total.toNanos() - previous.toNanos()) / (now - lastNanos);
-                out.append(out.isEmpty() ? "" : ", ")
-                        .append(name)
-                        .append(' ')
-                        .append(Math.round(share))
-                        .append('%');
+            if (previous != null) {
+                used.put(name, total.minus(previous));
             }
         });
-        lastNanos = now;
-        return out.toString();
+        return used;
     }
 }

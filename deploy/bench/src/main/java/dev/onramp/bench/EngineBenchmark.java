@@ -173,11 +173,11 @@ final class EngineBenchmark {
         }
     }
 
-    private static Connection connect(EmbeddedPostgresServer postgres) throws Exception {
+    static Connection connect(EmbeddedPostgresServer postgres) throws Exception {
         return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
     }
 
-    private static double singleRowUpserts(EmbeddedPostgresServer postgres, Duration duration) throws Exception {
+    static double singleRowUpserts(EmbeddedPostgresServer postgres, Duration duration) throws Exception {
         try (Connection c = connect(postgres)) {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE bench_upsert (k text PRIMARY KEY, v jsonb NOT NULL, at timestamptz NOT NULL)");
@@ -238,7 +238,7 @@ final class EngineBenchmark {
         return count;
     }
 
-    private static String event(String user, String type, String name, String traits, String now) {
+    static String event(String user, String type, String name, String traits, String now) {
         return "{\"type\":\"" + type + "\",\"messageId\":\"" + java.util.UUID.randomUUID() + "\",\"userId\":\"" + user
                 + "\",\"anonymousId\":null,"
                 + (name == null ? "" : "\"event\":\"" + name + "\",")

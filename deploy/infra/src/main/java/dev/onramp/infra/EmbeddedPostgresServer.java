@@ -81,10 +81,25 @@ public final class EmbeddedPostgresServer implements PostgresService {
      */
     public static final String PRELOAD = "onramp.postgres.preload";
 
+    /**
+     * More settings for the durable server, from the system property {@code onramp.postgres.settings}
+     * ({@code name=value} pairs separated by commas, such as {@code shared_buffers=4GB,max_wal_size=8GB}): the
+     * cost-growth benchmark sizes its server as a production server would be sized for millions of users' state.
+     */
+    public static final String SETTINGS = "onramp.postgres.settings";
+
     private static EmbeddedPostgres.Builder durable(EmbeddedPostgres.Builder builder) {
         String preload = System.getProperty(PRELOAD, "");
         if (!preload.isBlank()) {
             builder.setServerConfig("shared_preload_libraries", preload);
+        }
+        for (String setting : System.getProperty(SETTINGS, "").split(",")) {
+            int equals = setting.indexOf('=');
+            if (equals > 0) {
+                builder.setServerConfig(
+                        setting.substring(0, equals).trim(),
+                        setting.substring(equals + 1).trim());
+            }
         }
         return builder.setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
