@@ -59,7 +59,7 @@ final class DispatchBenchmark {
             Path dir,
             KafkaProcess kafka,
             EmbeddedPostgresServer postgres,
-            GreenMailSmtp smtp,
+            int smtpPort,
             Path templates,
             Map<String, String> more) {
         Map<String, String> env = new java.util.HashMap<>(Map.of(
@@ -67,7 +67,7 @@ final class DispatchBenchmark {
                 "QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(),
                 "QUARKUS_DATASOURCE_USERNAME", postgres.username(),
                 "QUARKUS_DATASOURCE_PASSWORD", postgres.password(),
-                "QUARKUS_MAILER_PORT", Integer.toString(smtp.smtpPort()),
+                "QUARKUS_MAILER_PORT", Integer.toString(smtpPort),
                 "ONRAMP_DISPATCH_TEMPLATES_DIR", templates.toString()));
         env.putAll(more);
         return new ServiceProcess(
@@ -92,7 +92,7 @@ final class DispatchBenchmark {
                 GreenMailSmtp smtp = GreenMailSmtp.start(0)) {
             double inserts = singleRowInserts(postgres, Duration.ofSeconds(10));
             System.out.printf("single-row inserts, one commit each: %,.0f/s%n", inserts);
-            double rawSmtp = rawSmtp(smtp, Duration.ofSeconds(10));
+            double rawSmtp = rawSmtp(smtp.host(), smtp.smtpPort(), Duration.ofSeconds(10));
             System.out.printf(
                     "Jakarta Mail straight into the SMTP server, %d connections: %,.0f/s%n",
                     EMAIL_CONNECTIONS, rawSmtp);
@@ -122,7 +122,7 @@ final class DispatchBenchmark {
                     dir,
                     kafka,
                     postgres,
-                    smtp,
+                    smtp.smtpPort(),
                     templates,
                     Map.of("ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS)));
             try (dispatch;
@@ -183,6 +183,74 @@ final class DispatchBenchmark {
                 System.out.println("CPU during in-app: " + inAppCpu + "; during email: " + emailCpu
                         + " (100% = one core; the SMTP server runs in the benchmark's own JVM)");
             }
+            emailsIntoSink(root, dir, kafka, postgres, templates, emails, inApp + emails);
+        }
+    }
+
+    /**
+     * The email leg again, into Postfix's smtp-sink instead of GreenMail: an SMTP server fast enough that the 2,000/s
+     * target is about dispatch, not the server. A second dispatch instance takes over the same consumer group.
+     */
+    private static void emailsIntoSink(
+            Path root,
+            Path dir,
+            KafkaProcess kafka,
+            EmbeddedPostgresServer postgres,
+            Path templates,
+            int emails,
+            long reportedBefore)
+            throws Exception {
+        System.out.println();
+        try (SmtpSink sink = SmtpSink.start(FreePorts.find())) {
+            if (sink == null) {
+                System.out.println("no smtp-sink on this machine: the email leg into it is skipped");
+                return;
+            }
+            double rawSink = rawSmtp("127.0.0.1", sink.port(), Duration.ofSeconds(10));
+            System.out.printf(
+                    "Jakarta Mail straight into Postfix's smtp-sink, %d connections: %,.0f/s%n",
+                    EMAIL_CONNECTIONS, rawSink);
+            long sinkBefore = sink.received();
+            ServiceProcess dispatch = dispatch(
+                    root,
+                    dir,
+                    kafka,
+                    postgres,
+                    sink.port(),
+                    templates,
+                    Map.of("ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS)));
+            try (dispatch;
+                    Measure.TopicEnd deliveryEvents =
+                            new Measure.TopicEnd(kafka.bootstrapServers(), "onramp.delivery-events")) {
+                dispatch.start().awaitReady(Duration.ofMinutes(2));
+                CpuUse cpu = new CpuUse(Map.of(
+                        "message-dispatch", dispatch.pid(),
+                        "postgres", postgres.pid(),
+                        "kafka", kafka.handle().pid(),
+                        "smtp-sink", sink.pid()));
+                LongSupplier reported = deliveryEvents::records;
+                produce(kafka.bootstrapServers(), "email", "sink-user-", emails);
+                Instant first =
+                        waitFor(() -> reported.getAsLong() > reportedBefore, Duration.ofMinutes(3), "the first email");
+                long startCount = reported.getAsLong() - reportedBefore;
+                Instant done = waitFor(
+                        () -> reported.getAsLong() >= reportedBefore + emails,
+                        Duration.ofMinutes(30),
+                        "every email into smtp-sink");
+                double rate = (emails - startCount) / seconds(first, done);
+                String emailCpu = cpu.sinceLast();
+                System.out.println();
+                System.out.println("| measure | result | target |");
+                System.out.println("|---|---|---|");
+                System.out.printf(
+                        "| Jakarta Mail into smtp-sink, %d connections (reference) | %,.0f/s | |%n",
+                        EMAIL_CONNECTIONS, rawSink);
+                System.out.printf(
+                        "| emails rendered and sent into smtp-sink (%,d; %,d arrived) | %,.0f/s = %.0f%% of the reference | ≥ 2,000/s |%n",
+                        emails, sink.received() - sinkBefore, rate, 100 * rate / rawSink);
+                System.out.println();
+                System.out.println("CPU during email into smtp-sink: " + emailCpu + " (100% = one core)");
+            }
         }
     }
 
@@ -208,10 +276,10 @@ final class DispatchBenchmark {
     }
 
     /** Multipart messages of the same shape, each connection reused for every message. */
-    private static double rawSmtp(GreenMailSmtp smtp, Duration duration) throws Exception {
+    private static double rawSmtp(String host, int port, Duration duration) throws Exception {
         Properties properties = new Properties();
-        properties.put("mail.smtp.host", smtp.host());
-        properties.put("mail.smtp.port", Integer.toString(smtp.smtpPort()));
+        properties.put("mail.smtp.host", host);
+        properties.put("mail.smtp.port", Integer.toString(port));
         Session session = Session.getInstance(properties);
         AtomicLong sent = new AtomicLong();
         long start = System.nanoTime();
@@ -256,6 +324,11 @@ final class DispatchBenchmark {
     }
 
     private static void produce(String bootstrap, String channel, int count) {
+        produce(bootstrap, channel, channel + "-user-", count);
+    }
+
+    /** Requests for users {@code prefix0, prefix1, …}: message ids follow the user ids. */
+    private static void produce(String bootstrap, String channel, String prefix, int count) {
         String now = Instant.now().toString();
         try (var producer = new KafkaProducer<>(
                 Map.of(
@@ -270,7 +343,7 @@ final class DispatchBenchmark {
                 new StringSerializer(),
                 new StringSerializer())) {
             for (int i = 0; i < count; i++) {
-                String user = channel + "-user-" + i;
+                String user = prefix + i;
                 producer.send(new ProducerRecord<>("onramp.message-requests", user, """
                         {"messageId":"%1$s-m","journey":"bench","journeyVersion":1,"step":"next","kind":"nudge","ordinal":0,
                          "channel":"%2$s","fallbackChannels":[],"template":"nudge","locale":null,

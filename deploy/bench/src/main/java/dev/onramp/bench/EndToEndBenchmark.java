@@ -97,7 +97,7 @@ final class EndToEndBenchmark {
             ServiceProcess ingest = IngestBenchmark.ingest(root, dir, kafka);
             ServiceProcess engine = EngineBenchmark.engine(root, dir, kafka, postgres, journeys);
             ServiceProcess dispatch = DispatchBenchmark.dispatch(
-                    root, dir, kafka, postgres, smtp, journeys.resolve("templates"), Map.of());
+                    root, dir, kafka, postgres, smtp.smtpPort(), journeys.resolve("templates"), Map.of());
             try (ingest;
                     engine;
                     dispatch) {

@@ -46,7 +46,7 @@ final class StartBenchmark {
             services.put(
                     "message-dispatch",
                     d -> DispatchBenchmark.dispatch(
-                            root, d, kafka, postgres, smtp, journeys.resolve("templates"), Map.of()));
+                            root, d, kafka, postgres, smtp.smtpPort(), journeys.resolve("templates"), Map.of()));
             System.out.println();
             System.out.println(
                     "| service | JVM flags | launch → ready, median (runs) | Quarkus \"started in\", median |");

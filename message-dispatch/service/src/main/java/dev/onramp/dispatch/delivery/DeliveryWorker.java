@@ -276,12 +276,16 @@ public class DeliveryWorker {
     Loop.Next recordOutcomes() throws Exception {
         if (unrecorded.isEmpty()) {
             int limit = config.delivery().batchSize();
-            if (!outcomes.isEmpty()
-                    && outcomes.size() < limit
-                    && !config.delivery().outcomeLinger().isZero()) {
+            if (!outcomes.isEmpty()) {
                 // The send threads go on meanwhile (up to their throttle's bound of unrecorded sends): a moment more
-                // lets the sends finishing now share a commit.
-                Thread.sleep(config.delivery().outcomeLinger());
+                // lets the sends finishing now share a commit, unless a send thread already waits for this one.
+                long deadline =
+                        System.nanoTime() + config.delivery().outcomeLinger().toNanos();
+                while (outcomes.size() < limit
+                        && System.nanoTime() < deadline
+                        && throttles.values().stream().noneMatch(Throttle::awaitsRecorder)) {
+                    Thread.sleep(1);
+                }
             }
             outcomes.drainTo(unrecorded, limit);
         }

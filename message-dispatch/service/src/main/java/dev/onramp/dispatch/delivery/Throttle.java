@@ -67,6 +67,11 @@ final class Throttle {
         return false;
     }
 
+    /** Whether a send thread waits for the recorder: then lingering for more outcomes only slows the sends. */
+    boolean awaitsRecorder() {
+        return unrecorded.hasQueuedThreads();
+    }
+
     /** A send's outcome was recorded (or the send did not happen): one more may start. */
     void recorded() {
         unrecorded.release();
