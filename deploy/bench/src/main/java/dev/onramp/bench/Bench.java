@@ -148,7 +148,7 @@ public final class Bench {
             String jvm = "stack";
             int duration = 20;
             int records = 1_000_000;
-            int connections = 64;
+            int connections = 128;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--duration" -> duration = Integer.parseInt(args[++i].replace("s", ""));

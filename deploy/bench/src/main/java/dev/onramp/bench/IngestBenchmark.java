@@ -96,8 +96,9 @@ final class IngestBenchmark {
                 System.out.printf("| batches ÷ raw producer | %.0f%% | ≥ 60%% |%n", 100 * batchEvents / raw);
                 System.out.printf("| single events ÷ raw producer | %.0f%% | |%n", 100 * one.requestsPerSecond() / raw);
                 System.out.println();
-                System.out.println("CPU during single events: " + singleCpu + "; during batches: " + batchCpu + " (of "
-                        + Runtime.getRuntime().availableProcessors() + " cores; the rest: wrk and the system)");
+                System.out.println("CPU during single events: " + singleCpu + "; during batches: " + batchCpu
+                        + " (100% = one core, of " + Runtime.getRuntime().availableProcessors()
+                        + "; everything else: wrk, one thread, and the kernel)");
             }
         }
     }
