@@ -9,6 +9,9 @@ import dev.onramp.pipeline.Tombstones;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -39,6 +42,7 @@ public class RequestTransactions {
     private final DataSource dataSource;
     private final InstantSource clock;
     private final MeterRegistry meters;
+    private final TransactionSynchronizationRegistry transactions;
     private final Counter accepted;
 
     RequestTransactions(
@@ -48,7 +52,8 @@ public class RequestTransactions {
             Outbox outbox,
             DataSource dataSource,
             InstantSource clock,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            TransactionSynchronizationRegistry transactions) {
         this.deliveries = deliveries;
         this.rounds = rounds;
         this.offsets = offsets;
@@ -56,6 +61,7 @@ public class RequestTransactions {
         this.dataSource = dataSource;
         this.clock = clock;
         this.meters = meters;
+        this.transactions = transactions;
         this.accepted = Counter.builder("onramp.dispatch.requests")
                 .description("Message requests consumed, by outcome")
                 .tag("outcome", "accepted")
@@ -126,15 +132,21 @@ public class RequestTransactions {
             }
             writer.flush();
             offsets.advance(c, next);
-            accepted.increment(requests.size());
-            if (gone > 0) {
-                meters.counter("onramp.dispatch.requests", "outcome", "user-erased")
-                        .increment(gone);
-                LOG.infof("%d message request(s) for erased users, decided before their erasure, dropped", gone);
-            }
-            if (dead > 0) {
-                parked("unreadable").increment(dead);
-            }
+            int acceptedHere = requests.size();
+            int dropped = gone;
+            int unreadable = dead;
+            // Counted once committed: a poll whose one-transaction path rolls back is stored again by the careful one.
+            afterCommit(() -> {
+                accepted.increment(acceptedHere);
+                if (dropped > 0) {
+                    meters.counter("onramp.dispatch.requests", "outcome", "user-erased")
+                            .increment(dropped);
+                    LOG.infof("%d message request(s) for erased users, decided before their erasure, dropped", dropped);
+                }
+                if (unreadable > 0) {
+                    parked("unreadable").increment(unreadable);
+                }
+            });
             return requests.stream().map(DeliveryRequest::messageId).toList();
         }
     }
@@ -168,6 +180,20 @@ public class RequestTransactions {
                 item.raw() == null ? null : item.raw().getBytes(StandardCharsets.UTF_8),
                 reason,
                 now);
+    }
+
+    private void afterCommit(Runnable counting) {
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {}
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    counting.run();
+                }
+            }
+        });
     }
 
     private Counter parked(String reason) {
