@@ -46,7 +46,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class DispatchBenchmark {
 
-    private static final int EMAIL_CONNECTIONS = 8;
+    /**
+     * SMTP connections of the reference client and dispatch's email concurrency (its pool follows): 8, as dispatch's
+     * default, unless ONRAMP_BENCH_EMAIL_CONNECTIONS says otherwise.
+     */
+    private static final int EMAIL_CONNECTIONS =
+            Integer.parseInt(System.getenv().getOrDefault("ONRAMP_BENCH_EMAIL_CONNECTIONS", "8"));
+
     private final Bench.Options options;
 
     DispatchBenchmark(Bench.Options options) {
@@ -124,7 +130,11 @@ final class DispatchBenchmark {
                     postgres,
                     smtp.smtpPort(),
                     templates,
-                    Map.of("ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS)));
+                    Map.of(
+                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY",
+                            Integer.toString(EMAIL_CONNECTIONS),
+                            "QUARKUS_MAILER_MAX_POOL_SIZE",
+                            Integer.toString(EMAIL_CONNECTIONS)));
             try (dispatch;
                     Connection c =
                             DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password())) {
@@ -218,7 +228,11 @@ final class DispatchBenchmark {
                     postgres,
                     sink.port(),
                     templates,
-                    Map.of("ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS)));
+                    Map.of(
+                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY",
+                            Integer.toString(EMAIL_CONNECTIONS),
+                            "QUARKUS_MAILER_MAX_POOL_SIZE",
+                            Integer.toString(EMAIL_CONNECTIONS)));
             try (dispatch;
                     Measure.TopicEnd deliveryEvents =
                             new Measure.TopicEnd(kafka.bootstrapServers(), "onramp.delivery-events")) {
