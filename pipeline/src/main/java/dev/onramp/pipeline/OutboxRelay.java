@@ -9,7 +9,6 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.nio.charset.StandardCharsets;
@@ -108,17 +107,7 @@ public class OutboxRelay {
                 .description("Outbox records written to Kafka")
                 .register(meters);
         this.loop = new Loop("the outbox relay", settings.pollInterval(), stalls, this::relayOnce);
-        this.wakeAfterCommit = new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    loop.wake();
-                }
-            }
-        };
+        this.wakeAfterCommit = AfterCommit.of(loop::wake);
     }
 
     /** Starts relaying. */

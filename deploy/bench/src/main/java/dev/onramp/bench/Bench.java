@@ -129,6 +129,25 @@ public final class Bench {
         return journeys;
     }
 
+    /**
+     * A producer for the backlogs the benchmarks write before they measure: {@code acks=all}, a 5 ms linger and lz4,
+     * so that writing the backlog takes little of the time measured after it.
+     */
+    static org.apache.kafka.clients.producer.KafkaProducer<String, String> backlogProducer(String bootstrap) {
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(
+                java.util.Map.of(
+                        org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        "lz4"),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer());
+    }
+
     static void banner(String what) {
         System.out.printf(
                 "%s — %s, %d cores, %s%n",

@@ -33,10 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * message-dispatch on a durable PostgreSQL: in-app messages per second from a backlog of requests in Kafka into the
@@ -52,6 +49,11 @@ final class DispatchBenchmark {
      */
     private static final int EMAIL_CONNECTIONS =
             Integer.parseInt(System.getenv().getOrDefault("ONRAMP_BENCH_EMAIL_CONNECTIONS", "8"));
+
+    /** Dispatch's email concurrency and mail pool, both as many as the reference's connections. */
+    private static final Map<String, String> EMAIL_SETTINGS = Map.of(
+            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY", Integer.toString(EMAIL_CONNECTIONS),
+            "QUARKUS_MAILER_MAX_POOL_SIZE", Integer.toString(EMAIL_CONNECTIONS));
 
     private final Bench.Options options;
 
@@ -123,18 +125,7 @@ final class DispatchBenchmark {
             produce(kafka.bootstrapServers(), "in_app", inApp);
             System.out.printf("%,d in-app message requests in Kafka%n", inApp);
 
-            ServiceProcess dispatch = dispatch(
-                    root,
-                    dir,
-                    kafka,
-                    postgres,
-                    smtp.smtpPort(),
-                    templates,
-                    Map.of(
-                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY",
-                            Integer.toString(EMAIL_CONNECTIONS),
-                            "QUARKUS_MAILER_MAX_POOL_SIZE",
-                            Integer.toString(EMAIL_CONNECTIONS)));
+            ServiceProcess dispatch = dispatch(root, dir, kafka, postgres, smtp.smtpPort(), templates, EMAIL_SETTINGS);
             try (dispatch;
                     Connection c =
                             DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password())) {
@@ -221,18 +212,7 @@ final class DispatchBenchmark {
                     "Jakarta Mail straight into Postfix's smtp-sink, %d connections: %,.0f/s%n",
                     EMAIL_CONNECTIONS, rawSink);
             long sinkBefore = sink.received();
-            ServiceProcess dispatch = dispatch(
-                    root,
-                    dir,
-                    kafka,
-                    postgres,
-                    sink.port(),
-                    templates,
-                    Map.of(
-                            "ONRAMP_DISPATCH_EMAIL_CONCURRENCY",
-                            Integer.toString(EMAIL_CONNECTIONS),
-                            "QUARKUS_MAILER_MAX_POOL_SIZE",
-                            Integer.toString(EMAIL_CONNECTIONS)));
+            ServiceProcess dispatch = dispatch(root, dir, kafka, postgres, sink.port(), templates, EMAIL_SETTINGS);
             try (dispatch;
                     Measure.TopicEnd deliveryEvents =
                             new Measure.TopicEnd(kafka.bootstrapServers(), "onramp.delivery-events")) {
@@ -344,18 +324,7 @@ final class DispatchBenchmark {
     /** Requests for users {@code prefix0, prefix1, …}: message ids follow the user ids. */
     private static void produce(String bootstrap, String channel, String prefix, int count) {
         String now = Instant.now().toString();
-        try (var producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        5,
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4"),
-                new StringSerializer(),
-                new StringSerializer())) {
+        try (var producer = Bench.backlogProducer(bootstrap)) {
             for (int i = 0; i < count; i++) {
                 String user = prefix + i;
                 producer.send(new ProducerRecord<>("onramp.message-requests", user, """

@@ -23,10 +23,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * journey-engine on a durable PostgreSQL (fsync and synchronous commits on): how many events per second it turns
@@ -84,18 +81,7 @@ final class EngineBenchmark {
             double upserts = singleRowUpserts(postgres, Duration.ofSeconds(10));
             System.out.printf("single-row upserts, one commit each: %,.0f/s%n", upserts);
 
-            Path journeys = dir.resolve("journeys");
-            Files.createDirectories(journeys.resolve("templates"));
-            Files.writeString(journeys.resolve("templates/nudge.in_app.txt"), "title: Next\n\nYour next step.\n");
-            Files.writeString(journeys.resolve("bench.yaml"), """
-                    journey: bench
-                    trigger: { event: Signed Up, where: user.traits.plan != "guest" }
-                    steps:
-                      - { id: step-a, done_when: { event: Step A Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
-                      - { id: step-b, done_when: { event: Step B Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
-                      - { id: step-c, done_when: { event: Step C Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
-                    goal: { event: Upgraded, within: 14d }
-                    """);
+            Path journeys = benchJourney(dir.resolve("journeys"));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(
                                 new NewTopic("onramp.events", 6, (short) 1),
@@ -173,6 +159,25 @@ final class EngineBenchmark {
         }
     }
 
+    /**
+     * The benchmark journey — three steps, each nudged in-app after an hour, triggered by {@code Signed Up} — in a
+     * journey folder, with its template.
+     */
+    static Path benchJourney(Path journeys) throws java.io.IOException {
+        Files.createDirectories(journeys.resolve("templates"));
+        Files.writeString(journeys.resolve("templates/nudge.in_app.txt"), "title: Next\n\nYour next step.\n");
+        Files.writeString(journeys.resolve("bench.yaml"), """
+                journey: bench
+                trigger: { event: Signed Up, where: user.traits.plan != "guest" }
+                steps:
+                  - { id: step-a, done_when: { event: Step A Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
+                  - { id: step-b, done_when: { event: Step B Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
+                  - { id: step-c, done_when: { event: Step C Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
+                goal: { event: Upgraded, within: 14d }
+                """);
+        return journeys;
+    }
+
     static Connection connect(EmbeddedPostgresServer postgres) throws Exception {
         return DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
     }
@@ -202,18 +207,7 @@ final class EngineBenchmark {
     private static long produceEvents(String bootstrap, int users) throws Exception {
         long count = 0;
         String now = Instant.now().toString();
-        try (var producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        5,
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4"),
-                new StringSerializer(),
-                new StringSerializer())) {
+        try (var producer = Bench.backlogProducer(bootstrap)) {
             for (int i = 0; i < users; i++) {
                 String user = "user-" + i;
                 producer.send(new ProducerRecord<>(

@@ -22,10 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * How journey-engine's cost per event grows with the journeys it has loaded and the users whose state PostgreSQL
@@ -205,18 +202,7 @@ final class GrowthBenchmark {
      * others of the same shape, each named by events of its own.
      */
     private static Path journeys(Path dir, int count) throws Exception {
-        Path journeys = dir.resolve("journeys");
-        Files.createDirectories(journeys.resolve("templates"));
-        Files.writeString(journeys.resolve("templates/nudge.in_app.txt"), "title: Next\n\nYour next step.\n");
-        Files.writeString(journeys.resolve("bench.yaml"), """
-                journey: bench
-                trigger: { event: Signed Up, where: user.traits.plan != "guest" }
-                steps:
-                  - { id: step-a, done_when: { event: Step A Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
-                  - { id: step-b, done_when: { event: Step B Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
-                  - { id: step-c, done_when: { event: Step C Done }, nudge: { after: 1h, channel: in_app, template: nudge } }
-                goal: { event: Upgraded, within: 14d }
-                """);
+        Path journeys = EngineBenchmark.benchJourney(dir.resolve("journeys"));
         for (int k = 1; k < count; k++) {
             Files.writeString(journeys.resolve("other-" + k + ".yaml"), """
                     journey: other-%1$d
@@ -298,18 +284,7 @@ final class GrowthBenchmark {
     private long send(KafkaProcess kafka, List<String> users) throws Exception {
         String now = Instant.now().toString();
         long count = 0;
-        try (var producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        kafka.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        5,
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4"),
-                new StringSerializer(),
-                new StringSerializer())) {
+        try (var producer = Bench.backlogProducer(kafka.bootstrapServers())) {
             for (String event : USER_EVENTS) {
                 for (String user : users) {
                     String value = event == null

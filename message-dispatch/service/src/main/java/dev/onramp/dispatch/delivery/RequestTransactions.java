@@ -3,14 +3,13 @@ package dev.onramp.dispatch.delivery;
 import dev.onramp.dispatch.ledger.Deliveries;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.outbox.Outbox;
+import dev.onramp.pipeline.AfterCommit;
 import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Offsets;
 import dev.onramp.pipeline.Tombstones;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
@@ -136,7 +135,7 @@ public class RequestTransactions {
             int dropped = gone;
             int unreadable = dead;
             // Counted once committed: a poll whose one-transaction path rolls back is stored again by the careful one.
-            afterCommit(() -> {
+            AfterCommit.run(transactions, () -> {
                 accepted.increment(acceptedHere);
                 if (dropped > 0) {
                     meters.counter("onramp.dispatch.requests", "outcome", "user-erased")
@@ -180,20 +179,6 @@ public class RequestTransactions {
                 item.raw() == null ? null : item.raw().getBytes(StandardCharsets.UTF_8),
                 reason,
                 now);
-    }
-
-    private void afterCommit(Runnable counting) {
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    counting.run();
-                }
-            }
-        });
     }
 
     private Counter parked(String reason) {

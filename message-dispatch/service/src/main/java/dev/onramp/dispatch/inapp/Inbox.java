@@ -1,10 +1,9 @@
 package dev.onramp.dispatch.inapp;
 
+import dev.onramp.pipeline.AfterCommit;
 import dev.onramp.templates.Rendered;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -133,17 +132,7 @@ public class Inbox {
      */
     private void afterCommit(Collection<String> userIds) {
         List<String> users = List.copyOf(userIds);
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    streams.changedHere(users);
-                }
-            }
-        });
+        AfterCommit.run(transactions, () -> streams.changedHere(users));
     }
 
     /** The payload names the instance that made the change (which told its own streams) and the user. */
