@@ -2,6 +2,7 @@ package dev.onramp.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.pipeline.problem.Problem;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -63,8 +64,7 @@ public class BodyTooLarge {
                         "Request too large",
                         "The body is larger than " + limit
                                 + " bytes, the most this server reads; a batch may be at most"
-                                + " 500 KB and an event 32 KB.",
-                        null)
+                                + " 500 KB and an event 32 KB.")
                 .at(ctx.request().path());
         String body;
         try {

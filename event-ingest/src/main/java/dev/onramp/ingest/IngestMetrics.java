@@ -1,5 +1,6 @@
 package dev.onramp.ingest;
 
+import dev.onramp.pipeline.problem.ProblemMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -12,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Kafka takes to acknowledge.
  */
 @ApplicationScoped
-public class IngestMetrics {
+public class IngestMetrics implements ProblemMapper.Counter {
 
     private final MeterRegistry registry;
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
@@ -45,6 +46,11 @@ public class IngestMetrics {
                         .tag("source", s)
                         .register(registry))
                 .increment(events);
+    }
+
+    @Override
+    public void refused(String slug) {
+        rejected(slug);
     }
 
     /** @param reason the problem's type, such as invalid-event or rate-limited */

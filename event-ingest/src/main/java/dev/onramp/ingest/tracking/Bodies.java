@@ -1,7 +1,8 @@
 package dev.onramp.ingest.tracking;
 
-import dev.onramp.ingest.Problem;
-import dev.onramp.ingest.ProblemException;
+import dev.onramp.ingest.Refusals;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,8 +25,7 @@ final class Bodies {
         String name = encoding == null ? "" : encoding.trim().toLowerCase(Locale.ROOT);
         if (body == null || name.isEmpty() || name.equals("identity")) {
             if (body != null && body.length > limit) {
-                throw ProblemException.tooLarge(
-                        what + " may be at most " + limit + " bytes; this one is " + body.length + ".");
+                throw Refusals.tooLarge(what + " may be at most " + limit + " bytes; this one is " + body.length + ".");
             }
             return body;
         }
@@ -48,13 +48,13 @@ final class Bodies {
             while ((read = in.read(buffer)) > 0) {
                 out.write(buffer, 0, read);
                 if (out.size() > limit) {
-                    throw ProblemException.tooLarge(
+                    throw Refusals.tooLarge(
                             what + " may be at most " + limit + " bytes once decompressed; this one is more.");
                 }
             }
             return out.toByteArray();
         } catch (IOException e) {
-            throw ProblemException.malformed("The body is not valid " + name + " data: " + e.getMessage());
+            throw Refusals.malformed("The body is not valid " + name + " data: " + e.getMessage());
         }
     }
 }

@@ -2,8 +2,8 @@ package dev.onramp.ingest.tracking;
 
 import dev.onramp.ingest.IngestConfig;
 import dev.onramp.ingest.IngestMetrics;
-import dev.onramp.ingest.Problem;
-import dev.onramp.ingest.ProblemException;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.onramp.ingest.Problem.FieldError;
+import dev.onramp.pipeline.problem.Problem.FieldError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

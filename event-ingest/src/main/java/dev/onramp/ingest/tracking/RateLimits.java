@@ -1,7 +1,7 @@
 package dev.onramp.ingest.tracking;
 
 import dev.onramp.ingest.IngestConfig;
-import dev.onramp.ingest.ProblemException;
+import dev.onramp.ingest.Refusals;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -32,7 +32,7 @@ public class RateLimits {
         }
         double waitSeconds = bucket.take(events, clock.millis());
         if (waitSeconds > 0) {
-            throw ProblemException.rateLimited(
+            throw Refusals.rateLimited(
                     "Source '" + source + "' sends more than its " + bucket.rate + " events per second; retry later.",
                     (int) Math.ceil(waitSeconds));
         }

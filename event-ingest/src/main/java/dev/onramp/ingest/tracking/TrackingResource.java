@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.onramp.ingest.IngestConfig;
 import dev.onramp.ingest.IngestMetrics;
-import dev.onramp.ingest.Problem.FieldError;
-import dev.onramp.ingest.ProblemException;
+import dev.onramp.ingest.Refusals;
 import dev.onramp.ingest.publish.EventPublisher;
 import dev.onramp.ingest.publish.EventPublisher.Outgoing;
 import dev.onramp.ingest.publish.Traceparent;
+import dev.onramp.pipeline.problem.Problem.FieldError;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.Consumes;
@@ -94,7 +94,7 @@ public class TrackingResource {
         List<FieldError> errors = new ArrayList<>();
         EventNormalizer.Normalized event = normalizer.normalize(raw, type, source, receivedAt, null, "", errors);
         if (!errors.isEmpty()) {
-            throw ProblemException.invalid("The " + type.wireName() + " call has invalid fields.", errors);
+            throw Refusals.invalid("The " + type.wireName() + " call has invalid fields.", errors);
         }
         rateLimits.take(source, 1);
         return publish(source, List.of(outgoing(event, Traceparent.continueOrStart(traceparent))));
@@ -116,7 +116,7 @@ public class TrackingResource {
         origins.check(source, origin);
         JsonNode items = raw.get("batch");
         if (items == null || !items.isArray()) {
-            throw ProblemException.invalid(
+            throw Refusals.invalid(
                     "A batch call carries its events in an array named batch.",
                     List.of(new FieldError("/batch", "is required and must be an array of events")));
         }
@@ -152,7 +152,7 @@ public class TrackingResource {
         if (!errors.isEmpty()) {
             // All or nothing: a batch with any invalid event is not written at all, so fixing and resending it
             // cannot duplicate the good ones.
-            throw ProblemException.invalid(
+            throw Refusals.invalid(
                     "The batch was not accepted: " + errors.size() + " problem(s) in its events; none was written.",
                     errors);
         }
@@ -170,7 +170,7 @@ public class TrackingResource {
             sample.stop(metrics.produceTimer());
             if (error != null) {
                 LOG.warnf("could not write %d event(s) to Kafka: %s", records.size(), error.toString());
-                throw ProblemException.unavailable(
+                throw Refusals.unavailable(
                         "The events could not be stored right now and were not accepted; retry later.", 5);
             }
             metrics.accepted(source, records.size());
@@ -185,7 +185,7 @@ public class TrackingResource {
 
     private ObjectNode parseObject(byte[] body) {
         if (body == null || body.length == 0) {
-            throw ProblemException.malformed("The body is empty; send the event as a JSON object.");
+            throw Refusals.malformed("The body is empty; send the event as a JSON object.");
         }
         JsonNode node;
         try {
@@ -195,13 +195,12 @@ public class TrackingResource {
             String where = location == null || location.getLineNr() < 0
                     ? ""
                     : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-            throw ProblemException.malformed(
-                    "The body is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+            throw Refusals.malformed("The body is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw ProblemException.malformed("The body is not valid UTF-8 JSON: " + firstLine(e.getMessage()));
+            throw Refusals.malformed("The body is not valid UTF-8 JSON: " + firstLine(e.getMessage()));
         }
         if (node == null || !node.isObject()) {
-            throw ProblemException.malformed("The body must be a JSON object.");
+            throw Refusals.malformed("The body must be a JSON object.");
         }
         return (ObjectNode) node;
     }

@@ -1,7 +1,8 @@
 package dev.onramp.ingest.tracking;
 
 import dev.onramp.ingest.IngestConfig;
-import dev.onramp.ingest.ProblemException;
+import dev.onramp.ingest.Refusals;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -45,7 +46,7 @@ public class WriteKeys {
             int colon = decoded.indexOf(':');
             key = colon < 0 ? decoded : decoded.substring(0, colon);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.unauthorized("The Authorization header is not valid HTTP Basic credentials.");
+            throw Refusals.unauthorized("The Authorization header is not valid HTTP Basic credentials.");
         }
         return known(key);
     }
@@ -57,7 +58,7 @@ public class WriteKeys {
      */
     public String fromBody(String writeKey) {
         if (writeKey == null || writeKey.isEmpty()) {
-            throw ProblemException.unauthorized(
+            throw Refusals.unauthorized(
                     "Send the source's write key as the HTTP Basic user name (empty password) or as writeKey in the body.");
         }
         return known(writeKey);
@@ -66,7 +67,7 @@ public class WriteKeys {
     private String known(String key) {
         String source = key.isEmpty() ? null : sourceByKey.get(key);
         if (source == null) {
-            throw ProblemException.unauthorized("The write key is not one of a configured source.");
+            throw Refusals.unauthorized("The write key is not one of a configured source.");
         }
         return source;
     }

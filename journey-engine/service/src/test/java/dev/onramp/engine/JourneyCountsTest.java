@@ -3,7 +3,7 @@ package dev.onramp.engine;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.onramp.infra.quarkus.KafkaResource;
@@ -145,13 +145,15 @@ class JourneyCountsTest {
                 .then()
                 .statusCode(400)
                 .contentType("application/problem+json")
-                .body("errors", hasItem(startsWith("from: ")));
+                .body("errors[0].parameter", equalTo("from"))
+                .body("errors[0].detail", startsWith("'yesterday' is not a date"));
         given().auth()
                 .oauth2(TOKEN)
                 .get("/v1/journeys/counts/funnel?from=2026-02-01&to=2026-01-01")
                 .then()
                 .statusCode(400)
-                .body("errors", hasItem(startsWith("to: ")));
+                .body("errors[0].parameter", equalTo("to"))
+                .body("detail", startsWith("to: "));
 
         // And the Prometheus gauges say what the API says
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

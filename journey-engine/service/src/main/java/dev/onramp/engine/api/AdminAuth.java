@@ -1,6 +1,7 @@
 package dev.onramp.engine.api;
 
 import dev.onramp.engine.EngineConfig;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

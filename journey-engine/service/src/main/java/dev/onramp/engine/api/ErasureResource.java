@@ -5,6 +5,7 @@ import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.StateStore;
 import dev.onramp.pipeline.Tombstones;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -66,7 +67,7 @@ public class ErasureResource {
     @Transactional(rollbackOn = Exception.class)
     public Response erase(@PathParam("userId") String userId) throws Exception {
         if (userId == null || userId.isBlank() || userId.length() > 1_024) {
-            throw ProblemException.badRequest("userId: a user id, 1 to 1,024 characters");
+            throw ProblemException.badParameter("userId", "a user id, 1 to 1,024 characters");
         }
         Instant now = clock.instant();
         Accepted accepted = new Accepted(UUID.randomUUID().toString(), userId, now);

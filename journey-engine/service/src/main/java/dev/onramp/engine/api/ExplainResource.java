@@ -9,6 +9,7 @@ import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Step;
 import dev.onramp.journey.run.Enrollment;
 import dev.onramp.journey.run.UserState;
+import dev.onramp.pipeline.problem.ProblemException;
 import io.quarkus.panache.common.Sort;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

@@ -5,6 +5,7 @@ import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.journey.load.Problem;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.Step;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -104,7 +105,7 @@ public class JourneysResource {
             LocalDate start = date("from", from, JourneyFigures.EPOCH);
             LocalDate end = date("to", to, JourneyFigures.LAST);
             if (end.isBefore(start)) {
-                throw ProblemException.badRequest(
+                throw ProblemException.badParameter(
                         "to", "The period ends (" + end + ") before it starts (" + start + ").");
             }
             return new Period(start, end);
@@ -117,7 +118,7 @@ public class JourneysResource {
             try {
                 return LocalDate.parse(value.strip());
             } catch (DateTimeParseException e) {
-                throw ProblemException.badRequest(field, "'" + value + "' is not a date like 2026-11-24.");
+                throw ProblemException.badParameter(field, "'" + value + "' is not a date like 2026-11-24.");
             }
         }
     }

@@ -7,6 +7,8 @@ import dev.onramp.dispatch.send.SendOutcome;
 import dev.onramp.dispatch.send.Sender;
 import dev.onramp.dispatch.sms.SmsSender;
 import dev.onramp.dispatch.template.Templates;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
 import dev.onramp.templates.Channel;
 import dev.onramp.templates.Rendered;
 import dev.onramp.templates.TemplateData;
@@ -111,20 +113,21 @@ public class TemplatesResource {
         switch (channel) {
             case EMAIL -> {
                 if (!EmailSender.ADDRESS.matcher(to).matches()) {
-                    throw ProblemException.badRequest("to: '" + to + "' is not an email address");
+                    throw ProblemException.badField("/to", "'" + to + "' is not an email address");
                 }
                 sender = email;
             }
             case SMS -> {
                 if (!SmsSender.E164.matcher(to).matches()) {
-                    throw ProblemException.badRequest(
-                            "to: '" + to + "' is not a phone number in E.164 form, like +14155550123");
+                    throw ProblemException.badField(
+                            "/to", "'" + to + "' is not a phone number in E.164 form, like +14155550123");
                 }
                 sender = sms;
             }
             default ->
-                throw ProblemException.badRequest(
-                        "channel: test sends go to an email address or a phone number; preview " + channel
+                throw ProblemException.badField(
+                        "/channel",
+                        "test sends go to an email address or a phone number; preview " + channel
                                 + " messages instead");
         }
         Rendered rendered = render(name, request.channel(), request.locale(), request.user(), request.context());
@@ -163,13 +166,10 @@ public class TemplatesResource {
                 : "";
         String previous = config.adminTokenPrevious().orElse("");
         if (token.isBlank() || (!equal(token, given) && (previous.isBlank() || !equal(previous, given)))) {
-            throw new ProblemException(Problem.of(
-                    401,
-                    "unauthorized",
-                    "Admin token required",
+            throw ProblemException.unauthorized(
                     token.isBlank()
                             ? "No admin token is configured (onramp.dispatch.admin-token)."
-                            : "Send 'Authorization: Bearer <token>'."));
+                            : "Send 'Authorization: Bearer <token>'.");
         }
     }
 

@@ -1,9 +1,10 @@
 package dev.onramp.dispatch.inapp;
 
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.api.ProblemException;
 import dev.onramp.dispatch.outbox.DeliveryEvent;
 import dev.onramp.dispatch.outbox.Outbox;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
 import io.smallrye.mutiny.Multi;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.DefaultValue;
@@ -90,8 +91,7 @@ public class InboxResource {
             @Context Sse sse) {
         authorize(userId, headerHash, queryHash);
         streams.reserve(userId).ifPresent(full -> {
-            throw new ProblemException(
-                    dev.onramp.dispatch.api.Problem.of(429, "too-many-streams", "Too many live streams", full + "."));
+            throw new ProblemException(Problem.of(429, "too-many-streams", "Too many live streams", full + "."));
         });
         return streams.stream(userId, sse);
     }
@@ -139,16 +139,18 @@ public class InboxResource {
     private void authorize(String userId, String headerHash, String queryHash) {
         String secret = config.inbox().secret().orElse(null);
         if (secret == null || secret.isBlank()) {
-            throw ProblemException.forbidden(
-                    "No inbox secret is configured (onramp.dispatch.inbox.secret), so inboxes are closed.");
+            throw forbidden("No inbox secret is configured (onramp.dispatch.inbox.secret), so inboxes are closed.");
         }
         String given = headerHash != null ? headerHash : queryHash;
         String previous = config.inbox().secretPrevious().orElse(null);
         if (!UserHash.matches(secret, userId, given)
                 && (previous == null || previous.isBlank() || !UserHash.matches(previous, userId, given))) {
-            throw ProblemException.forbidden(
-                    "Send HMAC-SHA256(inbox secret, userId) in hex as the X-Onramp-User-Hash header"
-                            + " or the userHash query parameter; your backend computes it.");
+            throw forbidden("Send HMAC-SHA256(inbox secret, userId) in hex as the X-Onramp-User-Hash header"
+                    + " or the userHash query parameter; your backend computes it.");
         }
+    }
+
+    private static ProblemException forbidden(String detail) {
+        return new ProblemException(Problem.of(403, "bad-user-hash", "Wrong or missing user hash", detail));
     }
 }

@@ -1,8 +1,8 @@
 package dev.onramp.dispatch.preferences;
 
-import dev.onramp.dispatch.api.ProblemException;
 import dev.onramp.dispatch.outbox.DeliveryEvent;
 import dev.onramp.dispatch.outbox.Outbox;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;

@@ -1,13 +1,13 @@
 package dev.onramp.dispatch.sms;
 
 import dev.onramp.dispatch.DispatchConfig;
-import dev.onramp.dispatch.api.Problem;
-import dev.onramp.dispatch.api.ProblemException;
 import dev.onramp.dispatch.ledger.Delivery;
 import dev.onramp.dispatch.ledger.DeliveryStatus;
 import dev.onramp.dispatch.outbox.DeliveryEvent;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.dispatch.preferences.Preferences;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
