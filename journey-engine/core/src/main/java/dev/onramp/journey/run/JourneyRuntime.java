@@ -37,6 +37,7 @@ public final class JourneyRuntime {
     private final ToIntFunction<String> versions;
     private final EngineSettings settings;
     private final HoldoutPolicy holdout;
+    private final SendPolicy policy;
 
     /** Who is held out of a journey. */
     @FunctionalInterface
@@ -56,6 +57,7 @@ public final class JourneyRuntime {
         this.versions = versions;
         this.settings = settings;
         this.holdout = holdout;
+        this.policy = new SendPolicy(settings);
     }
 
     public JourneySet journeys() {
@@ -542,102 +544,77 @@ public final class JourneyRuntime {
                 return;
             }
         }
-        List<String> unreachable = new ArrayList<>();
-        Channel channel = null;
-        for (Channel candidate : spec.channels()) {
-            String reason = unreachableReason(work, candidate, journey.id());
-            if (reason == null) {
-                channel = candidate;
-                break;
-            }
-            unreachable.add(candidate + " (" + reason + ")");
-        }
-        if (channel == null) {
-            skip(work, journey, next, e, spec, dueAt, "no channel reaches the user: " + String.join(", ", unreachable));
-            return;
-        }
-        if (!e.holdout) {
-            if (channel.respectsQuietHours() && journey.quietHours().isPresent()) {
-                ZoneId zone = zoneOf(work, journey);
-                Optional<Instant> end = journey.quietHours().get().endOfWindowAt(work.now, zone);
-                if (end.isPresent()) {
-                    e.dueAt = end.get();
-                    work.log(
-                            e,
-                            next.id(),
-                            Kind.MESSAGE_DEFERRED,
-                            spec.kind() + " by " + channel + " waits for the end of quiet hours ("
-                                    + journey.quietHours().get().from() + "–"
-                                    + journey.quietHours().get().to() + " " + zone + ") at " + end.get(),
-                            null);
-                    return;
-                }
-            }
-            Instant capEnd = capEnd(work, channel);
-            if (capEnd != null) {
-                e.dueAt = capEnd;
-                work.log(
-                        e,
-                        next.id(),
-                        Kind.MESSAGE_DEFERRED,
-                        spec.kind() + " by " + channel + " waits for the frequency cap until " + capEnd,
-                        null);
-                return;
-            }
-        }
+        SendPolicy.Verdict verdict = policy.decide(
+                SendPolicy.Ask.journey(
+                        spec.channels(), journey.id(), e.holdout, journey.quietHours(), zoneOf(work, journey)),
+                work.recipient(),
+                work.now);
         int version = versions.applyAsInt(journey.id());
         String messageId =
                 MessageIds.of(journey.id(), version, work.userId, e.cycle, next.id(), spec.kind(), e.nextMessage);
         String sentNote;
-        if (e.holdout) {
-            e.sent.add(new SentMessage(
-                    messageId,
-                    next.id(),
-                    spec.kind(),
-                    e.nextMessage,
-                    channel,
-                    spec.template(),
-                    version,
-                    work.now,
-                    "held_out"));
-            sentNote = "would have sent the " + spec.kind() + " by " + channel + " (" + spec.template()
-                    + "); the user is in the holdout group";
-        } else {
-            List<Channel> remaining = new ArrayList<>(spec.channels()
-                    .subList(
-                            spec.channels().indexOf(channel) + 1,
-                            spec.channels().size()));
-            remaining.removeIf(c -> unreachableReason(work, c, journey.id()) != null);
-            work.messages.add(new MessageRequest(
-                    messageId,
-                    journey.id(),
-                    version,
-                    next.id(),
-                    spec.kind(),
-                    e.nextMessage,
-                    channel,
-                    remaining,
-                    spec.template(),
-                    locale(work),
-                    work.userId,
-                    work.traits,
-                    e.triggerProperties,
-                    work.now,
-                    work.now));
-            e.sent.add(new SentMessage(
-                    messageId,
-                    next.id(),
-                    spec.kind(),
-                    e.nextMessage,
-                    channel,
-                    spec.template(),
-                    version,
-                    work.now,
-                    "sent"));
-            work.recent.add(new Profile.Sent(channel, work.now));
-            String fallbackNote =
-                    channel == spec.channel() ? "" : " (fallback: " + String.join(", ", unreachable) + ")";
-            sentNote = spec.kind() + " by " + channel + " (" + spec.template() + ")" + fallbackNote;
+        switch (verdict) {
+            case SendPolicy.Skip skip -> {
+                skip(work, journey, next, e, spec, dueAt, skip.reason());
+                return;
+            }
+            case SendPolicy.Defer defer -> {
+                e.dueAt = defer.until();
+                work.log(
+                        e,
+                        next.id(),
+                        Kind.MESSAGE_DEFERRED,
+                        spec.kind() + " by " + defer.channel() + " " + defer.reason(),
+                        null);
+                return;
+            }
+            case SendPolicy.HoldOut held -> {
+                e.sent.add(new SentMessage(
+                        messageId,
+                        next.id(),
+                        spec.kind(),
+                        e.nextMessage,
+                        held.channel(),
+                        spec.template(),
+                        version,
+                        work.now,
+                        "held_out"));
+                sentNote = "would have sent the " + spec.kind() + " by " + held.channel() + " (" + spec.template()
+                        + "); the user is in the holdout group";
+            }
+            case SendPolicy.Send send -> {
+                Channel channel = send.channel();
+                work.messages.add(new MessageRequest(
+                        messageId,
+                        journey.id(),
+                        version,
+                        next.id(),
+                        spec.kind(),
+                        e.nextMessage,
+                        channel,
+                        send.fallbacks(),
+                        spec.template(),
+                        locale(work),
+                        work.userId,
+                        work.traits,
+                        e.triggerProperties,
+                        work.now,
+                        work.now));
+                e.sent.add(new SentMessage(
+                        messageId,
+                        next.id(),
+                        spec.kind(),
+                        e.nextMessage,
+                        channel,
+                        spec.template(),
+                        version,
+                        work.now,
+                        "sent"));
+                work.recent.add(new Profile.Sent(channel, work.now));
+                String fallbackNote =
+                        channel == spec.channel() ? "" : " (fallback: " + String.join(", ", send.passedOver()) + ")";
+                sentNote = spec.kind() + " by " + channel + " (" + spec.template() + ")" + fallbackNote;
+            }
         }
         e.nextMessage++;
         e.lastMessageAt = work.now;
@@ -657,22 +634,6 @@ public final class JourneyRuntime {
                 null);
     }
 
-    private static String unreachableReason(Work work, Channel channel, String journey) {
-        String blocked = work.blockedReason(channel, journey);
-        if (blocked != null) {
-            return blocked;
-        }
-        return switch (channel) {
-            case EMAIL -> hasText(work.traits.get("email")) ? null : "no email trait";
-            case SMS -> hasText(work.traits.get("phone")) ? null : "no phone trait";
-            case IN_APP, WEBHOOK -> null;
-        };
-    }
-
-    private static boolean hasText(Object value) {
-        return value instanceof String s && !s.isBlank();
-    }
-
     private ZoneId zoneOf(Work work, Journey journey) {
         if (work.traits.get("timezone") instanceof String tz) {
             try {
@@ -686,26 +647,6 @@ public final class JourneyRuntime {
 
     private static String locale(Work work) {
         return work.traits.get("locale") instanceof String l && !l.isBlank() ? l : null;
-    }
-
-    /** When the strictest exceeded cap for {@code channel} lets a message through again, or null if none is hit. */
-    private Instant capEnd(Work work, Channel channel) {
-        Instant end = null;
-        for (Cap cap : settings.caps().getOrDefault(channel, List.of())) {
-            Instant windowStart = work.now.minus(cap.per());
-            List<Instant> inWindow = work.recent.stream()
-                    .filter(s -> s.channel() == channel && s.at().isAfter(windowStart))
-                    .map(Profile.Sent::at)
-                    .sorted()
-                    .toList();
-            if (inWindow.size() >= cap.count()) {
-                Instant freed = inWindow.get(inWindow.size() - cap.count()).plus(cap.per());
-                if (end == null || freed.isAfter(end)) {
-                    end = freed;
-                }
-            }
-        }
-        return end;
     }
 
     // ---- condition variables
@@ -852,9 +793,8 @@ public final class JourneyRuntime {
             return userVars;
         }
 
-        String blockedReason(Channel channel, String journey) {
-            String reason = blocked.get(channel.wireName());
-            return reason != null ? reason : blocked.get(channel.wireName() + ":" + journey);
+        SendPolicy.Recipient recipient() {
+            return new SendPolicy.Recipient(traits, blocked, recent);
         }
 
         List<Draft> enrollmentsOf(String journeyId) {
