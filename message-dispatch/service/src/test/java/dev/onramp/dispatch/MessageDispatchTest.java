@@ -18,6 +18,8 @@ import dev.onramp.infra.quarkus.SmtpResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -82,6 +84,36 @@ class MessageDispatchTest {
                                 + " AND d.delivered_by = 'in_app' AND d.attempts = 1",
                         id))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void holdsARequestUntilItsNotBeforeThenDeliversIt() throws Exception {
+        String user = newUser();
+        String id = Requests.newId();
+        Instant notBefore = Instant.now().plusSeconds(4).truncatedTo(ChronoUnit.MILLIS);
+        Requests.send(user, Requests.inAppNotBefore(id, user, notBefore));
+
+        // Stored at once, pending, due at notBefore: not in the inbox before then
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ErasureTest.rows(
+                                "SELECT count(*) FROM dispatch.deliveries WHERE message_id = ? AND status = 'pending'"
+                                        + " AND next_attempt_at = '" + notBefore + "'::timestamptz",
+                                id)
+                        == 1);
+        assertThat(ErasureTest.rows("SELECT count(*) FROM dispatch.inbox_messages WHERE message_id = ?", id))
+                .isZero();
+
+        // Then delivered by the worker once it is due, and no earlier
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ErasureTest.rows(
+                                "SELECT count(*) FROM dispatch.inbox_messages WHERE message_id = ? AND created_at >= '"
+                                        + notBefore + "'::timestamptz",
+                                id)
+                        == 1);
+        assertThat(json.readTree(deliveryEvents(id, 1).getFirst().value())
+                        .get("status")
+                        .asText())
+                .isEqualTo("delivered");
     }
 
     @Test

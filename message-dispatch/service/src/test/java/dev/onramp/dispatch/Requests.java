@@ -39,6 +39,12 @@ final class Requests {
                         Instant.now());
     }
 
+    /** An in-app request that may be delivered no earlier than {@code notBefore}. */
+    static String inAppNotBefore(String messageId, String user, Instant notBefore) {
+        return request(messageId, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}")
+                .replaceFirst("\"notBefore\":\"[^\"]+\"", "\"notBefore\":\"" + notBefore + "\"");
+    }
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

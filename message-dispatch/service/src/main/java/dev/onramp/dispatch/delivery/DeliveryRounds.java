@@ -24,7 +24,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -93,20 +95,37 @@ public class DeliveryRounds {
 
     /**
      * Routes these deliveries, stored by the caller's transaction and due now, in that transaction: a message request
-     * becomes an in-app message with one commit (or a send queued for this instance).
+     * becomes an in-app message with one commit (or a send queued for this instance). The requests as the consumer
+     * read them are used as they are, not parsed again from the rows just written.
      */
     @Transactional(value = Transactional.TxType.MANDATORY, rollbackOn = Exception.class)
-    public List<Job> deliverStored(List<String> messageIds, Instant now, boolean external, String owner)
+    public List<Job> deliverStored(List<DeliveryRequest> stored, Instant now, boolean external, String owner)
             throws SQLException {
-        return messageIds.isEmpty() ? List.of() : prepare(deliveries.claimDue(messageIds, now, external), now, owner);
+        if (stored.isEmpty()) {
+            return List.of();
+        }
+        Map<String, DeliveryRequest> read = new HashMap<>();
+        stored.forEach(r -> read.putIfAbsent(r.messageId(), r));
+        return prepare(deliveries.claimDue(List.copyOf(read.keySet()), now, external), now, owner, read);
     }
 
     private List<Job> prepare(List<Delivery> due, Instant now, String owner) throws SQLException {
+        return prepare(due, now, owner, Map.of());
+    }
+
+    /** @param read requests already read, by message id; the others are read from their stored copy */
+    private List<Job> prepare(List<Delivery> due, Instant now, String owner, Map<String, DeliveryRequest> read)
+            throws SQLException {
         if (due.isEmpty()) {
             return List.of();
         }
-        Map<Delivery, DeliveryRequest> requests = new java.util.LinkedHashMap<>();
+        Map<Delivery, DeliveryRequest> requests = new LinkedHashMap<>();
         for (Delivery d : due) {
+            DeliveryRequest known = read.get(d.messageId);
+            if (known != null) {
+                requests.put(d, known);
+                continue;
+            }
             try {
                 requests.put(d, DeliveryRequest.of(d.request, json));
             } catch (DeliveryRequest.Invalid e) {
@@ -118,40 +137,25 @@ public class DeliveryRounds {
         Outbox.Writer events = outbox.writer();
         Inbox.Writer inboxes = inbox.writer();
         List<Job> jobs = new ArrayList<>();
+        Instant leaseUntil = now.plus(config.delivery().queueLease());
         for (var entry : requests.entrySet()) {
             Delivery d = entry.getKey();
             DeliveryRequest request = entry.getValue();
             Routing.Route route = routing.route(request, d.channelIndex, blocks::blocked);
-            List<String> failures = d.failureList();
-            for (Routing.Skip skip : route.skipped()) {
-                failures.add(skip.failure());
-                if (skip.suppressed()) {
-                    publish(events, request, skip.channel(), "suppressed", skip.reason(), now);
-                }
+            DeliveryTransitions.Step step =
+                    DeliveryTransitions.routed(DeliveryState.of(d), request.channels(), route, owner, leaseUntil);
+            if (route instanceof Routing.StoreInApp inApp) {
+                inboxes.store(
+                        request.messageId(),
+                        request.userId(),
+                        request.journey(),
+                        request.step(),
+                        inApp.rendered(),
+                        now);
             }
-            switch (route) {
-                case Routing.StoreInApp inApp -> {
-                    inboxes.store(
-                            request.messageId(),
-                            request.userId(),
-                            request.journey(),
-                            request.step(),
-                            inApp.rendered(),
-                            now);
-                    d.channelIndex = inApp.channelIndex();
-                    finish(d, request, Channel.IN_APP, DeliveryStatus.DELIVERED, null, failures, events, now);
-                }
-                case Routing.Send send -> {
-                    d.status = DeliveryStatus.QUEUED;
-                    d.channelIndex = send.channelIndex();
-                    d.address = send.address();
-                    d.leaseOwner = owner;
-                    d.leaseUntil = now.plus(config.delivery().queueLease());
-                    d.failures(failures);
-                    d.updatedAt = now;
-                    jobs.add(new Job(request, d.request, send, List.copyOf(failures), d.attempts));
-                }
-                case Routing.NoChannel none -> fail(d, request, failures, events, now);
+            apply(d, request, step, events, now);
+            if (route instanceof Routing.Send send) {
+                jobs.add(new Job(request, d.request, send, step.state().failures(), d.attempts));
             }
         }
         deliveries.write(due);
@@ -214,55 +218,31 @@ public class DeliveryRounds {
 
     /** What a send's outcome makes of its delivery; true if it is due again at once (its next channel). */
     private boolean record(Delivery d, Job job, SendOutcome outcome, Outbox.Writer events, Instant now) {
-        d.request = job.stored();
-        d.leaseOwner = null;
-        d.leaseUntil = null;
-        DeliveryRequest request = job.request();
-        Channel channel = job.route().channel();
-        List<String> failures = new ArrayList<>(job.failures());
-        boolean dueNow = false;
-        switch (outcome.kind()) {
-            case SENT, DELIVERED -> {
-                d.providerId = outcome.providerId();
-                finish(
-                        d,
-                        request,
-                        channel,
-                        outcome.kind() == SendOutcome.Kind.SENT ? DeliveryStatus.SENT : DeliveryStatus.DELIVERED,
-                        outcome.providerId(),
-                        failures,
-                        events,
-                        now);
-            }
-            case TRANSIENT -> {
-                int attempts = d.attempts + 1;
-                if (retries.retries(attempts)) {
-                    var delay = retries.backoff(attempts);
-                    d.status = DeliveryStatus.PENDING;
-                    d.attempts = attempts;
-                    d.nextAttemptAt = now.plus(delay);
-                    d.lastError = outcome.detail();
-                    d.updatedAt = now;
-                    LOG.infof(
-                            "message %s to %s by %s: %s; attempt %d, next in %s",
-                            d.messageId, d.userId, channel, outcome.detail(), attempts, delay);
-                } else {
-                    failures.add(channel + ": " + outcome.detail() + " (gave up after " + attempts + " attempts)");
-                    dueNow = next(d, request, failures, events, now);
-                }
-            }
-            case REJECTED -> {
-                preferences.suppress(channel.wireName(), job.route().address(), outcome.detail(), now);
-                publish(events, request, channel, "suppressed", outcome.detail(), now);
-                failures.add(channel + ": " + outcome.detail());
-                dueNow = next(d, request, failures, events, now);
-            }
-            case PERMANENT -> {
-                failures.add(channel + ": " + outcome.detail());
-                dueNow = next(d, request, failures, events, now);
-            }
+        d.request = job.stored(); // the owned-sends query does not read it back; the dead-letter topic needs it
+        DeliveryTransitions.Step step = DeliveryTransitions.sent(
+                DeliveryState.of(d),
+                job.request().channels(),
+                job.route(),
+                job.failures(),
+                outcome,
+                retries::retryAfter,
+                now);
+        if (step.retryIn() != null) {
+            LOG.infof(
+                    "message %s to %s by %s: %s; attempt %d, next in %s",
+                    d.messageId,
+                    d.userId,
+                    job.route().channel(),
+                    outcome.detail(),
+                    step.state().attempts(),
+                    step.retryIn());
         }
-        return dueNow;
+        if (step.suppress() != null) {
+            DeliveryTransitions.Suppression suppress = step.suppress();
+            preferences.suppress(suppress.channel().wireName(), suppress.address(), suppress.reason(), now);
+        }
+        apply(d, job.request(), step, events, now);
+        return step.dueNow();
     }
 
     /**
@@ -288,22 +268,15 @@ public class DeliveryRounds {
             return;
         }
         Outbox.Writer events = outbox.writer();
-        List<String> failures = d.failureList();
-        failures.add("cannot be prepared: " + Failures.describe(why));
         DeliveryRequest request;
         try {
             request = DeliveryRequest.of(d.request, json);
         } catch (DeliveryRequest.Invalid | RuntimeException e) {
             request = null;
         }
-        if (request == null) {
-            d.status = DeliveryStatus.FAILED;
-            d.lastError = String.join("; ", failures);
-            d.updatedAt = now;
-            deadLetter(events, d, d.lastError, now);
-        } else {
-            fail(d, request, failures, events, now);
-        }
+        DeliveryTransitions.Step step = DeliveryTransitions.unpreparable(
+                DeliveryState.of(d), request == null ? null : request.channels(), Failures.describe(why));
+        apply(d, request, step, events, now);
         events.flush();
         meters.counter("onramp.dispatch.parked", "stage", "deliveries", "reason", Failures.category(why))
                 .increment();
@@ -326,67 +299,42 @@ public class DeliveryRounds {
         return deliveries.recoverExpired(now);
     }
 
-    /** Moves a failed delivery to its next channel (true: due now), or fails it when there is none. */
-    private boolean next(
-            Delivery d, DeliveryRequest request, List<String> failures, Outbox.Writer events, Instant now) {
-        if (d.channelIndex + 1 < request.channels().size()) {
-            d.status = DeliveryStatus.PENDING;
-            d.channelIndex++;
-            d.attempts = 0;
-            d.nextAttemptAt = now;
-            d.lastError = null;
-            d.failures(failures);
-            d.updatedAt = now;
-            return true;
+    /**
+     * Applies a transition to the row object and writes what it reports: its delivery events (counted when they end
+     * a delivery), and the request on the dead-letter topic when it failed for good.
+     *
+     * @param request null only for a delivery whose stored request cannot be read: it reports nothing
+     */
+    private void apply(
+            Delivery d, DeliveryRequest request, DeliveryTransitions.Step step, Outbox.Writer events, Instant now) {
+        step.state().applyTo(d, now);
+        for (DeliveryTransitions.Event event : step.events()) {
+            events.publish(
+                    new DeliveryEvent(
+                            request.messageId(),
+                            request.userId(),
+                            request.journey(),
+                            request.step(),
+                            event.channel().wireName(),
+                            event.status(),
+                            event.detail()),
+                    now);
+            if (!event.status().equals("suppressed")) {
+                meters.counter(
+                                "onramp.dispatch.deliveries",
+                                "channel",
+                                event.channel().wireName(),
+                                "status",
+                                event.status())
+                        .increment();
+            }
         }
-        fail(d, request, failures, events, now);
-        return false;
-    }
-
-    private void finish(
-            Delivery d,
-            DeliveryRequest request,
-            Channel channel,
-            DeliveryStatus status,
-            String providerId,
-            List<String> failures,
-            Outbox.Writer events,
-            Instant now) {
-        d.status = status;
-        d.attempts++;
-        d.nextAttemptAt = null;
-        d.lastError = null;
-        d.deliveredBy = channel.wireName();
-        if (providerId != null) {
-            d.providerId = providerId;
+        if (step.deadLetter()) {
+            deadLetter(events, d, d.lastError, now);
+            if (request != null) {
+                LOG.warnf("message %s to %s failed: %s", d.messageId, d.userId, d.lastError);
+            }
         }
-        d.failures(failures);
-        d.updatedAt = now;
-        publish(
-                events,
-                request,
-                channel,
-                status.wireName(),
-                failures.isEmpty() ? null : "by fallback after " + String.join("; ", failures),
-                now);
-        meters.counter("onramp.dispatch.deliveries", "channel", channel.wireName(), "status", status.wireName())
-                .increment();
-    }
-
-    private void fail(Delivery d, DeliveryRequest request, List<String> failures, Outbox.Writer events, Instant now) {
-        String detail = failures.isEmpty() ? "no channel to send by" : String.join("; ", failures);
-        d.status = DeliveryStatus.FAILED;
-        d.attempts++;
-        d.nextAttemptAt = null;
-        d.lastError = detail;
-        d.failures(failures);
-        d.updatedAt = now;
-        Channel channel = request.channels().getFirst();
-        publish(events, request, channel, "failed", detail, now);
-        deadLetter(events, d, detail, now);
-        meters.counter("onramp.dispatch.deliveries", "channel", channel.wireName(), "status", "failed")
-                .increment();
-        LOG.warnf("message %s to %s failed: %s", d.messageId, d.userId, detail);
     }
 
     private void deadLetter(Outbox.Writer events, Delivery d, String reason, Instant now) {
@@ -397,13 +345,6 @@ public class DeliveryRounds {
             payload = String.valueOf(d.request).getBytes(StandardCharsets.UTF_8);
         }
         events.deadLetter(config.topics().messageRequests(), null, null, d.userId, payload, reason, now);
-    }
-
-    private static void publish(
-            Outbox.Writer events, DeliveryRequest r, Channel channel, String status, String detail, Instant now) {
-        events.publish(
-                new DeliveryEvent(r.messageId(), r.userId(), r.journey(), r.step(), channel.wireName(), status, detail),
-                now);
     }
 
     /** What blocks channels for a round's users and addresses, read for the whole round at once. */

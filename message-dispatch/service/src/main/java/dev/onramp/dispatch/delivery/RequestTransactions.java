@@ -87,8 +87,8 @@ public class RequestTransactions {
         return rounds.deliverStored(store(items, now), now, external, owner);
     }
 
-    /** The message ids of the requests stored (or stored before: a repeat changes nothing). */
-    private List<String> store(List<RequestItem> items, Instant now) throws SQLException {
+    /** The requests stored (or stored before: a repeat changes nothing), as read from their records. */
+    private List<DeliveryRequest> store(List<RequestItem> items, Instant now) throws SQLException {
         Map<TopicPartition, Long> next = new HashMap<>();
         for (RequestItem item : items) {
             next.merge(item.topicPartition(), item.offset() + 1, Math::max);
@@ -146,7 +146,7 @@ public class RequestTransactions {
                     parked("unreadable").increment(unreadable);
                 }
             });
-            return requests.stream().map(DeliveryRequest::messageId).toList();
+            return requests;
         }
     }
 

@@ -26,6 +26,11 @@ public class RetryPolicy {
         return attempts < config.delivery().maxAttempts();
     }
 
+    /** How long to wait after the {@code attempts}-th failed attempt, or null when the channel is given up. */
+    public Duration retryAfter(int attempts) {
+        return retries(attempts) ? backoff(attempts) : null;
+    }
+
     /** How long to wait after the {@code attempts}-th failed attempt. */
     public Duration backoff(int attempts) {
         long base = config.delivery().firstRetry().toMillis() * (1L << Math.min(attempts - 1, 16));

@@ -4,7 +4,7 @@ import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.inapp.ActionUrl;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.preferences.Links;
-import dev.onramp.dispatch.sms.SmsSender;
+import dev.onramp.dispatch.send.PhoneNumbers;
 import dev.onramp.dispatch.template.Templates;
 import dev.onramp.templates.Channel;
 import dev.onramp.templates.Rendered;
@@ -88,7 +88,7 @@ public class Routing {
                         false));
                 continue;
             }
-            if (channel == Channel.SMS && !SmsSender.E164.matcher(address).matches()) {
+            if (channel == Channel.SMS && !PhoneNumbers.E164.matcher(address).matches()) {
                 skipped.add(new Skip(
                         channel, "'" + address + "' is not an E.164 phone number, such as +33612345678", false));
                 continue;

@@ -283,7 +283,7 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
 
     /**
      * Stores new requests, each once: a message id seen before changes nothing. Batched native SQL, on the hot path
-     * of every message (ADR 0002).
+     * of every message (ADR 0002). Each is pending, due at once or at its request's {@code notBefore} if later.
      *
      * @param rawJson each request as received, stored as it is
      */
@@ -302,7 +302,11 @@ public class Deliveries implements PanacheRepositoryBase<Delivery, String> {
                 insert.setString(4, r.step());
                 insert.setString(5, r.channels().getFirst().wireName());
                 insert.setString(6, rawJson.get(i));
-                insert.setObject(7, at);
+                insert.setObject(
+                        7,
+                        r.notBefore() != null && r.notBefore().isAfter(now)
+                                ? OffsetDateTime.ofInstant(r.notBefore(), ZoneOffset.UTC)
+                                : at);
                 insert.setObject(8, at);
                 insert.setObject(9, at);
                 insert.addBatch();

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.templates.Channel;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +17,7 @@ import java.util.Objects;
  * it is consumed, then used typed.
  *
  * @param channels the request's channel, then its fallbacks, each once
+ * @param notBefore the first moment it may be delivered; null when the request names none (deliver at once)
  */
 public record DeliveryRequest(
         String messageId,
@@ -24,7 +28,8 @@ public record DeliveryRequest(
         String locale,
         String userId,
         Map<String, Object> traits,
-        Map<String, Object> context) {
+        Map<String, Object> context,
+        Instant notBefore) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -74,6 +79,15 @@ public record DeliveryRequest(
         }
         JsonNode traits = user.get("traits");
         JsonNode context = node.get("context");
+        Instant notBefore = null;
+        String notBeforeText = text(node, "notBefore");
+        if (notBeforeText != null) {
+            try {
+                notBefore = OffsetDateTime.parse(notBeforeText).toInstant();
+            } catch (DateTimeParseException e) {
+                throw new Invalid("notBefore is not a date-time: " + notBeforeText);
+            }
+        }
         return new DeliveryRequest(
                 node.get("messageId").asText(),
                 text(node, "journey"),
@@ -83,7 +97,8 @@ public record DeliveryRequest(
                 text(node, "locale"),
                 user.get("id").asText(),
                 traits != null && traits.isObject() ? json.convertValue(traits, MAP) : Map.of(),
-                context != null && context.isObject() ? json.convertValue(context, MAP) : Map.of());
+                context != null && context.isObject() ? json.convertValue(context, MAP) : Map.of(),
+                notBefore);
     }
 
     /** Reads a request as stored in {@code deliveries.request}. */

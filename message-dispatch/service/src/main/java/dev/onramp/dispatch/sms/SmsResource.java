@@ -1,13 +1,15 @@
 package dev.onramp.dispatch.sms;
 
 import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.delivery.DeliveryState;
+import dev.onramp.dispatch.delivery.DeliveryTransitions;
 import dev.onramp.dispatch.ledger.Delivery;
-import dev.onramp.dispatch.ledger.DeliveryStatus;
 import dev.onramp.dispatch.outbox.DeliveryEvent;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.dispatch.preferences.Preferences;
 import dev.onramp.pipeline.problem.Problem;
 import dev.onramp.pipeline.problem.ProblemException;
+import dev.onramp.templates.Channel;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -78,22 +80,25 @@ public class SmsResource {
         }
         Instant now = clock.instant();
         Delivery delivery = Delivery.byProviderId(sid);
-        if (delivery != null
-                && (delivery.status == DeliveryStatus.SENT || delivery.status == DeliveryStatus.DELIVERED)) {
-            String detail = form.getFirst("ErrorCode") == null ? null : "provider error " + form.getFirst("ErrorCode");
-            delivery.status = "delivered".equals(mapped) ? DeliveryStatus.DELIVERED : DeliveryStatus.FAILED;
-            delivery.lastError = detail;
-            delivery.updatedAt = now;
-            outbox.publish(
-                    new DeliveryEvent(
-                            delivery.messageId,
-                            delivery.userId,
-                            delivery.journey,
-                            delivery.step,
-                            "sms",
-                            mapped,
-                            detail),
-                    now);
+        String detail = form.getFirst("ErrorCode") == null ? null : "provider error " + form.getFirst("ErrorCode");
+        DeliveryTransitions.Step step = delivery == null
+                ? null
+                : DeliveryTransitions.providerReported(
+                        DeliveryState.of(delivery), Channel.SMS, "delivered".equals(mapped), detail);
+        if (step != null) {
+            step.state().applyTo(delivery, now);
+            for (DeliveryTransitions.Event event : step.events()) {
+                outbox.publish(
+                        new DeliveryEvent(
+                                delivery.messageId,
+                                delivery.userId,
+                                delivery.journey,
+                                delivery.step,
+                                event.channel().wireName(),
+                                event.status(),
+                                event.detail()),
+                        now);
+            }
             if ("21610".equals(form.getFirst("ErrorCode")) && delivery.address != null) {
                 preferences.suppress("sms", delivery.address, "the number opted out (replied STOP)", now);
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.send.Outgoing;
+import dev.onramp.dispatch.send.PhoneNumbers;
 import dev.onramp.dispatch.send.SendOutcome;
 import dev.onramp.dispatch.send.Sender;
 import dev.onramp.templates.Channel;
@@ -31,7 +32,7 @@ import java.util.stream.Collectors;
 public class SmsSender implements Sender {
 
     /** E.164: a plus, a country code, at most 15 digits. */
-    public static final Pattern E164 = Pattern.compile("\\+[1-9]\\d{1,14}");
+    public static final Pattern E164 = PhoneNumbers.E164;
     /** Twilio error codes that will never work for this message or number. */
     private static final Set<Integer> PERMANENT = Set.of(21211, 21214, 21217, 21219, 21408, 21612, 21614);
     /** Twilio's "the recipient replied STOP". */
