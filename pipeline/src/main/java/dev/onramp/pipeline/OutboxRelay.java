@@ -211,13 +211,12 @@ public class OutboxRelay {
     private boolean deadLetter(Row row, Throwable failure) throws InterruptedException {
         String reason = "Kafka refused the record: " + Failures.describe(failure);
         Map<String, String> headers = new java.util.LinkedHashMap<>(headers(row.headers()));
-        headers.put("onramp-dlq-reason", reason);
-        headers.put("onramp-dlq-topic", row.topic());
-        headers.put("onramp-dlq-size", Integer.toString(row.payload().length));
+        headers.putAll(DeadLetters.headers(reason, row.topic(), null, null));
+        headers.put(DeadLetters.SIZE, Integer.toString(row.payload().length));
         byte[] payload = row.payload().length > DEAD_LETTER_MAX_BYTES
                 ? Arrays.copyOf(row.payload(), DEAD_LETTER_MAX_BYTES)
                 : row.payload();
-        String topic = row.topic().endsWith(".dlq") ? row.topic() : row.topic() + ".dlq";
+        String topic = DeadLetters.topicOf(row.topic());
         Throwable dlqFailure = outcome(QuarkusTransaction.suspendingExisting().call(() -> deadLetters
                 .sendMessage(deadLetter(topic, row.key(), payload, headers))
                 .subscribeAsCompletionStage()));

@@ -71,6 +71,31 @@ class EndToEndIT {
         }
     }
 
+    /**
+     * The pipeline's tables (outbox, consumer offsets, erasure tombstones) are what pipeline/'s code reads and writes in
+     * both services, so each service's migrations must define them alike: same columns, types, defaults, nullability and
+     * indexes, as migrated.
+     */
+    @Test
+    void bothServicesDefineThePipelinesTablesIdentically() throws Exception {
+        for (String table : List.of("outbox", "consumer_offsets", "erasures")) {
+            String columns =
+                    "SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(replace(column_default, table_schema || '.', ''), '')"
+                            + " FROM information_schema.columns WHERE table_schema = ? AND table_name = '" + table + "'"
+                            + " ORDER BY ordinal_position";
+            String indexes = "SELECT replace(indexdef, ' ' || schemaname || '.', ' ') FROM pg_indexes"
+                    + " WHERE schemaname = ? AND tablename = '" + table + "' ORDER BY indexname";
+
+            assertThat(Rows.column(columns, "engine"))
+                    .as(table + " columns")
+                    .isNotEmpty()
+                    .isEqualTo(Rows.column(columns, "dispatch"));
+            assertThat(Rows.column(indexes, "engine"))
+                    .as(table + " indexes")
+                    .isEqualTo(Rows.column(indexes, "dispatch"));
+        }
+    }
+
     @Test
     void aTrackedEventBecomesAnInAppMessageAfterTheDelayThenTheNextStepAnEmail() throws Exception {
         String user = "e2e-" + UUID.randomUUID();

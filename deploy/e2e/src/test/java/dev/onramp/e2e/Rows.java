@@ -6,7 +6,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,6 +67,22 @@ final class Rows {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     result.merge(rs.getObject(1, key), rs.getLong(2), Long::sum);
+                }
+            }
+        }
+        return result;
+    }
+
+    /** The first column of every row a query with one text parameter returns, in order, in the shared PostgreSQL. */
+    static List<String> column(String sql, String parameter) throws SQLException {
+        Rows rows = in(Infra.postgres());
+        List<String> result = new ArrayList<>();
+        try (Connection c = rows.connect();
+                var ps = c.prepareStatement(sql)) {
+            ps.setString(1, parameter);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(rs.getString(1));
                 }
             }
         }

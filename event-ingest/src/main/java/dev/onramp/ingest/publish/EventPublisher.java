@@ -1,6 +1,7 @@
 package dev.onramp.ingest.publish;
 
 import dev.onramp.ingest.IngestConfig;
+import dev.onramp.pipeline.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -13,19 +14,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -143,19 +139,8 @@ public class EventPublisher {
     }
 
     private void ensureTopic() {
-        try (Admin admin = Admin.create(kafkaConfig)) {
-            NewTopic topic = new NewTopic(config.topic(), config.topicPartitions(), config.topicReplicationFactor());
-            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-            LOG.infof("created topic %s with %d partitions", config.topic(), config.topicPartitions());
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topic " + config.topic(), e.getCause());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + config.topic(), e);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within 30 s while creating " + config.topic(), e);
-        }
+        Topics.ensure(
+                kafkaConfig,
+                List.of(new NewTopic(config.topic(), config.topicPartitions(), config.topicReplicationFactor())));
     }
 }

@@ -3,6 +3,7 @@ package dev.onramp.engine.erasure;
 import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.StateStore;
+import dev.onramp.pipeline.DeadLetters;
 import dev.onramp.pipeline.ErasureRequest;
 import dev.onramp.pipeline.Failures;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
@@ -82,11 +82,7 @@ public class ErasureTransactions {
                             r.topic() + ".dlq",
                             r.key() == null ? "" : r.key(),
                             r.value(),
-                            Map.of(
-                                    "onramp-dlq-reason", reason,
-                                    "onramp-dlq-topic", r.topic(),
-                                    "onramp-dlq-partition", Integer.toString(r.partition()),
-                                    "onramp-dlq-offset", Long.toString(r.offset())))),
+                            DeadLetters.headers(reason, r.topic(), r.partition(), r.offset()))),
                     clock.instant());
         }
         meters.counter("onramp.engine.parked", "stage", "erasures", "reason", Failures.category(why))

@@ -7,6 +7,7 @@ import dev.onramp.journey.run.Merge;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.run.Outcome;
 import dev.onramp.journey.run.UserState;
+import dev.onramp.pipeline.DeadLetters;
 import dev.onramp.pipeline.Storable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -15,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,15 +100,11 @@ public final class Batch {
 
     /**
      * Parks a record on {@code <topic>.dlq}: its key and value as they were, why, and where it came from in the
-     * headers ({@code onramp-dlq-reason}, {@code -topic}, {@code -partition}, {@code -offset}).
+     * headers ({@link DeadLetters}).
      */
     public void deadLetter(
             String topic, int partition, long offset, String key, byte[] value, String reason, String traceparent) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("onramp-dlq-reason", Storable.text(reason, 2_000));
-        headers.put("onramp-dlq-topic", topic);
-        headers.put("onramp-dlq-partition", Integer.toString(partition));
-        headers.put("onramp-dlq-offset", Long.toString(offset));
+        Map<String, String> headers = DeadLetters.headers(reason, topic, partition, offset);
         if (traceparent != null) {
             headers.put("traceparent", Storable.text(traceparent, 100));
         }

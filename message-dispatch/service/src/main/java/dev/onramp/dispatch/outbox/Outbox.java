@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.pipeline.DeadLetters;
 import dev.onramp.pipeline.Storable;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -84,19 +84,11 @@ public class Outbox {
 
         /**
          * Parks a record on {@code <topic>.dlq}: as it was, with why and where it came from in the headers
-         * ({@code onramp-dlq-reason}, {@code -topic}, and {@code -partition}, {@code -offset} when consumed).
+         * ({@link DeadLetters}).
          */
         public void deadLetter(
                 String topic, Integer partition, Long offset, String key, byte[] payload, String reason, Instant at) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("onramp-dlq-reason", Storable.text(reason, 2_000));
-            headers.put("onramp-dlq-topic", topic);
-            if (partition != null) {
-                headers.put("onramp-dlq-partition", partition.toString());
-            }
-            if (offset != null) {
-                headers.put("onramp-dlq-offset", offset.toString());
-            }
+            Map<String, String> headers = DeadLetters.headers(reason, topic, partition, offset);
             rows.add(new Row(
                     topic + ".dlq",
                     key == null ? "" : Storable.text(key, 1_000),
