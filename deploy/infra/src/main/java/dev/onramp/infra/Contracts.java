@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +70,26 @@ public final class Contracts {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
         });
+    }
+
+    /**
+     * The values a contract allows for a field: the {@code enum} at {@code pointer} (a JSON Pointer into the schema,
+     * such as {@code /properties/channel/enum}), in the schema's order.
+     */
+    public static List<String> enumAt(String contract, String pointer) {
+        Path file = root().resolve("docs/contracts/" + contract + ".schema.json");
+        JsonNode values;
+        try {
+            values = JSON.readTree(file.toFile()).at(pointer);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        if (!values.isArray()) {
+            throw new IllegalArgumentException(contract + " has no enum at " + pointer);
+        }
+        List<String> list = new ArrayList<>();
+        values.forEach(v -> list.add(v.asText()));
+        return list;
     }
 
     /** The repository's root: the nearest folder above the working directory that has {@code docs/contracts}. */

@@ -1,0 +1,34 @@
+package dev.onramp.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.onramp.dispatch.inapp.Inbox;
+import dev.onramp.dispatch.ledger.DeliveryStatus;
+import dev.onramp.infra.Contracts;
+import dev.onramp.templates.Channel;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every list of values message-dispatch keeps is the list its contracts allow: one rule, in one place. */
+class ContractEnumsTest {
+
+    static final List<String> STATUSES = Contracts.enumAt(Contracts.DELIVERY_EVENTS, "/properties/status/enum");
+
+    @Test
+    void channelsAreTheContractsChannels() {
+        List<String> ours =
+                Arrays.stream(Channel.values()).map(Channel::wireName).toList();
+
+        assertThat(ours).isEqualTo(Contracts.enumAt(Contracts.MESSAGE_REQUESTS, "/$defs/channel/enum"));
+        assertThat(ours).isEqualTo(Contracts.enumAt(Contracts.DELIVERY_EVENTS, "/properties/channel/enum"));
+    }
+
+    @Test
+    void everyStatusADeliveryEndsInAndEveryInboxInteractionIsAContractStatus() {
+        assertThat(List.of(DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED))
+                .extracting(DeliveryStatus::wireName)
+                .allMatch(STATUSES::contains);
+        assertThat(Arrays.stream(Inbox.Interaction.values()).map(i -> i.status)).allMatch(STATUSES::contains);
+    }
+}
