@@ -76,5 +76,26 @@ public record Enrollment(
             String template,
             int journeyVersion,
             Instant at,
-            String status) {}
+            String status) {
+
+        /**
+         * Whether a delivery report moves the message's status on: facts only move forward — sent (or a channel
+         * passed over as suppressed, after which a fallback may still send), then delivered or failed, then read or
+         * dismissed, then clicked, then unsubscribed — so a late "delivered" never undoes a "read", and a held-out
+         * message stays held out.
+         */
+        public static boolean movesOn(String current, String reported) {
+            return rank(reported) >= rank(current) && !"held_out".equals(current);
+        }
+
+        private static int rank(String status) {
+            return switch (status == null ? "" : status) {
+                case "delivered", "failed" -> 1;
+                case "read", "dismissed" -> 2;
+                case "clicked" -> 3;
+                case "unsubscribed" -> 4;
+                default -> 0;
+            };
+        }
+    }
 }

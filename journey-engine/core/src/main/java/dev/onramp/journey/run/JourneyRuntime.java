@@ -102,7 +102,10 @@ public final class JourneyRuntime {
         for (Draft e : work.enrollments) {
             for (int i = 0; i < e.sent.size(); i++) {
                 SentMessage m = e.sent.get(i);
-                if (m.messageId().equals(report.messageId())) {
+                if (!m.messageId().equals(report.messageId())) {
+                    continue;
+                }
+                if (SentMessage.movesOn(m.status(), report.status())) {
                     e.sent.set(
                             i,
                             new SentMessage(
@@ -115,14 +118,15 @@ public final class JourneyRuntime {
                                     m.journeyVersion(),
                                     m.at(),
                                     report.status()));
-                    work.log(
-                            e,
-                            m.step(),
-                            Kind.DELIVERY,
-                            report.status() + " by " + (report.channel() != null ? report.channel() : m.channel())
-                                    + (report.detail() == null ? "" : ": " + report.detail()),
-                            m.messageId());
                 }
+                // Every report is logged as it came, even one that does not undo a later fact.
+                work.log(
+                        e,
+                        m.step(),
+                        Kind.DELIVERY,
+                        report.status() + " by " + (report.channel() != null ? report.channel() : m.channel())
+                                + (report.detail() == null ? "" : ": " + report.detail()),
+                        m.messageId());
             }
         }
         if (report.channel() != null) {

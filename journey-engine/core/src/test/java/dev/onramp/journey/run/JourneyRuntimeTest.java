@@ -304,6 +304,33 @@ class JourneyRuntimeTest {
             assertThat(sim.sent.getLast().channel()).isEqualTo(Channel.EMAIL);
         }
 
+        @Test
+        void keepsDeliveryFactsMonotoneSoALateDeliveredNeverUndoesARead() {
+            Sim sim = user().track(Duration.ZERO, "Signed Up").advance(m(10));
+            String nudge = sim.sent.getFirst().messageId();
+
+            sim.deliveryReport(m(11), report(nudge, "read")).deliveryReport(m(12), report(nudge, "delivered"));
+
+            assertThat(sim.state.enrollments().getFirst().sent().getFirst().status())
+                    .isEqualTo("read");
+            assertThat(sim.decisions(Kind.DELIVERY)).hasSize(2); // both reports are in the log, as they came
+        }
+
+        @Test
+        void aChannelPassedOverAsSuppressedDoesNotHideTheFallbacksDelivery() {
+            Sim sim = user().track(Duration.ZERO, "Signed Up").advance(m(10));
+            String nudge = sim.sent.getFirst().messageId();
+
+            sim.deliveryReport(m(11), report(nudge, "suppressed")).deliveryReport(m(11), report(nudge, "delivered"));
+
+            assertThat(sim.state.enrollments().getFirst().sent().getFirst().status())
+                    .isEqualTo("delivered");
+        }
+
+        static DeliveryReport report(String messageId, String status) {
+            return new DeliveryReport(messageId, "onboarding", "set-display-name", Channel.IN_APP, status, null, null);
+        }
+
         /** The user turning email off or on altogether, from the preference page. */
         static DeliveryReport emailPreference(String status) {
             return new DeliveryReport(
@@ -406,8 +433,19 @@ class JourneyRuntimeTest {
                 }
             }
             assertThat(held).isBetween(900, 1100);
-            assertThat(Holdout.isHeldOut("onboarding", "user-42", 10))
-                    .isEqualTo(Holdout.isHeldOut("onboarding", "user-42", 10));
+        }
+
+        /**
+         * Pinned values: a change to the hash would move users between treatment and holdout in production, mixing the
+         * two groups of every running experiment. These are SHA-256 of "journey\0user", first 53 bits.
+         */
+        @Test
+        void keepsEveryUsersHoldoutBucketExactlyAsItWas() {
+            assertThat(Holdout.bucket("onboarding", "user-42")).isEqualTo(0.9134996800420697);
+            assertThat(Holdout.bucket("billing", "user-42")).isEqualTo(0.8781859983619573);
+            assertThat(Holdout.bucket("onboarding", "user-2")).isEqualTo(0.056138871032756055);
+            assertThat(Holdout.isHeldOut("onboarding", "user-2", 10)).isTrue();
+            assertThat(Holdout.isHeldOut("onboarding", "user-42", 10)).isFalse();
         }
     }
 
