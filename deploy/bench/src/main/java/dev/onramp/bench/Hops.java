@@ -1,5 +1,7 @@
 package dev.onramp.bench;
 
+import dev.onramp.infra.TopicReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -131,21 +133,14 @@ final class Hops {
                     if (header == null) {
                         continue;
                     }
-                    String traceId =
-                            new String(header.value(), java.nio.charset.StandardCharsets.US_ASCII).substring(3, 35);
+                    String traceId = new String(header.value(), StandardCharsets.US_ASCII).substring(3, 35);
                     times.putIfAbsent(traceId, record.timestamp());
                     if (messageIds != null && record.value() != null) {
-                        java.util.regex.Matcher m = MESSAGE_ID.matcher(record.value());
-                        if (m.find()) {
-                            messageIds.putIfAbsent(traceId, m.group(1));
-                        }
+                        messageIds.putIfAbsent(traceId, TopicReader.messageIdOf(record.value()));
                     }
                 }
             }
         }
         return times;
     }
-
-    private static final java.util.regex.Pattern MESSAGE_ID =
-            java.util.regex.Pattern.compile("\"messageId\"\\s*:\\s*\"([^\"]+)\"");
 }

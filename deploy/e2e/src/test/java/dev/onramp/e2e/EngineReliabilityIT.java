@@ -166,7 +166,7 @@ class EngineReliabilityIT {
 
     private static long distinctIds(List<ConsumerRecord<String, String>> requests) {
         return requests.stream()
-                .map(r -> r.key() + " " + r.value().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"))
+                .map(r -> r.key() + " " + TopicReader.messageIdOf(r.value()))
                 .distinct()
                 .count();
     }
@@ -196,7 +196,7 @@ class EngineReliabilityIT {
                 .collect(Collectors.groupingBy(
                         ConsumerRecord::key,
                         Collectors.mapping(
-                                r -> r.value().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"),
+                                r -> TopicReader.messageIdOf(r.value()),
                                 Collectors.toSet())));
         long records = requests.size();
         long distinct = idsByUser.values().stream().mapToLong(Set::size).sum();

@@ -260,7 +260,7 @@ class FailoverIT {
                 .collect(Collectors.groupingBy(
                         ConsumerRecord::key,
                         Collectors.mapping(
-                                r -> r.value().replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"),
+                                r -> TopicReader.messageIdOf(r.value()),
                                 Collectors.toSet())));
         assertThat(idsByUser.keySet()).as("users with message requests").isEqualTo(accepted);
         assertThat(idsByUser.values()).allSatisfy(ids -> assertThat(ids).hasSize(2));

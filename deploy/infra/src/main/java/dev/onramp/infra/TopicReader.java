@@ -1,5 +1,8 @@
 package dev.onramp.infra;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +17,27 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a topic from its beginning, for assertions: no consumer group, no committed offsets, nothing left behind. */
 public final class TopicReader {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The top-level {@code messageId} of a record's JSON value, read as JSON: a property of that name deeper in the
+     * record (an event's properties, a user's traits) is not it.
+     *
+     * @throws IllegalArgumentException when the value is not a JSON object with a text {@code messageId}
+     */
+    public static String messageIdOf(String value) {
+        JsonNode id;
+        try {
+            id = JSON.readTree(value).path("messageId");
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + value, e);
+        }
+        if (!id.isTextual()) {
+            throw new IllegalArgumentException("no messageId in " + value);
+        }
+        return id.asText();
+    }
 
     private TopicReader() {}
 
