@@ -195,9 +195,7 @@ class EngineReliabilityIT {
         Map<String, Set<String>> idsByUser = requests.stream()
                 .collect(Collectors.groupingBy(
                         ConsumerRecord::key,
-                        Collectors.mapping(
-                                r -> TopicReader.messageIdOf(r.value()),
-                                Collectors.toSet())));
+                        Collectors.mapping(r -> TopicReader.messageIdOf(r.value()), Collectors.toSet())));
         long records = requests.size();
         long distinct = idsByUser.values().stream().mapToLong(Set::size).sum();
         System.out.printf(

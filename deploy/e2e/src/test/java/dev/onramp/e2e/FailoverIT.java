@@ -259,9 +259,7 @@ class FailoverIT {
         Map<String, Set<String>> idsByUser = requests.stream()
                 .collect(Collectors.groupingBy(
                         ConsumerRecord::key,
-                        Collectors.mapping(
-                                r -> TopicReader.messageIdOf(r.value()),
-                                Collectors.toSet())));
+                        Collectors.mapping(r -> TopicReader.messageIdOf(r.value()), Collectors.toSet())));
         assertThat(idsByUser.keySet()).as("users with message requests").isEqualTo(accepted);
         assertThat(idsByUser.values()).allSatisfy(ids -> assertThat(ids).hasSize(2));
 
