@@ -6,6 +6,7 @@ import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Step;
+import dev.onramp.journey.model.Teammate;
 import dev.onramp.templates.MessageTemplate;
 import dev.onramp.templates.Rendered;
 import dev.onramp.templates.TemplateData;
@@ -120,7 +121,8 @@ final class PreviewCommand implements Callable<Integer> {
                             step.id(),
                             "preview-" + name,
                             templateChannel,
-                            Map.of("app", appUrl));
+                            Map.of("app", appUrl),
+                            step.sender().map(Teammate::templateData).orElse(Map.of()));
                     try {
                         Rendered rendered = TemplateSet.render(version, data);
                         Path file = out.resolve(

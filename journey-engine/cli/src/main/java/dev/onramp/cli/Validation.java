@@ -10,6 +10,7 @@ import dev.onramp.journey.model.EventMatch;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Step;
+import dev.onramp.journey.model.Teammate;
 import dev.onramp.templates.MessageTemplate;
 import dev.onramp.templates.TemplateData;
 import dev.onramp.templates.TemplateException;
@@ -83,7 +84,8 @@ public final class Validation {
                                 step.id(),
                                 "sample-message",
                                 templateChannel,
-                                Map.of("app", "https://app.example.com"));
+                                Map.of("app", "https://app.example.com"),
+                                step.sender().map(Teammate::templateData).orElse(Map.of()));
                         try {
                             TemplateSet.render(version, data);
                         } catch (TemplateException e) {

@@ -59,15 +59,17 @@ class OnrampCliTest {
 
         assertThat(run.lines())
                 .containsExactly(
+                        "src/test/resources/broken/team.yaml:2:61: error: 'belle' is not an email address such as"
+                                + " belle@acme.example",
                         "src/test/resources/broken/templates/welcome.in_app.txt:1:16: error: {usr.name} uses 'usr', which templates do not have;"
-                                + " they have context, journey, links, message, step, user",
+                                + " they have context, journey, links, message, sender, step, user",
                         "src/test/resources/broken/trial.yaml:4:27: error: condition: syntax error: token recognition error at: '= '"
                                 + " (to compare, write ==)",
                         "src/test/resources/broken/trial.yaml:8:21: error: '1 day' is not a duration: write it like 30s, 10m, 2h, 3d, 1w or 1h30m",
                         "src/test/resources/broken/trial.yaml:8:54: error: template 'connect-data' has no email version: expected a file"
                                 + " connect-data.email.* in templates",
                         "src/test/resources/broken/trial.yaml:12:10: error: holdout must be at least 0% and under 100%");
-        assertThat(run.err()).isEqualTo("src/test/resources/broken: 5 error(s), 0 warning(s)\n");
+        assertThat(run.err()).isEqualTo("src/test/resources/broken: 6 error(s), 0 warning(s)\n");
         assertThat(run.status()).isEqualTo(1);
     }
 

@@ -56,6 +56,10 @@ class JourneyEngineTest {
         assertThat(nudge.get("template").asText()).isEqualTo("say-hello");
         assertThat(nudge.get("user").get("traits").get("firstName").asText()).isEqualTo("Ada");
         assertThat(nudge.get("context").get("plan").asText()).isEqualTo("team");
+        // Signed by the journey's sender, from team.yaml.
+        assertThat(nudge.get("sender").get("name").asText()).isEqualTo("Belle");
+        assertThat(nudge.get("sender").get("role").asText()).isEqualTo("Content Crafter");
+        assertThat(nudge.get("sender").get("avatar").asText()).isEqualTo("https://acme.example/team/belle.png");
         // Not before its 1 s delay.
         assertThat(Instant.parse(nudge.get("createdAt").asText())).isAfterOrEqualTo(signedUp.plusMillis(900));
 
@@ -65,6 +69,9 @@ class JourneyEngineTest {
         assertThat(email.get("step").asText()).isEqualTo("verify-email");
         assertThat(email.get("channel").asText()).isEqualTo("email");
         assertThat(email.get("fallbackChannels").get(0).asText()).isEqualTo("in_app");
+        // The step names its own sender.
+        assertThat(email.get("sender").get("id").asText()).isEqualTo("joel");
+        assertThat(email.get("sender").get("email").asText()).isEqualTo("joel@acme.example");
         assertThat(email.get("messageId").asText())
                 .isNotEqualTo(nudge.get("messageId").asText());
     }

@@ -5,6 +5,7 @@ import dev.onramp.journey.load.Problem.Severity;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.JourneySet;
 import dev.onramp.journey.model.MessageSpec;
+import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.model.Step;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,8 +23,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Loads a journeys directory: every {@code *.yaml} file (scenario files, {@code *.test.yaml}, aside) and the
- * {@code templates} folder beside them. All or nothing: the journeys are usable only when there is no error, so a
+ * Loads a journeys directory: every {@code *.yaml} file (scenario files, {@code *.test.yaml}, aside), the
+ * {@code templates} folder beside them and {@code team.yaml}, the teammates a {@code sender} names. All or nothing: the journeys are usable only when there is no error, so a
  * broken change never half-applies.
  */
 public final class JourneyDirectory {
@@ -33,7 +34,7 @@ public final class JourneyDirectory {
     private JourneyDirectory() {}
 
     /** What a directory holds: the journeys, meaningful only without errors, and every problem found. */
-    public record Loaded(JourneySet journeys, List<Problem> problems, TemplateCatalog templates) {
+    public record Loaded(JourneySet journeys, List<Problem> problems, TemplateCatalog templates, Roster team) {
         public Loaded {
             problems = List.copyOf(problems);
         }
@@ -56,31 +57,31 @@ public final class JourneyDirectory {
         TemplateCatalog templates = TemplateCatalog.scan(templatesDirectory);
         if (!Files.isDirectory(directory)) {
             problems.add(new Problem(directory.toString(), 0, 0, Severity.ERROR, "is not a directory"));
-            return new Loaded(JourneySet.empty(), problems, templates);
+            return new Loaded(JourneySet.empty(), problems, templates, Roster.empty());
         }
-        JourneyParser parser = new JourneyParser(conditions, templates);
+        Roster team = Roster.empty();
+        boolean teamBroken = false;
+        Path teamFile = directory.resolve(TeamParser.FILE);
+        if (Files.isRegularFile(teamFile)) {
+            String name = teamFile.toString();
+            String text = text(teamFile, name, problems);
+            if (text == null) {
+                teamBroken = true;
+            } else {
+                TeamParser.Parsed parsed = new TeamParser().parse(name, text);
+                problems.addAll(parsed.problems());
+                team = parsed.roster();
+                teamBroken = parsed.hasErrors();
+            }
+        }
+        // With a broken team file, senders are not checked against it (its problems say what to fix).
+        JourneyParser parser = new JourneyParser(conditions, templates, teamBroken ? null : team);
         List<Journey> journeys = new ArrayList<>();
         Map<String, String> fileById = new HashMap<>();
         for (Path file : journeyFiles(directory)) {
             String name = directory.resolve(directory.relativize(file)).toString();
-            String text;
-            try {
-                if (Files.size(file) > MAX_FILE_BYTES) {
-                    problems.add(
-                            new Problem(name, 0, 0, Severity.ERROR, "is larger than 1 MB; a journey file is small"));
-                    continue;
-                }
-                text = StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
-                        .toString();
-            } catch (CharacterCodingException e) {
-                problems.add(new Problem(name, 0, 0, Severity.ERROR, "is not UTF-8 text"));
-                continue;
-            } catch (IOException e) {
-                problems.add(new Problem(name, 0, 0, Severity.ERROR, "cannot be read: " + e.getMessage()));
+            String text = text(file, name, problems);
+            if (text == null) {
                 continue;
             }
             JourneyParser.Parsed parsed = parser.parse(name, text);
@@ -114,7 +115,33 @@ public final class JourneyDirectory {
             problems.addAll(unusedTemplates(journeys, templates, directory));
         }
         problems.sort(Problem.ORDER);
-        return new Loaded(errors ? JourneySet.empty() : new JourneySet(journeys), problems, templates);
+        return new Loaded(
+                errors ? JourneySet.empty() : new JourneySet(journeys),
+                problems,
+                templates,
+                errors ? Roster.empty() : team);
+    }
+
+    /** A file's text, or null when it is too large, not UTF-8 or unreadable (reported). */
+    private static String text(Path file, String name, List<Problem> problems) {
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                problems.add(new Problem(name, 0, 0, Severity.ERROR, "is larger than 1 MB; a journey file is small"));
+                return null;
+            }
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            problems.add(new Problem(name, 0, 0, Severity.ERROR, "is not UTF-8 text"));
+            return null;
+        } catch (IOException e) {
+            problems.add(new Problem(name, 0, 0, Severity.ERROR, "cannot be read: " + e.getMessage()));
+            return null;
+        }
     }
 
     private static List<Problem> unusedTemplates(List<Journey> journeys, TemplateCatalog templates, Path directory) {
@@ -140,7 +167,7 @@ public final class JourneyDirectory {
         return problems;
     }
 
-    /** The journey files under {@code directory}, in a stable order. */
+    /** The journey files under {@code directory}, in a stable order: not scenarios, not {@code team.yaml}. */
     public static List<Path> journeyFiles(Path directory) {
         try (Stream<Path> files = Files.walk(directory, 8)) {
             return files.filter(Files::isRegularFile)
@@ -151,6 +178,7 @@ public final class JourneyDirectory {
                                 && !n.endsWith(".test.yml");
                     })
                     .filter(f -> !hidden(directory.relativize(f)))
+                    .filter(f -> !f.equals(directory.resolve(TeamParser.FILE)))
                     .sorted()
                     .toList();
         } catch (IOException e) {

@@ -17,7 +17,9 @@ import dev.onramp.journey.model.MessageKind;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.QuietHours;
 import dev.onramp.journey.model.Reentry;
+import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.model.Step;
+import dev.onramp.journey.model.Teammate;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,7 +44,7 @@ import java.util.regex.Pattern;
  */
 public final class JourneyParser {
 
-    static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
+    static final Pattern ID = Reading.ID;
     private static final Set<String> JOURNEY_FIELDS = fields(
             "journey",
             "name",
@@ -54,21 +56,33 @@ public final class JourneyParser {
             "holdout",
             "quiet_hours",
             "reentry",
-            "timezone");
+            "timezone",
+            "sender");
     private static final Set<String> MATCH_FIELDS = fields("event", "where");
     private static final Set<String> GOAL_FIELDS = fields("event", "where", "within");
-    private static final Set<String> STEP_FIELDS = fields("id", "name", "done_when", "done_if", "nudge", "remind");
+    private static final Set<String> STEP_FIELDS =
+            fields("id", "name", "done_when", "done_if", "nudge", "remind", "sender");
     private static final Set<String> MESSAGE_FIELDS = fields("after", "channel", "fallback", "template", "where");
     private static final Set<String> QUIET_FIELDS = fields("from", "to");
 
     private final Conditions conditions;
     private final TemplateCatalog templates;
+    private final Roster team;
     private final YamlReader yaml = new YamlReader();
 
     /** @param templates checked for every message's template; {@code null} skips those checks */
     public JourneyParser(Conditions conditions, TemplateCatalog templates) {
+        this(conditions, templates, Roster.empty());
+    }
+
+    /**
+     * @param templates checked for every message's template; {@code null} skips those checks
+     * @param team who a {@code sender} may name ({@code team.yaml}); null to not check senders (a broken team file)
+     */
+    public JourneyParser(Conditions conditions, TemplateCatalog templates, Roster team) {
         this.conditions = conditions;
         this.templates = templates;
+        this.team = team;
     }
 
     /** The outcome of parsing one file. */
@@ -78,14 +92,12 @@ public final class JourneyParser {
         return new Run(file, text).parse();
     }
 
-    private final class Run {
-        private final String file;
+    private final class Run extends Reading {
         private final String text;
-        private final List<Problem> problems = new ArrayList<>();
         private Location idLocation = new Location(1, 1);
 
         Run(String file, String text) {
-            this.file = file;
+            super(file);
             this.text = text;
         }
 
@@ -118,11 +130,13 @@ public final class JourneyParser {
             }
             String name = optionalText(fields.get("name"));
             optionalText(fields.get("description"));
+            Optional<Teammate> sender =
+                    Optional.ofNullable(fields.get("sender")).map(e -> teammate(e.value(), team, "sender"));
             EventMatch trigger = required(
                             fields, "trigger", mapping.at(), "what enrolls a user, such as { event: Signed Up }")
                     .map(e -> match(e.value(), "trigger", MATCH_FIELDS))
                     .orElse(null);
-            List<Step> steps = steps(fields.get("steps"), mapping.at());
+            List<Step> steps = steps(fields.get("steps"), mapping.at(), sender);
             List<EventMatch> exits =
                     fields.containsKey("exit") ? matches(fields.get("exit").value(), "exit") : List.of();
             Optional<Goal> goal = Optional.ofNullable(fields.get("goal")).map(e -> goal(e.value()));
@@ -151,6 +165,7 @@ public final class JourneyParser {
                         quiet,
                         reentry,
                         zone,
+                        sender,
                         file,
                         sha256(text)));
             } catch (IllegalArgumentException e) {
@@ -160,13 +175,12 @@ public final class JourneyParser {
         }
 
         private Parsed done(Journey journey) {
-            problems.sort(Problem.ORDER);
-            return new Parsed(Optional.ofNullable(journey), List.copyOf(problems), idLocation);
+            return new Parsed(Optional.ofNullable(journey), problems(), idLocation);
         }
 
         // ---- steps and messages
 
-        private List<Step> steps(Entry entry, Location parent) {
+        private List<Step> steps(Entry entry, Location parent, Optional<Teammate> journeySender) {
             if (entry == null) {
                 error(parent, "'steps' is required: the list of things a user should do, in order");
                 return List.of();
@@ -181,7 +195,7 @@ public final class JourneyParser {
             List<Step> steps = new ArrayList<>();
             Map<String, Location> seen = new HashMap<>();
             for (YamlNode item : sequence.items()) {
-                Step step = step(item);
+                Step step = step(item, journeySender);
                 if (step == null) {
                     continue;
                 }
@@ -198,7 +212,7 @@ public final class JourneyParser {
             return steps;
         }
 
-        private Step step(YamlNode node) {
+        private Step step(YamlNode node, Optional<Teammate> journeySender) {
             if (!(node instanceof Mapping mapping)) {
                 error(
                         node.at(),
@@ -208,6 +222,9 @@ public final class JourneyParser {
             Map<String, Entry> fields = fields(mapping, STEP_FIELDS, "a step");
             String id = id(fields.get("id"), mapping.at(), "id", "the step's id, such as create-channel");
             String name = optionalText(fields.get("name"));
+            Optional<Teammate> sender = fields.containsKey("sender")
+                    ? Optional.ofNullable(teammate(fields.get("sender").value(), team, "sender"))
+                    : journeySender;
             List<EventMatch> doneWhen = required(
                             fields, "done_when", mapping.at(), "the event that marks the step done")
                     .map(e -> matches(e.value(), "done_when"))
@@ -242,7 +259,7 @@ public final class JourneyParser {
             if (id == null || doneWhen.isEmpty()) {
                 return null;
             }
-            return new Step(id, name == null ? id : name, doneWhen, doneIf, Step.messages(nudge, reminders));
+            return new Step(id, name == null ? id : name, doneWhen, doneIf, Step.messages(nudge, reminders), sender);
         }
 
         private MessageSpec message(YamlNode node, MessageKind kind) {
@@ -397,22 +414,6 @@ public final class JourneyParser {
 
         // ---- scalars
 
-        private String id(Entry entry, Location parent, String field, String what) {
-            if (entry == null) {
-                error(parent, "'" + field + "' is required: " + what);
-                return null;
-            }
-            String id = nonEmptyText(entry.value(), field);
-            if (id != null && !ID.matcher(id).matches()) {
-                error(
-                        entry.value().at(),
-                        "'" + id + "' is not a valid id: use lower-case letters, digits, '-' and '_',"
-                                + " starting with a letter or digit");
-                return null;
-            }
-            return id;
-        }
-
         private String templateName(YamlNode node) {
             String name = nonEmptyText(node, "template");
             if (name != null && !ID.matcher(name).matches()) {
@@ -538,70 +539,6 @@ public final class JourneyParser {
                 error(node.at(), "'" + text + "' is not a time zone: use an IANA name such as Europe/Paris");
                 return null;
             }
-        }
-
-        private String optionalText(Entry entry) {
-            if (entry == null) {
-                return null;
-            }
-            if (!(entry.value() instanceof Scalar scalar)) {
-                error(entry.value().at(), "'" + entry.key() + "' is text, not " + YamlNode.describe(entry.value()));
-                return null;
-            }
-            return scalar.isNull() ? null : scalar.text();
-        }
-
-        private String nonEmptyText(YamlNode node, String field) {
-            if (!(node instanceof Scalar scalar)
-                    || scalar.isNull()
-                    || scalar.text().isBlank()) {
-                error(node.at(), "'" + field + "' needs a value, not " + YamlNode.describe(node));
-                return null;
-            }
-            return scalar.text();
-        }
-
-        private Optional<Entry> required(Map<String, Entry> fields, String field, Location parent, String what) {
-            Entry entry = fields.get(field);
-            if (entry == null) {
-                error(parent, "'" + field + "' is required: " + what);
-            }
-            return Optional.ofNullable(entry);
-        }
-
-        /**
-         * The entries of a mapping by key, reporting unknown and repeated keys.
-         *
-         * @param what how to name the mapping in messages; {@code null} to not report (already reported)
-         */
-        private Map<String, Entry> fields(Mapping mapping, Set<String> allowed, String what) {
-            Map<String, Entry> fields = new HashMap<>();
-            for (Entry entry : mapping.entries()) {
-                if (!allowed.contains(entry.key())) {
-                    if (what != null) {
-                        String close = Suggestions.closest(entry.key(), allowed);
-                        error(
-                                entry.keyAt(),
-                                "unknown field '" + entry.key() + "' in " + what
-                                        + (close == null
-                                                ? "; expected one of: " + String.join(", ", allowed)
-                                                : "; did you mean '" + close + "'?"));
-                    }
-                    continue;
-                }
-                Entry previous = fields.putIfAbsent(entry.key(), entry);
-                if (previous != null && what != null) {
-                    error(
-                            entry.keyAt(),
-                            "'" + entry.key() + "' is given twice in " + what + " (first at line "
-                                    + previous.keyAt().line() + ")");
-                }
-            }
-            return fields;
-        }
-
-        private void error(Location at, String message) {
-            problems.add(new Problem(file, at.line(), at.column(), Severity.ERROR, message));
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Set;
  * @param holdoutPercent the share of users, 0 to under 100, who are tracked but never messaged
  * @param timezone the zone for quiet hours of users without a valid {@code timezone} trait; empty for the
  *     installation's default
+ * @param sender the teammate who signs its messages unless a step names another ({@code team.yaml})
  * @param source where it was loaded from, for messages
  * @param contentHash a hash of the file's text: a new hash is a new version
  */
@@ -27,6 +28,7 @@ public record Journey(
         Optional<QuietHours> quietHours,
         Reentry reentry,
         Optional<ZoneId> timezone,
+        Optional<Teammate> sender,
         String source,
         String contentHash) {
 
@@ -35,6 +37,7 @@ public record Journey(
         Objects.requireNonNull(trigger, "trigger");
         steps = List.copyOf(steps);
         exits = List.copyOf(exits);
+        sender = sender == null ? Optional.empty() : sender;
         if (steps.isEmpty()) {
             throw new IllegalArgumentException("journey " + id + " needs at least one step");
         }

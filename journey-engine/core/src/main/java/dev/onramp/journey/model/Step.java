@@ -3,6 +3,7 @@ package dev.onramp.journey.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One thing the user should do.
@@ -10,11 +11,19 @@ import java.util.Objects;
  * @param doneWhen events any of which mark the step done, in whatever order steps get done
  * @param doneIf when it holds at enrollment, the step starts done; {@code null} when absent
  * @param messages the nudge (if any) and then the reminders, in the order they are sent
+ * @param sender the teammate who signs its messages: the step's own, else the journey's; empty for the product itself
  */
-public record Step(String id, String name, List<EventMatch> doneWhen, Condition doneIf, List<MessageSpec> messages) {
+public record Step(
+        String id,
+        String name,
+        List<EventMatch> doneWhen,
+        Condition doneIf,
+        List<MessageSpec> messages,
+        Optional<Teammate> sender) {
 
     public Step {
         Objects.requireNonNull(id, "id");
+        sender = sender == null ? Optional.empty() : sender;
         doneWhen = List.copyOf(doneWhen);
         messages = List.copyOf(messages);
         if (doneWhen.isEmpty()) {

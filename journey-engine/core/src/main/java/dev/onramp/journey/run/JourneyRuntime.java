@@ -602,6 +602,7 @@ public final class JourneyRuntime {
                         work.userId,
                         work.traits,
                         e.triggerProperties,
+                        next.sender().orElse(null),
                         work.now,
                         work.now));
                 e.sent.add(new SentMessage(

@@ -2,6 +2,7 @@ package dev.onramp.journey.run;
 
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.MessageKind;
+import dev.onramp.journey.model.Teammate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Map;
  * @param fallbackChannels where dispatch may send it if the channel fails permanently
  * @param traits the user's traits, for templates
  * @param context the properties of the event that enrolled the user
+ * @param sender the teammate who signs it; null when the product itself does
  */
 public record MessageRequest(
         String messageId,
@@ -29,6 +31,7 @@ public record MessageRequest(
         String userId,
         Map<String, Object> traits,
         Map<String, Object> context,
+        Teammate sender,
         Instant notBefore,
         Instant createdAt) {
 

@@ -111,6 +111,15 @@ public class Records {
         user.put("id", m.userId());
         user.set("traits", json.valueToTree(m.traits()));
         out.set("context", json.valueToTree(m.context()));
+        if (m.sender() != null) {
+            ObjectNode sender = out.putObject("sender");
+            sender.put("id", m.sender().id());
+            sender.put("name", m.sender().name());
+            sender.put("role", m.sender().role());
+            sender.put("email", m.sender().email());
+            m.sender().avatar().ifPresent(a -> sender.put("avatar", a));
+            m.sender().team().ifPresent(t -> sender.put("team", t));
+        }
         out.put("notBefore", m.notBefore().toString());
         out.put("createdAt", m.createdAt().toString());
         return out.toString();
