@@ -29,6 +29,10 @@
     ".onramp-empty{padding:24px 16px;color:#7b8794;text-align:center}",
     ".onramp-item{position:relative;padding:12px 40px 12px 16px;border-bottom:1px solid #f2f4f7}",
     ".onramp-item.onramp-unread{background:#f4f6ff}",
+    ".onramp-sender{display:flex;align-items:center;gap:8px;margin:0 0 6px;color:#52606d;font-size:13px}",
+    ".onramp-avatar{width:28px;height:28px;border-radius:50%;object-fit:cover;flex:none}",
+    ".onramp-initials{display:inline-flex;align-items:center;justify-content:center;background:#dbe4ff;color:#364fc7;font-weight:700}",
+    ".onramp-sender-name{font-weight:600;color:#1f2933}",
     ".onramp-item-title{font-weight:600;margin:0 0 4px}",
     ".onramp-item-body{margin:0 0 8px;color:#3e4c59}",
     ".onramp-action{display:inline-block;padding:5px 12px;border-radius:6px;background:#3b5bdb;color:#fff;text-decoration:none;font-weight:600}",
@@ -46,6 +50,30 @@
     if (className) node.className = className;
     if (text != null) node.textContent = text; // text, never HTML: messages cannot inject markup
     return node;
+  }
+
+  /** "Belle · Content Crafter" with her picture, or her initial where there is none or it does not load. */
+  function senderLine(sender) {
+    var line = el("div", "onramp-sender");
+    var initial = el("span", "onramp-avatar onramp-initials", sender.name.trim().charAt(0).toUpperCase());
+    initial.setAttribute("aria-hidden", "true");
+    if (sender.avatar && /^https?:\/\/[^\s"'<>\\]+$/i.test(sender.avatar)) {
+      var picture = el("img", "onramp-avatar");
+      picture.alt = "";
+      picture.referrerPolicy = "no-referrer";
+      picture.addEventListener("error", function () {
+        if (picture.parentNode) picture.parentNode.replaceChild(initial, picture);
+      });
+      picture.src = sender.avatar;
+      line.appendChild(picture);
+    } else {
+      line.appendChild(initial);
+    }
+    var who = el("span", "onramp-sender-text");
+    who.appendChild(el("span", "onramp-sender-name", sender.name));
+    if (sender.role) who.appendChild(document.createTextNode(" \u00b7 " + sender.role));
+    line.appendChild(who);
+    return line;
   }
 
   function Inbox(options) {
@@ -140,6 +168,7 @@
     this.messages.forEach(function (m) {
       var item = el("div", "onramp-item" + (m.readAt ? "" : " onramp-unread"));
       item.setAttribute("data-message-id", m.id);
+      if (m.sender && m.sender.name) item.appendChild(senderLine(m.sender));
       item.appendChild(el("p", "onramp-item-title", m.title));
       item.appendChild(el("p", "onramp-item-body", m.body));
       if (m.action && m.action.url) {

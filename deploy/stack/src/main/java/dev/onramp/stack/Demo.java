@@ -51,6 +51,16 @@ final class Demo {
         this.out = out;
     }
 
+    /** ", signed Belle (Content Crafter)" for a message a teammate signed (team.yaml); nothing otherwise. */
+    private static String signedBy(JsonNode message) {
+        JsonNode sender = message.get("sender");
+        if (sender == null || !sender.hasNonNull("name")) {
+            return "";
+        }
+        return ", signed " + sender.get("name").asText()
+                + (sender.hasNonNull("role") ? " (" + sender.get("role").asText() + ")" : "");
+    }
+
     void play() throws Exception {
         out.say(
                 "Demo: a new user signs up and goes through workspace-onboarding. Journey time runs %d× faster here:"
@@ -61,17 +71,17 @@ final class Demo {
         String address = user + "@example.com";
 
         JsonNode first = awaitInbox(user, 1);
-        log("in-app   → “%s”", first.get("title").asText());
+        log("in-app   → “%s”%s", first.get("title").asText(), signedBy(first));
         track(user, "Profile Updated", "{\"field\":\"display_name\"}");
         log("%s sets a display name", user);
 
         JsonNode second = awaitInbox(user, 2);
-        log("in-app   → “%s”", second.get("title").asText());
+        log("in-app   → “%s”%s", second.get("title").asText(), signedBy(second));
         track(user, "Channel Created", "{\"name\":\"#launch\"}");
         log("%s creates #launch", user);
 
         ReceivedMail invite = awaitMail(address, 1);
-        log("email    → “%s” to %s", invite.subject(), address);
+        log("email    → “%s” to %s, from %s", invite.subject(), address, invite.header("From"));
         track(user, "Teammate Invited", "{}");
         log("%s invites a teammate; the next nudge is due a day later", user);
 

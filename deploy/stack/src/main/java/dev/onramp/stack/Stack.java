@@ -218,27 +218,32 @@ public final class Stack {
                         "message-dispatch/service",
                         settings.dispatchPort(),
                         jvm,
-                        Map.of(
-                                "KAFKA_BOOTSTRAP_SERVERS",
-                                settings.kafka(),
-                                "QUARKUS_DATASOURCE_JDBC_URL",
-                                jdbc,
-                                "QUARKUS_DATASOURCE_USERNAME",
-                                "postgres",
-                                "QUARKUS_DATASOURCE_PASSWORD",
-                                "postgres",
-                                "QUARKUS_MAILER_PORT",
-                                Integer.toString(settings.smtpPort()),
-                                "ONRAMP_DISPATCH_TEMPLATES_DIR",
-                                settings.journeys().resolve("templates").toString(),
-                                "ONRAMP_DISPATCH_INBOX_SECRET",
-                                settings.secrets().inboxSecret(),
-                                "ONRAMP_DISPATCH_LINKS_SECRET",
-                                settings.secrets().linksSecret(),
-                                "ONRAMP_DISPATCH_ADMIN_TOKEN",
-                                settings.secrets().adminToken(),
-                                "ONRAMP_DISPATCH_PUBLIC_URL",
-                                "http://127.0.0.1:" + settings.dispatchPort())));
+                        Map.ofEntries(
+                                Map.entry("KAFKA_BOOTSTRAP_SERVERS", settings.kafka()),
+                                Map.entry("QUARKUS_DATASOURCE_JDBC_URL", jdbc),
+                                Map.entry("QUARKUS_DATASOURCE_USERNAME", "postgres"),
+                                Map.entry("QUARKUS_DATASOURCE_PASSWORD", "postgres"),
+                                Map.entry("QUARKUS_MAILER_PORT", Integer.toString(settings.smtpPort())),
+                                Map.entry(
+                                        "ONRAMP_DISPATCH_TEMPLATES_DIR",
+                                        settings.journeys().resolve("templates").toString()),
+                                Map.entry(
+                                        "ONRAMP_DISPATCH_INBOX_SECRET",
+                                        settings.secrets().inboxSecret()),
+                                Map.entry(
+                                        "ONRAMP_DISPATCH_LINKS_SECRET",
+                                        settings.secrets().linksSecret()),
+                                Map.entry(
+                                        "ONRAMP_DISPATCH_ADMIN_TOKEN",
+                                        settings.secrets().adminToken()),
+                                Map.entry("ONRAMP_DISPATCH_PUBLIC_URL", "http://127.0.0.1:" + settings.dispatchPort()),
+                                // The example journeys are Acme's: their emails come from "Belle at Acme".
+                                Map.entry(
+                                        "ONRAMP_DISPATCH_EMAIL_FROM",
+                                        System.getenv()
+                                                .getOrDefault(
+                                                        "ONRAMP_DISPATCH_EMAIL_FROM",
+                                                        "Acme <onboarding@acme.localhost>")))));
         return services;
     }
 

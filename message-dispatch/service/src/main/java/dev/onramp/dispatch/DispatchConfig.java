@@ -152,6 +152,12 @@ public interface DispatchConfig {
         @WithDefault("Onramp <onboarding@onramp.localhost>")
         String from();
 
+        /**
+         * Where replies go, for every email whose template names no {@code reply_to}; unset, replies go to the
+         * teammate who signs the message ({@code team.yaml}), and to nobody in particular for unsigned ones.
+         */
+        Optional<String> replyTo();
+
         /** The address {@code List-Unsubscribe} also offers, for mail clients that only know mailto. */
         Optional<String> unsubscribeMailto();
 

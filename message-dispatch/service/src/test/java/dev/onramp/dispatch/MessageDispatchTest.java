@@ -146,6 +146,61 @@ class MessageDispatchTest {
     }
 
     @Test
+    void signsAnEmailWithTheTeammateWhoseRepliesItInvites() {
+        String user = newUser();
+        String address = user + "@example.com";
+        String id = Requests.newId();
+        Requests.send(
+                user,
+                Requests.signed(
+                        Requests.request(
+                                id,
+                                user,
+                                "email",
+                                "[]",
+                                "welcome",
+                                null,
+                                "{\"email\":\"" + address + "\",\"firstName\":\"Ada\"}"),
+                        Requests.BELLE));
+
+        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+        // The person, at the product, from the configured address (so SPF and DKIM still pass); replies go to her.
+        assertThat(mail.header("From")).isEqualTo("\"Belle at Onramp\" <onboarding@onramp.localhost>");
+        assertThat(mail.header("Reply-To")).isEqualTo("belle@acme.example");
+    }
+
+    @Test
+    void showsWhoSignedAnInAppMessage() {
+        String user = newUser();
+        String signed = Requests.newId();
+        String unsigned = Requests.newId();
+        Requests.send(
+                user,
+                Requests.signed(
+                        Requests.request(signed, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"),
+                        Requests.BELLE));
+        Requests.send(
+                user, Requests.request(unsigned, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"));
+
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().header("X-Onramp-User-Hash", UserHash.of(SECRET, user))
+                        .get("/v1/inbox/{user}/messages", user)
+                        .then()
+                        .statusCode(200)
+                        .body("messages.size()", equalTo(2))
+                        .body("messages.find { it.id == '" + signed + "' }.sender.name", equalTo("Belle"))
+                        .body("messages.find { it.id == '" + signed + "' }.sender.role", equalTo("Content Crafter"))
+                        .body(
+                                "messages.find { it.id == '" + signed + "' }.sender.avatar",
+                                equalTo("https://acme.example/team/belle.png"))
+                        // The teammate's address is for replies, not shown to the user's page.
+                        .body("messages.find { it.id == '" + signed + "' }.sender.email", equalTo(null))
+                        .body("messages.find { it.id == '" + unsigned + "' }.sender", equalTo(null)));
+    }
+
+    @Test
     void picksTheTemplateInTheUsersLanguage() {
         String user = newUser();
         String address = user + "@example.com";

@@ -45,6 +45,17 @@ final class Requests {
                 .replaceFirst("\"notBefore\":\"[^\"]+\"", "\"notBefore\":\"" + notBefore + "\"");
     }
 
+    /** The same request signed by a teammate, as journey-engine writes it when a journey names a sender. */
+    static String signed(String request, String senderJson) {
+        return request.replaceFirst(
+                "\"notBefore\"",
+                java.util.regex.Matcher.quoteReplacement("\"sender\":" + senderJson + ",\"notBefore\""));
+    }
+
+    static final String BELLE = """
+            {"id":"belle","name":"Belle","role":"Content Crafter","email":"belle@acme.example",\
+            "avatar":"https://acme.example/team/belle.png","team":"product"}""";
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

@@ -1,5 +1,8 @@
 package dev.onramp.dispatch;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -80,9 +83,20 @@ class WidgetTest {
         Locator badge = page.locator(".onramp-badge");
         assertThat(badge).hasText("1");
 
-        // Sent while the page is open: arrives over the stream, no reload.
+        // Sent while the page is open: arrives over the stream, no reload. Signed by a teammate with a picture.
         String second = Requests.newId();
-        Requests.send(user, Requests.request(second, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"));
+        WireMockResource.server.stubFor(get(urlEqualTo("/team/belle.svg"))
+                .willReturn(aResponse()
+                        .withHeader("Content-Type", "image/svg+xml")
+                        .withBody("<svg xmlns='http://www.w3.org/2000/svg' width='28' height='28'>"
+                                + "<circle cx='14' cy='14' r='14' fill='#e8590c'/></svg>")));
+        Requests.send(
+                user,
+                Requests.signed(
+                        Requests.request(second, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"),
+                        Requests.BELLE.replace(
+                                "https://acme.example/team/belle.png",
+                                WireMockResource.server.baseUrl() + "/team/belle.svg")));
         assertThat(badge).hasText("2");
         assertThat(page.locator(".onramp-bell")).hasAttribute("aria-label", "Updates, 2 unread");
 
@@ -94,7 +108,14 @@ class WidgetTest {
         // The trait is shown as the text it is, never as markup.
         assertThat(page.locator("[data-message-id='" + first + "'] .onramp-item-title"))
                 .hasText("Welcome, <img src=x onerror=alert(1)>");
-        assertThat(page.locator(".onramp-item img")).hasCount(0);
+        assertThat(page.locator("[data-message-id='" + first + "'] img")).hasCount(0);
+        assertThat(page.locator("[data-message-id='" + first + "'] .onramp-sender"))
+                .hasCount(0);
+        // Who signed it: her picture, name and role.
+        assertThat(page.locator("[data-message-id='" + second + "'] .onramp-sender"))
+                .hasText("Belle · Content Crafter");
+        assertThat(page.locator("[data-message-id='" + second + "'] img.onramp-avatar"))
+                .hasJSProperty("naturalWidth", 28);
         // Opening the panel reads them.
         assertThat(badge).isHidden();
         page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/widget.png")));
@@ -113,6 +134,33 @@ class WidgetTest {
         assertThat(page.locator(".onramp-bell")).hasAttribute("aria-label", "Updates");
         page.locator(".onramp-bell").click();
         assertThat(page.locator(".onramp-item")).hasCount(1);
+        page.close();
+    }
+
+    @Test
+    void aTeammateWhosePictureDoesNotLoadIsShownByTheirInitial() {
+        String user = "user-" + UUID.randomUUID();
+        String hash = UserHash.of("test-inbox-secret", user);
+        String id = Requests.newId();
+        Requests.send(
+                user,
+                Requests.signed(
+                        Requests.request(id, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"),
+                        Requests.BELLE.replace("https://acme.example/team/belle.png", "http://127.0.0.1:9/belle.png")));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/unread-count", user)
+                .then()
+                .body("unread", equalTo(1)));
+
+        Page page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1100, 700));
+        page.navigate("http://localhost:" + RestAssured.port + "/demo.html?user=" + user + "&hash=" + hash);
+        page.locator(".onramp-bell").click();
+
+        Locator sender = page.locator("[data-message-id='" + id + "'] .onramp-sender");
+        assertThat(sender.locator(".onramp-initials")).hasText("B");
+        assertThat(sender.locator("img")).hasCount(0);
+        assertThat(sender).hasText("BBelle · Content Crafter");
+        page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/widget-initial.png")));
         page.close();
     }
 }

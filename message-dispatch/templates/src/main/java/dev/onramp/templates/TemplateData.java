@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * What a template can use, built the same way by message-dispatch and by the preview tool: {@code user} (id,
  * traits), {@code context} (the enrolling event's properties), {@code links}, {@code journey}, {@code step} and
- * {@code message} (id, channel).
+ * {@code message} (id, channel) and {@code sender} (the teammate who signs it: id, name, role, email, avatar; empty when
+ * nobody does).
  */
 public final class TemplateData {
 
@@ -24,6 +25,23 @@ public final class TemplateData {
             String messageId,
             Channel channel,
             Map<String, String> links) {
+        return of(userId, traits, context, journey, step, messageId, channel, links, Map.of());
+    }
+
+    /**
+     * @param links named addresses; {@code app} is the product's own
+     * @param sender the signing teammate's fields (id, name, role, email, avatar); empty when nobody signs it
+     */
+    public static Map<String, Object> of(
+            String userId,
+            Map<String, Object> traits,
+            Map<String, Object> context,
+            String journey,
+            String step,
+            String messageId,
+            Channel channel,
+            Map<String, String> links,
+            Map<String, Object> sender) {
         Map<String, Object> user = new LinkedHashMap<>();
         user.put("id", userId);
         user.put("traits", traits == null ? Map.of() : traits);
@@ -34,6 +52,7 @@ public final class TemplateData {
         data.put("journey", journey);
         data.put("step", step);
         data.put("message", Map.of("id", messageId, "channel", channel.wireName()));
+        data.put("sender", sender == null ? Map.of() : sender);
         return data;
     }
 }

@@ -47,7 +47,7 @@ public final class TemplateSet {
             Channel.WEBHOOK,
             Set.of());
     /** What a template can use: {@code {user.traits.firstName}}, {@code {context.plan}}, {@code {links.app}}... */
-    public static final Set<String> ROOTS = Set.of("user", "context", "links", "journey", "step", "message");
+    public static final Set<String> ROOTS = Set.of("user", "context", "links", "journey", "step", "message", "sender");
 
     private final Map<String, Map<Channel, Map<String, MessageTemplate>>> catalog;
     private final String defaultLocale;

@@ -140,8 +140,8 @@ public class TemplatesResource {
         }
         Rendered marked = new Rendered(rendered.template(), rendered.locale(), headers, body, rendered.text());
         String messageId = EmailSender.TEST_PREFIX + UUID.randomUUID();
-        SendOutcome outcome = sender.send(
-                new Outgoing(messageId, to, marked, config.publicUrl() + "/v1/unsubscribe/preview", clock.instant()));
+        SendOutcome outcome = sender.send(new Outgoing(
+                messageId, to, marked, config.publicUrl() + "/v1/unsubscribe/preview", null, clock.instant()));
         meters.counter(
                         "onramp.dispatch.test.sends",
                         "channel",

@@ -151,6 +151,7 @@ public class DeliveryRounds {
                         request.journey(),
                         request.step(),
                         inApp.rendered(),
+                        request.sender(),
                         now);
             }
             apply(d, request, step, events, now);

@@ -261,6 +261,7 @@ public class DeliveryWorker {
                     job.route().address(),
                     job.route().rendered(),
                     job.route().unsubscribe(),
+                    job.request().sender(),
                     now));
         } catch (RuntimeException | StackOverflowError e) {
             return SendOutcome.permanent("the " + job.route().channel() + " sender failed: " + Failures.describe(e));

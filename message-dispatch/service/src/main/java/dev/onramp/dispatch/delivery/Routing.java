@@ -141,6 +141,7 @@ public class Routing {
                 request.step(),
                 request.messageId(),
                 channel,
-                linkMap);
+                linkMap,
+                request.sender() == null ? Map.of() : request.sender().templateData());
     }
 }

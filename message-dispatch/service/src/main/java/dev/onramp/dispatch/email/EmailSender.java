@@ -106,13 +106,15 @@ public class EmailSender implements Sender {
                         headerValue(message.rendered().header("subject")),
                         message.rendered().body())
                 .setText(message.rendered().text())
-                .setFrom(from(message.rendered().header("from_name")));
+                .setFrom(from(displayName(message)));
         String replyTo = headerValue(message.rendered().header("reply_to"));
         if (replyTo != null && !replyTo.isEmpty()) {
             if (!ADDRESS.matcher(replyTo).matches()) {
                 throw new IllegalArgumentException("reply_to '" + replyTo + "' is not an email address");
             }
             mail.setReplyTo(replyTo);
+        } else {
+            replyTo(message).ifPresent(mail::setReplyTo);
         }
         if (message.messageId().startsWith(TEST_PREFIX)) {
             mail.addHeader("X-Onramp-Test", "true");
@@ -121,6 +123,43 @@ public class EmailSender implements Sender {
                 .addHeader("X-Onramp-Message-Id", headerValue(message.messageId()))
                 .addHeader("List-Unsubscribe", headerValue(listUnsubscribe))
                 .addHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    }
+
+    /**
+     * Who the From shows: the template's {@code from_name} when it has one, else the signing teammate as "Belle at
+     * Acme" (Acme: the name in {@code onramp.dispatch.email.from}), else nobody in particular (the configured From).
+     */
+    private String displayName(Outgoing message) {
+        String fromName = headerValue(message.rendered().header("from_name"));
+        if (fromName != null && !fromName.isEmpty()) {
+            return fromName;
+        }
+        if (message.sender() == null) {
+            return null;
+        }
+        String configured = headerValue(config.email().from());
+        int open = configured.lastIndexOf('<');
+        String product =
+                open > 0 ? configured.substring(0, open).replace("\"", "").strip() : "";
+        String name = headerValue(message.sender().name());
+        return product.isEmpty() || product.equalsIgnoreCase(name) ? name : name + " at " + product;
+    }
+
+    /**
+     * Where replies go when the template names no {@code reply_to}: the configured reply address (replies become
+     * conversations), else the signing teammate's own address; none for a message the product itself sends.
+     */
+    private java.util.Optional<String> replyTo(Outgoing message) {
+        java.util.Optional<String> configured =
+                config.email().replyTo().map(EmailSender::headerValue).filter(a -> !a.isEmpty());
+        if (configured.isPresent()) {
+            return configured;
+        }
+        if (message.sender() == null) {
+            return java.util.Optional.empty();
+        }
+        String own = headerValue(message.sender().email());
+        return own != null && ADDRESS.matcher(own).matches() ? java.util.Optional.of(own) : java.util.Optional.empty();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.onramp.dispatch.inapp;
 
+import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.pipeline.AfterCommit;
 import dev.onramp.templates.Rendered;
 import io.quarkus.panache.common.Sort;
@@ -41,6 +42,7 @@ public class Inbox {
             Action action,
             String journey,
             String step,
+            Sender sender,
             Instant createdAt,
             Instant readAt,
             Instant clickedAt) {
@@ -53,6 +55,7 @@ public class Inbox {
                     m.actionLabel == null && m.actionUrl == null ? null : new Action(m.actionLabel, m.actionUrl),
                     m.journey,
                     m.step,
+                    m.senderName == null ? null : new Sender(m.senderName, m.senderRole, m.senderAvatar),
                     m.createdAt,
                     m.readAt,
                     m.clickedAt);
@@ -60,6 +63,14 @@ public class Inbox {
     }
 
     public record Action(String label, String url) {}
+
+    /**
+     * The teammate who signed a message, as the user sees them.
+     *
+     * @param role null when none
+     * @param avatar an http(s) URL of their picture; null when none
+     */
+    public record Sender(String name, String role, String avatar) {}
 
     /** The messages of one round, stored together at {@link Writer#flush()}. */
     public Writer writer() {
@@ -84,14 +95,26 @@ public class Inbox {
     public final class Writer {
 
         private record Row(
-                String messageId, String userId, String journey, String step, Rendered rendered, Instant at) {}
+                String messageId,
+                String userId,
+                String journey,
+                String step,
+                Rendered rendered,
+                DeliveryRequest.Sender sender,
+                Instant at) {}
 
         private final List<Row> rows = new ArrayList<>();
 
-        /** A rendered message for the user's inbox. */
+        /** A rendered message for the user's inbox, signed by {@code sender} (null when the product itself). */
         public void store(
-                String messageId, String userId, String journey, String step, Rendered rendered, Instant now) {
-            rows.add(new Row(messageId, userId, journey, step, rendered, now));
+                String messageId,
+                String userId,
+                String journey,
+                String step,
+                Rendered rendered,
+                DeliveryRequest.Sender sender,
+                Instant now) {
+            rows.add(new Row(messageId, userId, journey, step, rendered, sender, now));
         }
 
         /** Writes the messages and tells the live streams of their users when the transaction commits. */
@@ -102,7 +125,8 @@ public class Inbox {
             session().doWork(c -> {
                 try (PreparedStatement insert = c.prepareStatement("""
                         INSERT INTO inbox_messages (message_id, user_id, journey, step, title, body, action_label,
-                            action_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                            action_url, created_at, sender_name, sender_role, sender_avatar)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     for (Row row : rows) {
                         insert.setString(1, row.messageId());
                         insert.setString(2, row.userId());
@@ -113,6 +137,10 @@ public class Inbox {
                         insert.setString(7, row.rendered().header("action"));
                         insert.setString(8, row.rendered().header("url"));
                         insert.setObject(9, OffsetDateTime.ofInstant(row.at(), ZoneOffset.UTC));
+                        DeliveryRequest.Sender sender = row.sender();
+                        insert.setString(10, sender == null ? null : sender.name());
+                        insert.setString(11, sender == null ? null : sender.role());
+                        insert.setString(12, sender == null ? null : sender.avatar());
                         insert.addBatch();
                     }
                     insert.executeBatch();

@@ -35,6 +35,16 @@ public class InboxMessage extends PanacheEntityBase {
     @Column(name = "action_url")
     public String actionUrl;
 
+    /** The teammate who signed it; null when the product itself did. */
+    @Column(name = "sender_name")
+    public String senderName;
+
+    @Column(name = "sender_role")
+    public String senderRole;
+
+    @Column(name = "sender_avatar")
+    public String senderAvatar;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -18,6 +18,7 @@ import java.util.Objects;
  *
  * @param channels the request's channel, then its fallbacks, each once
  * @param notBefore the first moment it may be delivered; null when the request names none (deliver at once)
+ * @param sender the teammate who signs it; null when the product itself does
  */
 public record DeliveryRequest(
         String messageId,
@@ -29,7 +30,8 @@ public record DeliveryRequest(
         String userId,
         Map<String, Object> traits,
         Map<String, Object> context,
-        Instant notBefore) {
+        Instant notBefore,
+        Sender sender) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -39,6 +41,31 @@ public record DeliveryRequest(
         channels = List.copyOf(channels);
         traits = traits == null ? Map.of() : traits;
         context = context == null ? Map.of() : context;
+    }
+
+    /**
+     * The teammate who signs a message ({@code team.yaml} on the engine's side): the email's From shows their name,
+     * replies go to their address, and the in-app message shows name, role and picture.
+     *
+     * @param role null when none
+     * @param avatar an http(s) URL; null when none
+     */
+    public record Sender(String id, String name, String role, String email, String avatar) {
+
+        /** What templates see as {@code sender}: only the fields it has. */
+        public Map<String, Object> templateData() {
+            Map<String, Object> data = new java.util.LinkedHashMap<>();
+            data.put("id", id);
+            data.put("name", name);
+            if (role != null) {
+                data.put("role", role);
+            }
+            data.put("email", email);
+            if (avatar != null) {
+                data.put("avatar", avatar);
+            }
+            return data;
+        }
     }
 
     /** A record that does not follow the contract, and why. */
@@ -88,6 +115,7 @@ public record DeliveryRequest(
                 throw new Invalid("notBefore is not a date-time: " + notBeforeText);
             }
         }
+        Sender sender = sender(node.get("sender"));
         return new DeliveryRequest(
                 node.get("messageId").asText(),
                 text(node, "journey"),
@@ -98,7 +126,28 @@ public record DeliveryRequest(
                 user.get("id").asText(),
                 traits != null && traits.isObject() ? json.convertValue(traits, MAP) : Map.of(),
                 context != null && context.isObject() ? json.convertValue(context, MAP) : Map.of(),
-                notBefore);
+                notBefore,
+                sender);
+    }
+
+    private static Sender sender(JsonNode node) throws Invalid {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new Invalid("sender is not an object");
+        }
+        String id = text(node, "id");
+        String name = text(node, "name");
+        String email = text(node, "email");
+        if (id == null || id.isBlank() || name == null || name.isBlank() || email == null || email.isBlank()) {
+            throw new Invalid("sender needs id, name and email");
+        }
+        String avatar = text(node, "avatar");
+        if (avatar != null && !avatar.matches("(?i)https?://[^\\s\"'<>]+")) {
+            avatar = null;
+        }
+        return new Sender(id, name, text(node, "role"), email, avatar);
     }
 
     /** Reads a request as stored in {@code deliveries.request}. */

@@ -1,5 +1,6 @@
 package dev.onramp.dispatch.send;
 
+import dev.onramp.dispatch.ledger.DeliveryRequest.Sender;
 import dev.onramp.templates.Rendered;
 import java.time.Instant;
 
@@ -8,6 +9,8 @@ import java.time.Instant;
  *
  * @param address the email address or E.164 phone number; for a webhook, where the template says or null
  * @param unsubscribe the signed one-click unsubscribe URL of this message
+ * @param sender the teammate who signs it; null when the product itself does
  * @param now when the send starts, for signatures
  */
-public record Outgoing(String messageId, String address, Rendered rendered, String unsubscribe, Instant now) {}
+public record Outgoing(
+        String messageId, String address, Rendered rendered, String unsubscribe, Sender sender, Instant now) {}
