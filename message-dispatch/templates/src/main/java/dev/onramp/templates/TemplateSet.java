@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -32,6 +33,19 @@ public final class TemplateSet {
     private static final Pattern FILE = Pattern.compile(
             "([a-z0-9][a-z0-9_-]*)\\.(in_app|email|sms|webhook)(?:\\.([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?))?\\.(txt|html|json)");
     private static final Pattern HEADER = Pattern.compile("([a-z_-]+):[ \\t]*(.*)");
+
+    /**
+     * The template and channel a file's name says; empty when it is not a template's name. journey-engine's
+     * {@code TemplateCatalog} reads names by the same rule ({@code TemplateFileNamesTest} in the CLI).
+     */
+    public static Optional<Map.Entry<String, Channel>> fileName(String name) {
+        Matcher m = FILE.matcher(name);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        return Channel.of(m.group(2)).map(channel -> Map.entry(m.group(1), channel));
+    }
+
     private static final Map<Channel, Set<String>> HEADERS = Map.of(
             Channel.EMAIL, Set.of("subject", "preheader", "from_name", "reply_to"),
             Channel.IN_APP, Set.of("title", "action", "url"),
