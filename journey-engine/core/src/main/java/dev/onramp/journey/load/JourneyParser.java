@@ -213,10 +213,8 @@ public final class JourneyParser {
         }
 
         private Step step(YamlNode node, Optional<Teammate> journeySender) {
-            if (!(node instanceof Mapping mapping)) {
-                error(
-                        node.at(),
-                        "a step is a mapping with id, done_when and usually a nudge, not " + YamlNode.describe(node));
+            Mapping mapping = mapping(node, "a step is a mapping with id, done_when and usually a nudge");
+            if (mapping == null) {
                 return null;
             }
             Map<String, Entry> fields = fields(mapping, STEP_FIELDS, "a step");

@@ -81,6 +81,15 @@ class Reading {
         return fields;
     }
 
+    /** The node as a mapping; null (reported as "{@code shape}, not …") when it is something else. */
+    Mapping mapping(YamlNode node, String shape) {
+        if (node instanceof Mapping mapping) {
+            return mapping;
+        }
+        error(node.at(), shape + ", not " + YamlNode.describe(node));
+        return null;
+    }
+
     Optional<Entry> required(Map<String, Entry> fields, String field, Location parent, String what) {
         Entry entry = fields.get(field);
         if (entry == null) {

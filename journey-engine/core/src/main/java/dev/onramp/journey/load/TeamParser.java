@@ -132,8 +132,8 @@ public final class TeamParser {
         }
 
         private Team team(YamlNode node) {
-            if (!(node instanceof Mapping mapping)) {
-                error(node.at(), "a team is { id: ..., name: ... }, not " + YamlNode.describe(node));
+            Mapping mapping = mapping(node, "a team is { id: ..., name: ... }");
+            if (mapping == null) {
                 return null;
             }
             Map<String, Entry> fields = fields(mapping, TEAM_FIELDS, "a team");
@@ -145,10 +145,8 @@ public final class TeamParser {
         }
 
         private Teammate teammate(YamlNode node, Set<String> teams) {
-            if (!(node instanceof Mapping mapping)) {
-                error(
-                        node.at(),
-                        "a teammate is { id, name, role, email, avatar, team }, not " + YamlNode.describe(node));
+            Mapping mapping = mapping(node, "a teammate is { id, name, role, email, avatar, team }");
+            if (mapping == null) {
                 return null;
             }
             Map<String, Entry> fields = fields(mapping, TEAMMATE_FIELDS, "a teammate");
