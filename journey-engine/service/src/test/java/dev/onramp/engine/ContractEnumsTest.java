@@ -6,6 +6,8 @@ import dev.onramp.infra.Contracts;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.MessageKind;
 import dev.onramp.journey.run.DeliveryReport;
+import dev.onramp.journey.run.MessageRequest;
+import dev.onramp.journey.run.SendPolicy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -34,5 +36,15 @@ class ContractEnumsTest {
         assertThat(Arrays.stream(DeliveryReport.Scope.values())
                         .map(s -> s.name().toLowerCase(Locale.ROOT)))
                 .containsExactlyElementsOf(Contracts.enumAt(Contracts.DELIVERY_EVENTS, "/properties/scope/enum"));
+    }
+
+    @Test
+    void originsPrioritiesAndCategoriesAreTheContracts() {
+        assertThat(Arrays.stream(MessageRequest.Origin.values()).map(MessageRequest.Origin::wireName))
+                .containsExactlyElementsOf(Contracts.enumAt(Contracts.MESSAGE_REQUESTS, "/properties/origin/enum"));
+        assertThat(Arrays.stream(SendPolicy.Priority.values()).map(SendPolicy.Priority::wireName))
+                .containsExactlyElementsOf(Contracts.enumAt(Contracts.MESSAGE_REQUESTS, "/properties/priority/enum"));
+        assertThat(Arrays.stream(SendPolicy.Category.values()).map(SendPolicy.Category::wireName))
+                .containsExactlyElementsOf(Contracts.enumAt(Contracts.MESSAGE_REQUESTS, "/properties/category/enum"));
     }
 }

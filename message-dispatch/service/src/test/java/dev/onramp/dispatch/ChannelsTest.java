@@ -16,15 +16,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.onramp.dispatch.inapp.UserHash;
+import dev.onramp.dispatch.preferences.Preferences;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.ReceivedMail;
 import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.KafkaResource;
 import dev.onramp.infra.quarkus.PostgresResource;
 import dev.onramp.infra.quarkus.SmtpResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -32,6 +35,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -60,6 +64,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = SmtpResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = WireMockResource.class, restrictToAnnotatedClass = true)
 class ChannelsTest {
+
+    @Inject
+    Preferences preferences;
 
     static final String PUBLIC_URL = "http://localhost:8083";
     static final String TWILIO_TOKEN = "test-auth-token";
@@ -101,6 +108,51 @@ class ChannelsTest {
     }
 
     // --- email: one-click unsubscribe and the preference page -------------------------------------------------
+
+    @Test
+    void aSecurityNoticePassesAnUnsubscribeButNeverASuppression() {
+        String user = newUser();
+        String address = user + "@example.com";
+        String traits = "{\"email\":\"" + address + "\"}";
+        QuarkusTransaction.requiringNew().run(() -> preferences.unsubscribe(user, "*", "*", Instant.now()));
+
+        // Unsubscribed from everything: a product message is not emailed, a security notice is.
+        String product = Requests.newId();
+        Requests.send(
+                user,
+                Requests.inCategory(
+                        Requests.request(product, user, "email", "[]", "welcome", null, traits), "product"));
+        String security = Requests.newId();
+        Requests.send(
+                user,
+                Requests.inCategory(
+                        Requests.request(security, user, "email", "[]", "welcome", null, traits), "security"));
+        assertThat(eventsOf(user, 1, e -> product.equals(e.path("messageId").asText()))
+                        .getFirst()
+                        .path("status")
+                        .asText())
+                .isEqualTo("suppressed");
+        assertThat(eventsOf(user, 1, e -> security.equals(e.path("messageId").asText()))
+                        .getFirst()
+                        .path("status")
+                        .asText())
+                .isEqualTo("sent");
+        assertThat(Infra.smtp().mailsTo(address)).hasSize(1);
+
+        // An address that bounced hard is never written to again, security or not.
+        QuarkusTransaction.requiringNew()
+                .run(() -> preferences.suppress("email", address, "550 no such user", Instant.now()));
+        String again = Requests.newId();
+        Requests.send(
+                user,
+                Requests.inCategory(Requests.request(again, user, "email", "[]", "welcome", null, traits), "security"));
+        JsonNode refused = eventsOf(
+                        user, 1, e -> again.equals(e.path("messageId").asText()))
+                .getFirst();
+        assertThat(refused.path("status").asText()).isEqualTo("suppressed");
+        assertThat(refused.path("detail").asText()).contains("550 no such user");
+        assertThat(Infra.smtp().mailsTo(address)).hasSize(1);
+    }
 
     @Test
     void oneClickUnsubscribeStopsTheJourneysEmailsAndThePreferencePageTurnsThemBackOn() {

@@ -3,6 +3,7 @@ package dev.onramp.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.onramp.dispatch.inapp.Inbox;
+import dev.onramp.dispatch.ledger.Category;
 import dev.onramp.dispatch.ledger.DeliveryStatus;
 import dev.onramp.infra.Contracts;
 import dev.onramp.templates.Channel;
@@ -30,5 +31,11 @@ class ContractEnumsTest {
                 .extracting(DeliveryStatus::wireName)
                 .allMatch(STATUSES::contains);
         assertThat(Arrays.stream(Inbox.Interaction.values()).map(i -> i.status)).allMatch(STATUSES::contains);
+    }
+
+    @Test
+    void categoriesAreTheContractsCategories() {
+        assertThat(Arrays.stream(Category.values()).map(Category::wireName))
+                .containsExactlyElementsOf(Contracts.enumAt(Contracts.MESSAGE_REQUESTS, "/properties/category/enum"));
     }
 }

@@ -56,6 +56,11 @@ final class Requests {
             {"id":"belle","name":"Belle","role":"Content Crafter","email":"belle@acme.example",\
             "avatar":"https://acme.example/team/belle.png","team":"product"}""";
 
+    /** The same request in another category ({@code marketing}, {@code product}, {@code security}). */
+    static String inCategory(String request, String category) {
+        return request.replaceFirst("\"journey\":", "\"category\":\"" + category + "\",\"journey\":");
+    }
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

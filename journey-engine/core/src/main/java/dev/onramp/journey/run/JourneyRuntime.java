@@ -548,11 +548,9 @@ public final class JourneyRuntime {
                 return;
             }
         }
-        SendPolicy.Verdict verdict = policy.decide(
-                SendPolicy.Ask.journey(
-                        spec.channels(), journey.id(), e.holdout, journey.quietHours(), zoneOf(work, journey)),
-                work.recipient(),
-                work.now);
+        SendPolicy.Ask ask = SendPolicy.Ask.journey(
+                spec.channels(), journey.id(), e.holdout, journey.quietHours(), zoneOf(work, journey));
+        SendPolicy.Verdict verdict = policy.decide(ask, work.recipient(), work.now);
         int version = versions.applyAsInt(journey.id());
         String messageId =
                 MessageIds.of(journey.id(), version, work.userId, e.cycle, next.id(), spec.kind(), e.nextMessage);
@@ -590,6 +588,9 @@ public final class JourneyRuntime {
                 Channel channel = send.channel();
                 work.messages.add(new MessageRequest(
                         messageId,
+                        MessageRequest.Origin.JOURNEY,
+                        ask.priority(),
+                        ask.category(),
                         journey.id(),
                         version,
                         next.id(),

@@ -12,6 +12,9 @@ import java.util.Map;
  * ({@code docs/contracts/message-requests.schema.json}).
  *
  * @param messageId deterministic: the same decision always yields the same id, so nothing is delivered twice
+ * @param origin what sent it: a journey's step, a broadcast, an incident's notice or update, a hand-off
+ * @param priority what it may pass: quiet hours and caps hold {@code marketing} and {@code product}, not {@code urgent}
+ * @param category which unsubscribes it obeys: {@code security} passes a marketing or product unsubscribe
  * @param fallbackChannels where dispatch may send it if the channel fails permanently
  * @param traits the user's traits, for templates
  * @param context the properties of the event that enrolled the user
@@ -19,6 +22,9 @@ import java.util.Map;
  */
 public record MessageRequest(
         String messageId,
+        Origin origin,
+        SendPolicy.Priority priority,
+        SendPolicy.Category category,
         String journey,
         int journeyVersion,
         String step,
@@ -37,5 +43,23 @@ public record MessageRequest(
 
     public MessageRequest {
         fallbackChannels = List.copyOf(fallbackChannels);
+    }
+
+    /** What sent a message ({@code origin} in the contract). */
+    public enum Origin {
+        JOURNEY("journey"),
+        BROADCAST("broadcast"),
+        INCIDENT("incident"),
+        HAND_OFF("hand-off");
+
+        private final String wireName;
+
+        Origin(String wireName) {
+            this.wireName = wireName;
+        }
+
+        public String wireName() {
+            return wireName;
+        }
     }
 }

@@ -93,6 +93,9 @@ public class Records {
     public String messageRequest(MessageRequest m) {
         ObjectNode out = json.createObjectNode();
         out.put("messageId", m.messageId());
+        out.put("origin", m.origin().wireName());
+        out.put("priority", m.priority().wireName());
+        out.put("category", m.category().wireName());
         out.put("journey", m.journey());
         out.put("journeyVersion", m.journeyVersion());
         out.put("step", m.step());

@@ -370,11 +370,16 @@ public class DeliveryRounds {
                     (channel, set) -> suppressed.put(channel, preferences.suppressions(channel.wireName(), set)));
         }
 
+        /** Why this request may not use this channel: an unsubscribe (unless it is a security notice), a suppression. */
         String blocked(DeliveryRequest request, Channel channel, String address) {
-            String unsubscribed = Preferences.unsubscribed(
-                    unsubscriptions.getOrDefault(request.userId(), List.of()), request.journey(), channel.wireName());
-            if (unsubscribed != null) {
-                return unsubscribed;
+            if (request.category().obeysUnsubscribes()) {
+                String unsubscribed = Preferences.unsubscribed(
+                        unsubscriptions.getOrDefault(request.userId(), List.of()),
+                        request.journey(),
+                        channel.wireName());
+                if (unsubscribed != null) {
+                    return unsubscribed;
+                }
             }
             String reason = suppressed.getOrDefault(channel, Map.of()).get(Preferences.key(address));
             return reason == null ? null : address + " is suppressed: " + reason;

@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param channels the request's channel, then its fallbacks, each once
  * @param notBefore the first moment it may be delivered; null when the request names none (deliver at once)
  * @param sender the teammate who signs it; null when the product itself does
+ * @param category which unsubscribes it obeys; {@code product} when the request names none
  */
 public record DeliveryRequest(
         String messageId,
@@ -31,7 +32,8 @@ public record DeliveryRequest(
         Map<String, Object> traits,
         Map<String, Object> context,
         Instant notBefore,
-        Sender sender) {
+        Sender sender,
+        Category category) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -41,6 +43,7 @@ public record DeliveryRequest(
         channels = List.copyOf(channels);
         traits = traits == null ? Map.of() : traits;
         context = context == null ? Map.of() : context;
+        category = category == null ? Category.PRODUCT : category;
     }
 
     /**
@@ -116,6 +119,10 @@ public record DeliveryRequest(
             }
         }
         Sender sender = sender(node.get("sender"));
+        String categoryText = text(node, "category");
+        Category category = categoryText == null
+                ? Category.PRODUCT
+                : Category.of(categoryText).orElseThrow(() -> new Invalid("unknown category " + categoryText));
         return new DeliveryRequest(
                 node.get("messageId").asText(),
                 text(node, "journey"),
@@ -127,7 +134,8 @@ public record DeliveryRequest(
                 traits != null && traits.isObject() ? json.convertValue(traits, MAP) : Map.of(),
                 context != null && context.isObject() ? json.convertValue(context, MAP) : Map.of(),
                 notBefore,
-                sender);
+                sender,
+                category);
     }
 
     private static Sender sender(JsonNode node) throws Invalid {
