@@ -51,6 +51,13 @@ class MessageDispatchTest {
         return records;
     }
 
+    /** The first email the SMTP server receives for this address. */
+    static ReceivedMail firstMailTo(String address) {
+        return await().atMost(Duration.ofSeconds(30))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+    }
+
     @Test
     void storesAnInAppMessageInTheUsersInboxAndReportsItDelivered() throws Exception {
         String user = newUser();
@@ -133,9 +140,7 @@ class MessageDispatchTest {
                         "{\"email\":\"" + address
                                 + "\",\"firstName\":\"Ada\",\"workspace\":\"<script>alert(1)</script>\"}"));
 
-        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
-                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
-                .getFirst();
+        ReceivedMail mail = firstMailTo(address);
         assertThat(mail.subject()).isEqualTo("Welcome Ada");
         assertThat(mail.html())
                 .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
@@ -150,22 +155,12 @@ class MessageDispatchTest {
         String user = newUser();
         String address = user + "@example.com";
         String id = Requests.newId();
+        String traits = "{\"email\":\"" + address + "\",\"firstName\":\"Ada\"}";
         Requests.send(
                 user,
-                Requests.signed(
-                        Requests.request(
-                                id,
-                                user,
-                                "email",
-                                "[]",
-                                "welcome",
-                                null,
-                                "{\"email\":\"" + address + "\",\"firstName\":\"Ada\"}"),
-                        Requests.BELLE));
+                Requests.signed(Requests.request(id, user, "email", "[]", "welcome", null, traits), Requests.BELLE));
 
-        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
-                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
-                .getFirst();
+        ReceivedMail mail = firstMailTo(address);
         // The person, at the product, from the configured address (so SPF and DKIM still pass); replies go to her.
         assertThat(mail.header("From")).isEqualTo("\"Belle at Onramp\" <onboarding@onramp.localhost>");
         assertThat(mail.header("Reply-To")).isEqualTo("belle@acme.example");
@@ -215,9 +210,7 @@ class MessageDispatchTest {
                         "fr-CA",
                         "{\"email\":\"" + address + "\",\"firstName\":\"Zoé\"}"));
 
-        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
-                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
-                .getFirst();
+        ReceivedMail mail = firstMailTo(address);
         assertThat(mail.subject()).isEqualTo("Bienvenue Zoé");
     }
 

@@ -15,21 +15,6 @@ public final class TemplateData {
 
     /**
      * @param links named addresses; {@code app} is the product's own
-     */
-    public static Map<String, Object> of(
-            String userId,
-            Map<String, Object> traits,
-            Map<String, Object> context,
-            String journey,
-            String step,
-            String messageId,
-            Channel channel,
-            Map<String, String> links) {
-        return of(userId, traits, context, journey, step, messageId, channel, links, Map.of());
-    }
-
-    /**
-     * @param links named addresses; {@code app} is the product's own
      * @param sender the signing teammate's fields (id, name, role, email, avatar); empty when nobody signs it
      */
     public static Map<String, Object> of(

@@ -130,18 +130,15 @@ public final class JourneyRuntime {
             }
         }
         if (report.channel() != null) {
+            String key = report.scope() == DeliveryReport.Scope.JOURNEY && report.journey() != null
+                    ? report.channel().wireName() + ":" + report.journey()
+                    : report.channel().wireName();
             switch (report.status()) {
+                // An unsubscribe never replaces a suppression (a hard bounce outlives any preference), and subscribing
+                // again lifts only the unsubscribe.
                 case "unsubscribed" ->
-                    work.blocked.put(
-                            report.scope() == DeliveryReport.Scope.JOURNEY && report.journey() != null
-                                    ? report.channel().wireName() + ":" + report.journey()
-                                    : report.channel().wireName(),
-                            "unsubscribed");
-                case "subscribed" ->
-                    work.blocked.remove(
-                            report.scope() == DeliveryReport.Scope.JOURNEY && report.journey() != null
-                                    ? report.channel().wireName() + ":" + report.journey()
-                                    : report.channel().wireName());
+                    work.blocked.merge(key, "unsubscribed", (was, given) -> was.startsWith("suppressed") ? was : given);
+                case "subscribed" -> work.blocked.remove(key, "unsubscribed");
                 case "suppressed" ->
                     work.blocked.put(
                             report.channel().wireName(),

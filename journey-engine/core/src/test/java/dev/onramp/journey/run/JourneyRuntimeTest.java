@@ -305,6 +305,28 @@ class JourneyRuntimeTest {
         }
 
         @Test
+        void subscribingAgainNeverLiftsASuppression() {
+            Sim sim = user().track(Duration.ZERO, "Signed Up")
+                    .track(m(1), "Profile Updated", Map.of("field", "display_name"))
+                    .deliveryReport(
+                            m(2),
+                            new DeliveryReport(
+                                    "bounced",
+                                    "onboarding",
+                                    null,
+                                    Channel.EMAIL,
+                                    "suppressed",
+                                    "550 no such user",
+                                    null))
+                    .deliveryReport(m(3), emailPreference("unsubscribed"))
+                    .deliveryReport(m(4), emailPreference("subscribed"))
+                    .advance(Duration.ofDays(2));
+
+            assertThat(sim.state.profile().blocked()).containsEntry("email", "suppressed: 550 no such user");
+            assertThat(sim.decisions(Kind.MESSAGE_SKIPPED).getFirst().detail()).contains("550 no such user");
+        }
+
+        @Test
         void keepsDeliveryFactsMonotoneSoALateDeliveredNeverUndoesARead() {
             Sim sim = user().track(Duration.ZERO, "Signed Up").advance(m(10));
             String nudge = sim.sent.getFirst().messageId();

@@ -206,7 +206,8 @@ public class TemplatesResource {
                         "unsubscribe",
                         config.publicUrl() + "/v1/unsubscribe/preview",
                         "preferences",
-                        config.publicUrl() + "/v1/preferences/preview"));
+                        config.publicUrl() + "/v1/preferences/preview"),
+                Map.of());
         try {
             return templates.render(name, channel, locale, data);
         } catch (TemplateException e) {
