@@ -127,11 +127,11 @@ class ChannelsTest {
                 user,
                 Requests.inCategory(
                         Requests.request(security, user, "email", "[]", "welcome", null, traits), "security"));
-        assertThat(eventsOf(user, 1, e -> product.equals(e.path("messageId").asText()))
-                        .getFirst()
-                        .path("status")
-                        .asText())
-                .isEqualTo("suppressed");
+        JsonNode held = eventsOf(
+                        user, 1, e -> product.equals(e.path("messageId").asText()))
+                .getFirst();
+        assertThat(held.path("status").asText()).isEqualTo("suppressed");
+        assertThat(held.path("cause").asText()).isEqualTo("unsubscribed");
         assertThat(eventsOf(user, 1, e -> security.equals(e.path("messageId").asText()))
                         .getFirst()
                         .path("status")
@@ -151,6 +151,7 @@ class ChannelsTest {
                 .getFirst();
         assertThat(refused.path("status").asText()).isEqualTo("suppressed");
         assertThat(refused.path("detail").asText()).contains("550 no such user");
+        assertThat(refused.path("cause").asText()).isEqualTo("address");
         assertThat(Infra.smtp().mailsTo(address)).hasSize(1);
     }
 

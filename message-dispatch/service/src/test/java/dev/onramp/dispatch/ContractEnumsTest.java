@@ -2,6 +2,7 @@ package dev.onramp.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.onramp.dispatch.delivery.Routing;
 import dev.onramp.dispatch.inapp.Inbox;
 import dev.onramp.dispatch.ledger.Category;
 import dev.onramp.dispatch.ledger.DeliveryStatus;
@@ -37,5 +38,11 @@ class ContractEnumsTest {
     void categoriesAreTheContractsCategories() {
         assertThat(Arrays.stream(Category.values()).map(Category::wireName))
                 .containsExactlyElementsOf(Contracts.enumAt(Contracts.MESSAGE_REQUESTS, "/properties/category/enum"));
+    }
+
+    @Test
+    void theCausesOfASuppressedEventAreTheContracts() {
+        assertThat(List.of(Routing.UNSUBSCRIBED, Routing.ADDRESS))
+                .containsExactlyElementsOf(Contracts.enumAt(Contracts.DELIVERY_EVENTS, "/properties/cause/enum"));
     }
 }

@@ -139,10 +139,15 @@ public final class JourneyRuntime {
                 case "unsubscribed" ->
                     work.blocked.merge(key, "unsubscribed", (was, given) -> was.startsWith("suppressed") ? was : given);
                 case "subscribed" -> work.blocked.remove(key, "unsubscribed");
-                case "suppressed" ->
-                    work.blocked.put(
-                            report.channel().wireName(),
-                            "suppressed: " + (report.detail() == null ? "address rejected" : report.detail()));
+                // A channel held back by the user's unsubscribe is not a suppressed address: the unsubscribe came on
+                // its own, and a security message may pass it.
+                case "suppressed" -> {
+                    if (!"unsubscribed".equals(report.cause())) {
+                        work.blocked.put(
+                                report.channel().wireName(),
+                                "suppressed: " + (report.detail() == null ? "address rejected" : report.detail()));
+                    }
+                }
                 default -> {}
             }
         }

@@ -86,7 +86,8 @@ public class Records {
                         channel,
                         status,
                         text(node, "detail"),
-                        "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL),
+                        "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL,
+                        text(node, "cause")),
                 text(node, "at"));
     }
 

@@ -318,7 +318,9 @@ public class DeliveryRounds {
                             request.step(),
                             event.channel().wireName(),
                             event.status(),
-                            event.detail()),
+                            event.detail(),
+                            null,
+                            event.cause()),
                     now);
             if (!event.status().equals("suppressed")) {
                 meters.counter(
@@ -371,18 +373,18 @@ public class DeliveryRounds {
         }
 
         /** Why this request may not use this channel: an unsubscribe (unless it is a security notice), a suppression. */
-        String blocked(DeliveryRequest request, Channel channel, String address) {
+        Routing.Blocked blocked(DeliveryRequest request, Channel channel, String address) {
             if (request.category().obeysUnsubscribes()) {
                 String unsubscribed = Preferences.unsubscribed(
                         unsubscriptions.getOrDefault(request.userId(), List.of()),
                         request.journey(),
                         channel.wireName());
                 if (unsubscribed != null) {
-                    return unsubscribed;
+                    return new Routing.Blocked(unsubscribed, Routing.UNSUBSCRIBED);
                 }
             }
             String reason = suppressed.getOrDefault(channel, Map.of()).get(Preferences.key(address));
-            return reason == null ? null : address + " is suppressed: " + reason;
+            return reason == null ? null : new Routing.Blocked(address + " is suppressed: " + reason, Routing.ADDRESS);
         }
     }
 }

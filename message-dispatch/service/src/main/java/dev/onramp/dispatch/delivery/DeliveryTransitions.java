@@ -36,7 +36,16 @@ public final class DeliveryTransitions {
     }
 
     /** A delivery event to publish: {@code status} of the message by {@code channel}, with why. */
-    public record Event(Channel channel, String status, String detail) {}
+    /**
+     * A delivery event to publish.
+     *
+     * @param cause for {@code suppressed}: {@link Routing#UNSUBSCRIBED} or {@link Routing#ADDRESS}; else null
+     */
+    public record Event(Channel channel, String status, String detail, String cause) {
+        public Event(Channel channel, String status, String detail) {
+            this(channel, status, detail, null);
+        }
+    }
 
     /** An address to add to the suppression list: the provider said it will never accept mail for it. */
     public record Suppression(Channel channel, String address, String reason) {}
@@ -77,7 +86,7 @@ public final class DeliveryTransitions {
         for (Routing.Skip skip : route.skipped()) {
             failures.add(skip.failure());
             if (skip.suppressed()) {
-                events.add(new Event(skip.channel(), "suppressed", skip.reason()));
+                events.add(new Event(skip.channel(), "suppressed", skip.reason(), skip.cause()));
             }
         }
         return switch (route) {
@@ -158,7 +167,7 @@ public final class DeliveryTransitions {
                 yield next(unleased, channels, tried, events, null, now);
             }
             case REJECTED -> {
-                events.add(new Event(channel, "suppressed", outcome.detail()));
+                events.add(new Event(channel, "suppressed", outcome.detail(), Routing.ADDRESS));
                 tried.add(channel + ": " + outcome.detail());
                 yield next(
                         unleased,

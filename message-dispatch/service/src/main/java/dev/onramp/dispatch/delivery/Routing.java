@@ -24,11 +24,31 @@ import java.util.Map;
 public class Routing {
 
     /** A channel passed over, and why; {@code suppressed} when the user or the address blocks it. */
-    public record Skip(Channel channel, String reason, boolean suppressed) {
+    /**
+     * A channel passed over, and why.
+     *
+     * @param cause for a channel held back on purpose — reported as {@code suppressed} — what held it:
+     *     {@link #UNSUBSCRIBED} (the user's preference) or {@link #ADDRESS} (a suppressed address); null for a channel
+     *     that could not be used (no address, no template)
+     */
+    public record Skip(Channel channel, String reason, String cause) {
         String failure() {
             return channel + ": " + reason;
         }
+
+        boolean suppressed() {
+            return cause != null;
+        }
     }
+
+    /** A {@code suppressed} delivery event's cause: the user unsubscribed (the engine has heard of it already). */
+    public static final String UNSUBSCRIBED = "unsubscribed";
+
+    /** A {@code suppressed} delivery event's cause: the address is suppressed (hard bounce, complaint, SMS STOP). */
+    public static final String ADDRESS = "address";
+
+    /** What holds a channel back, and which kind of thing it is ({@link #UNSUBSCRIBED} or {@link #ADDRESS}). */
+    public record Blocked(String reason, String cause) {}
 
     /** Where a delivery goes. */
     public sealed interface Route {
@@ -55,7 +75,7 @@ public class Routing {
     /** What blocks a channel for a user or an address: an unsubscription, a suppression; null when nothing does. */
     @FunctionalInterface
     public interface Blocks {
-        String blocked(DeliveryRequest request, Channel channel, String address);
+        Blocked blocked(DeliveryRequest request, Channel channel, String address);
     }
 
     private final Templates templates;
@@ -78,24 +98,24 @@ public class Routing {
             String address = request.address(channel);
             if (!templates.has(request.template(), channel)) {
                 skipped.add(new Skip(
-                        channel, "template '" + request.template() + "' has no " + channel + " version", false));
+                        channel, "template '" + request.template() + "' has no " + channel + " version", null));
                 continue;
             }
             if (address == null) {
                 skipped.add(new Skip(
                         channel,
                         channel == Channel.EMAIL ? "the user has no email trait" : "the user has no phone trait",
-                        false));
+                        null));
                 continue;
             }
             if (channel == Channel.SMS && !PhoneNumbers.E164.matcher(address).matches()) {
                 skipped.add(new Skip(
-                        channel, "'" + address + "' is not an E.164 phone number, such as +33612345678", false));
+                        channel, "'" + address + "' is not an E.164 phone number, such as +33612345678", null));
                 continue;
             }
-            String blocked = blocks.blocked(request, channel, address);
+            Blocked blocked = blocks.blocked(request, channel, address);
             if (blocked != null) {
-                skipped.add(new Skip(channel, blocked, true));
+                skipped.add(new Skip(channel, blocked.reason(), blocked.cause()));
                 continue;
             }
             Links.ForMessage messageLinks = links.forMessage(
@@ -109,14 +129,14 @@ public class Routing {
                 rendered = templates.render(
                         request.template(), channel, request.locale(), data(request, channel, messageLinks));
             } catch (TemplateException e) {
-                skipped.add(new Skip(channel, e.getMessage(), false));
+                skipped.add(new Skip(channel, e.getMessage(), null));
                 continue;
             }
             if (channel == Channel.IN_APP) {
                 var refused =
                         ActionUrl.problem(rendered.header("url"), config.inbox().actionSchemes());
                 if (refused.isPresent()) {
-                    skipped.add(new Skip(channel, refused.get(), false));
+                    skipped.add(new Skip(channel, refused.get(), null));
                     continue;
                 }
             }

@@ -4,6 +4,7 @@ package dev.onramp.dispatch.outbox;
  * What a delivery event says ({@code docs/contracts/delivery-events.schema.json}).
  *
  * @param scope only for (un)subscriptions: "channel" or "journey"
+ * @param cause only for {@code suppressed}: "unsubscribed" (the user's preference) or "address" (a suppressed address)
  */
 public record DeliveryEvent(
         String messageId,
@@ -13,7 +14,8 @@ public record DeliveryEvent(
         String channel,
         String status,
         String detail,
-        String scope) {
+        String scope,
+        String cause) {
 
     /** The detail travels to the engine's decision log and back to callers of its explain API: redacted. */
     public DeliveryEvent {
@@ -28,6 +30,18 @@ public record DeliveryEvent(
             String channel,
             String status,
             String detail) {
-        this(messageId, userId, journey, step, channel, status, detail, null);
+        this(messageId, userId, journey, step, channel, status, detail, null, null);
+    }
+
+    public DeliveryEvent(
+            String messageId,
+            String userId,
+            String journey,
+            String step,
+            String channel,
+            String status,
+            String detail,
+            String scope) {
+        this(messageId, userId, journey, step, channel, status, detail, scope, null);
     }
 }

@@ -74,6 +74,9 @@ public class Outbox {
             if (event.scope() != null) {
                 out.put("scope", event.scope());
             }
+            if (event.cause() != null) {
+                out.put("cause", event.cause());
+            }
             rows.add(new Row(
                     config.topics().deliveryEvents(),
                     event.userId(),

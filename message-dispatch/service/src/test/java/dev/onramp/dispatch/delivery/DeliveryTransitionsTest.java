@@ -62,14 +62,14 @@ class DeliveryTransitionsTest {
 
     @Test
     void aBlockedChannelIsReportedSuppressedAndTheFallbackNamesIt() {
-        var skipped = List.of(new Routing.Skip(EMAIL, "ada@example.com is suppressed: bounced", true));
+        var skipped = List.of(new Routing.Skip(EMAIL, "ada@example.com is suppressed: bounced", Routing.ADDRESS));
 
         Step step = DeliveryTransitions.routed(
                 pending(), EMAIL_THEN_IN_APP, new Routing.StoreInApp(1, null, skipped), "me", LEASE);
 
         assertThat(step.events())
                 .containsExactly(
-                        new Event(EMAIL, "suppressed", "ada@example.com is suppressed: bounced"),
+                        new Event(EMAIL, "suppressed", "ada@example.com is suppressed: bounced", Routing.ADDRESS),
                         new Event(
                                 IN_APP,
                                 "delivered",
@@ -158,7 +158,7 @@ class DeliveryTransitionsTest {
         assertThat(step.suppress()).isEqualTo(new Suppression(EMAIL, "ada@example.com", "550 no such user"));
         assertThat(step.events())
                 .containsExactly(
-                        new Event(EMAIL, "suppressed", "550 no such user"),
+                        new Event(EMAIL, "suppressed", "550 no such user", Routing.ADDRESS),
                         new Event(EMAIL, "failed", "email: 550 no such user"));
         assertThat(step.deadLetter()).isTrue();
     }
