@@ -137,8 +137,14 @@ public final class JourneyRuntime {
                 // An unsubscribe never replaces a suppression (a hard bounce outlives any preference), and subscribing
                 // again lifts only the unsubscribe.
                 case "unsubscribed" ->
-                    work.blocked.merge(key, "unsubscribed", (was, given) -> was.startsWith("suppressed") ? was : given);
-                case "subscribed" -> work.blocked.remove(key, "unsubscribed");
+                    work.blocked.merge(key, "unsubscribed", (was, given) -> addressSuppressed(was) ? was : given);
+                case "subscribed" -> {
+                    work.blocked.remove(key, "unsubscribed");
+                    // Before suppressed events said their cause, a channel held back by an unsubscribe was stored as
+                    // a suppression; subscribing again lifts that one too.
+                    work.blocked.computeIfPresent(
+                            report.channel().wireName(), (k, was) -> addressSuppressed(was) ? was : null);
+                }
                 // A channel held back by the user's unsubscribe is not a suppressed address: the unsubscribe came on
                 // its own, and a security message may pass it.
                 case "suppressed" -> {
@@ -152,6 +158,15 @@ public final class JourneyRuntime {
             }
         }
         return work.outcome();
+    }
+
+    /**
+     * Whether a block is an address nothing may send to (a hard bounce, a complaint, an SMS STOP) rather than the
+     * user's preference, including blocks stored before suppressed events said their cause: those read "suppressed:
+     * the user unsubscribed …".
+     */
+    private static boolean addressSuppressed(String block) {
+        return block.startsWith("suppressed") && !block.startsWith("suppressed: the user unsubscribed");
     }
 
     /**

@@ -347,6 +347,28 @@ class JourneyRuntimeTest {
         }
 
         @Test
+        void subscribingAgainLiftsAnUnsubscribeStoredAsASuppressionBeforeEventsSaidTheirCause() {
+            Sim sim = user().track(Duration.ZERO, "Signed Up")
+                    .deliveryReport(m(2), emailPreference("unsubscribed"))
+                    .deliveryReport(
+                            m(3),
+                            new DeliveryReport(
+                                    "held",
+                                    "onboarding",
+                                    "create-channel",
+                                    Channel.EMAIL,
+                                    "suppressed",
+                                    "the user unsubscribed from all messages by email",
+                                    null));
+            assertThat(sim.state.profile().blocked())
+                    .containsEntry("email", "suppressed: the user unsubscribed from all messages by email");
+
+            sim.deliveryReport(m(4), emailPreference("subscribed"));
+
+            assertThat(sim.state.profile().blocked()).doesNotContainKey("email");
+        }
+
+        @Test
         void keepsDeliveryFactsMonotoneSoALateDeliveredNeverUndoesARead() {
             Sim sim = user().track(Duration.ZERO, "Signed Up").advance(m(10));
             String nudge = sim.sent.getFirst().messageId();
