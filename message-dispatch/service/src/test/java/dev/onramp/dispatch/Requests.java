@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,8 +49,7 @@ final class Requests {
     /** The same request signed by a teammate, as journey-engine writes it when a journey names a sender. */
     static String signed(String request, String senderJson) {
         return request.replaceFirst(
-                "\"notBefore\"",
-                java.util.regex.Matcher.quoteReplacement("\"sender\":" + senderJson + ",\"notBefore\""));
+                "\"notBefore\"", Matcher.quoteReplacement("\"sender\":" + senderJson + ",\"notBefore\""));
     }
 
     static final String BELLE = """

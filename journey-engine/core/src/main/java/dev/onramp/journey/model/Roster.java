@@ -1,5 +1,6 @@
 package dev.onramp.journey.model;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,8 @@ public final class Roster {
                 }
             });
         });
-        this.teams = java.util.Collections.unmodifiableMap(t);
-        this.teammates = java.util.Collections.unmodifiableMap(m);
+        this.teams = Collections.unmodifiableMap(t);
+        this.teammates = Collections.unmodifiableMap(m);
     }
 
     /** No team file: nobody signs messages. */

@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.mail.SMTPException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -149,17 +150,17 @@ public class EmailSender implements Sender {
      * Where replies go when the template names no {@code reply_to}: the configured reply address (replies become
      * conversations), else the signing teammate's own address; none for a message the product itself sends.
      */
-    private java.util.Optional<String> replyTo(Outgoing message) {
-        java.util.Optional<String> configured =
+    private Optional<String> replyTo(Outgoing message) {
+        Optional<String> configured =
                 config.email().replyTo().map(EmailSender::headerValue).filter(a -> !a.isEmpty());
         if (configured.isPresent()) {
             return configured;
         }
         if (message.sender() == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String own = headerValue(message.sender().email());
-        return own != null && ADDRESS.matcher(own).matches() ? java.util.Optional.of(own) : java.util.Optional.empty();
+        return own != null && ADDRESS.matcher(own).matches() ? Optional.of(own) : Optional.empty();
     }
 
     /**
