@@ -63,6 +63,9 @@ public interface EngineConfig {
 
     Topics topics();
 
+    /** The fan-out of broadcasts ({@code docs/broadcasts.md}). */
+    Broadcasts broadcasts();
+
     Timers timers();
 
     Profiles profiles();
@@ -191,6 +194,28 @@ public interface EngineConfig {
 
         /** Threads firing timers in this instance; with SKIP LOCKED they never take the same user. */
         @WithDefault("2")
+        int threads();
+    }
+
+    interface Broadcasts {
+        /** How often the fan-out looks for recipients to send to when it has nothing to do. */
+        @WithDefault("200ms")
+        Duration pollInterval();
+
+        /** Recipients handled in one transaction. */
+        @WithDefault("500")
+        int batchSize();
+
+        /** Profiles read per transaction while the audience of an {@code all} or {@code where} broadcast is taken. */
+        @WithDefault("5000")
+        int snapshotChunk();
+
+        /** The most user ids one {@code POST /v1/broadcasts} may list. */
+        @WithDefault("100000")
+        int maxListedUsers();
+
+        /** Threads of the fan-out in this instance; with SKIP LOCKED they never take the same recipient. */
+        @WithDefault("1")
         int threads();
     }
 }

@@ -608,6 +608,7 @@ public final class JourneyRuntime {
                         MessageRequest.Origin.JOURNEY,
                         ask.priority(),
                         ask.category(),
+                        null,
                         journey.id(),
                         version,
                         next.id(),

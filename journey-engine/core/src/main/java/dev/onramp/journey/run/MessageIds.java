@@ -25,4 +25,10 @@ public final class MessageIds {
                 Integer.toString(ordinal));
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }
+
+    /** A broadcast's message to one user: one per broadcast and user, however often the fan-out is resumed. */
+    public static String ofBroadcast(String broadcast, String userId) {
+        String name = String.join("\u0000", "broadcast", broadcast, userId);
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
 }

@@ -13,6 +13,9 @@ import java.util.Map;
  *
  * @param messageId deterministic: the same decision always yields the same id, so nothing is delivered twice
  * @param origin what sent it: a journey's step, a broadcast, an incident's notice or update, a hand-off
+ * @param broadcast the broadcast's id when the origin is a broadcast; null for a journey's message
+ * @param journey the journey of a journey's message (then {@code journeyVersion}, {@code step}, {@code kind} and
+ *     {@code ordinal} say which message of it); null for a broadcast
  * @param priority what it may pass: quiet hours and caps hold {@code marketing} and {@code product}, not {@code urgent}
  * @param category which unsubscribes it obeys: {@code security} passes a marketing or product unsubscribe
  * @param fallbackChannels where dispatch may send it if the channel fails permanently
@@ -25,6 +28,7 @@ public record MessageRequest(
         Origin origin,
         SendPolicy.Priority priority,
         SendPolicy.Category category,
+        String broadcast,
         String journey,
         int journeyVersion,
         String step,

@@ -7,6 +7,7 @@ import dev.onramp.engine.state.ProfileEntity;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Step;
+import dev.onramp.journey.run.Broadcasting;
 import dev.onramp.journey.run.Enrollment;
 import dev.onramp.journey.run.UserState;
 import dev.onramp.pipeline.problem.ProblemException;
@@ -58,7 +59,13 @@ public class ExplainResource {
             List<String> joinedIds,
             Map<String, Object> traits,
             Map<String, String> blocked,
-            List<JourneyView> journeys) {}
+            List<JourneyView> journeys,
+            List<BroadcastView> broadcasts) {}
+
+    /** What each broadcast did for the user ({@code docs/broadcasts.md}): sent, deferred and why, or skipped and why. */
+    public record BroadcastView(String broadcast, String why, List<LogEntry> log) {}
+
+    private static final String BROADCAST_LOG = Broadcasting.logName("");
 
     public record JourneyView(
             String journey,
@@ -120,8 +127,16 @@ public class ExplainResource {
                     .toList();
             views.add(view(e, journey, live.map(l -> l.version(e.journeyId())).orElse(null), entries));
         }
-        // Journeys the user was considered for but not enrolled in say why.
+        // Journeys the user was considered for but not enrolled in say why; broadcasts say what they did.
+        List<BroadcastView> broadcasts = new ArrayList<>();
         logByJourney.forEach((journeyId, entries) -> {
+            if (journeyId.startsWith(BROADCAST_LOG)) {
+                broadcasts.add(new BroadcastView(
+                        journeyId.substring(BROADCAST_LOG.length()),
+                        entries.getLast().detail(),
+                        entries));
+                return;
+            }
             boolean enrolled =
                     state.enrollments().stream().anyMatch(e -> e.journeyId().equals(journeyId));
             if (!enrolled) {
@@ -149,7 +164,7 @@ public class ExplainResource {
                 .map(p -> p.userId)
                 .toList();
         return new Explanation(
-                userId, joined, state.profile().traits(), state.profile().blocked(), views);
+                userId, joined, state.profile().traits(), state.profile().blocked(), views, broadcasts);
     }
 
     private static JourneyView view(Enrollment e, Optional<Journey> journey, Integer version, List<LogEntry> entries) {

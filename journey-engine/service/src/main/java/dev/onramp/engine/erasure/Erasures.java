@@ -49,7 +49,10 @@ public class Erasures {
         for (String delete : List.of(
                 "DELETE FROM enrollments WHERE user_id = ANY (?)",
                 "DELETE FROM decisions WHERE user_id = ANY (?)",
-                "DELETE FROM profiles WHERE user_id = ANY (?)")) {
+                "DELETE FROM profiles WHERE user_id = ANY (?)",
+                // A broadcast's counts keep the recipient, no longer who they were.
+                "UPDATE broadcast_recipients SET user_id = 'erased:' || md5(user_id), message_id = NULL"
+                        + " WHERE user_id = ANY (?)")) {
             try (PreparedStatement ps = c.prepareStatement(delete)) {
                 ps.setArray(1, array);
                 rows += ps.executeUpdate();

@@ -4,9 +4,11 @@ import dev.onramp.engine.EngineConfig;
 import dev.onramp.journey.cel.Conditions;
 import dev.onramp.journey.load.JourneyDirectory;
 import dev.onramp.journey.load.Problem;
+import dev.onramp.journey.load.TemplateCatalog;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.Durations;
 import dev.onramp.journey.model.Journey;
+import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.run.Cap;
 import dev.onramp.journey.run.EngineSettings;
 import dev.onramp.journey.run.JourneyRuntime;
@@ -43,8 +45,16 @@ public class JourneyRegistry {
 
     private static final Logger LOG = Logger.getLogger(JourneyRegistry.class);
 
-    /** The journeys in force, with their version numbers. */
-    public record Live(JourneyRuntime runtime, Map<String, Integer> versions, Instant loadedAt) {
+    /**
+     * The journeys in force, with their version numbers, and what was loaded beside them: the templates there are and
+     * the teammates who may sign messages.
+     */
+    public record Live(
+            JourneyRuntime runtime,
+            Map<String, Integer> versions,
+            Instant loadedAt,
+            TemplateCatalog templates,
+            Roster team) {
         public int version(String journey) {
             return versions.getOrDefault(journey, 0);
         }
@@ -88,6 +98,11 @@ public class JourneyRegistry {
         return Optional.ofNullable(live.get());
     }
 
+    /** What the installation decides rather than each journey: default time zone, caps, time scale. */
+    public EngineSettings settings() {
+        return settings;
+    }
+
     public LoadStatus status() {
         return status;
     }
@@ -129,7 +144,11 @@ public class JourneyRegistry {
             return;
         }
         Live next = new Live(
-                new JourneyRuntime(loaded.journeys(), versions::get, settings), Map.copyOf(versions), clock.instant());
+                new JourneyRuntime(loaded.journeys(), versions::get, settings),
+                Map.copyOf(versions),
+                clock.instant(),
+                loaded.templates(),
+                loaded.team());
         Live previous = live.getAndSet(next);
         status = new LoadStatus(clock.instant(), true, loaded.problems());
         LOG.infof(

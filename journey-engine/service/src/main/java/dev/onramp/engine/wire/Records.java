@@ -97,11 +97,16 @@ public class Records {
         out.put("origin", m.origin().wireName());
         out.put("priority", m.priority().wireName());
         out.put("category", m.category().wireName());
-        out.put("journey", m.journey());
-        out.put("journeyVersion", m.journeyVersion());
-        out.put("step", m.step());
-        out.put("kind", m.kind().wireName());
-        out.put("ordinal", m.ordinal());
+        if (m.broadcast() != null) {
+            out.put("broadcast", m.broadcast());
+        }
+        if (m.journey() != null) {
+            out.put("journey", m.journey());
+            out.put("journeyVersion", m.journeyVersion());
+            out.put("step", m.step());
+            out.put("kind", m.kind().wireName());
+            out.put("ordinal", m.ordinal());
+        }
         out.put("channel", m.channel().wireName());
         var fallback = out.putArray("fallbackChannels");
         m.fallbackChannels().forEach(c -> fallback.add(c.wireName()));

@@ -1,0 +1,37 @@
+package dev.onramp.journey.run;
+
+import dev.onramp.journey.model.Channel;
+import dev.onramp.journey.model.QuietHours;
+import dev.onramp.journey.model.Teammate;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One message for many users, sent by a person rather than triggered by each user's own events
+ * ({@code docs/broadcasts.md}): what it says (a template, in each recipient's locale), by which channels, with what
+ * priority and category, signed by whom.
+ *
+ * @param channels in order of preference, the later ones fallbacks, as in a journey step
+ * @param quietHours the recipients' quiet hours, in each one's time zone; empty when it has none
+ * @param sender the teammate who signs it; null when the product itself does
+ */
+public record Broadcast(
+        String id,
+        String name,
+        List<Channel> channels,
+        String template,
+        SendPolicy.Priority priority,
+        SendPolicy.Category category,
+        Optional<QuietHours> quietHours,
+        Teammate sender) {
+
+    public Broadcast {
+        Objects.requireNonNull(id, "id");
+        channels = List.copyOf(channels);
+        if (channels.isEmpty()) {
+            throw new IllegalArgumentException("a broadcast needs a channel");
+        }
+        quietHours = quietHours == null ? Optional.empty() : quietHours;
+    }
+}

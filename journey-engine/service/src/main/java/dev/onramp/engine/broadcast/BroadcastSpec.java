@@ -1,0 +1,406 @@
+package dev.onramp.engine.broadcast;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.onramp.journey.cel.Conditions;
+import dev.onramp.journey.load.TemplateCatalog;
+import dev.onramp.journey.model.Channel;
+import dev.onramp.journey.model.Condition;
+import dev.onramp.journey.model.Durations;
+import dev.onramp.journey.model.QuietHours;
+import dev.onramp.journey.model.Roster;
+import dev.onramp.journey.model.Teammate;
+import dev.onramp.journey.run.Broadcast;
+import dev.onramp.journey.run.SendPolicy;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A broadcast as {@code POST /v1/broadcasts} accepted it ({@code docs/broadcasts.md}), checked field by field: every
+ * problem is named by its JSON Pointer, all of them in one answer. Stored as JSON in {@code broadcasts.spec}, with the
+ * signing teammate as they were then, so that the send reads the same whatever {@code team.yaml} says later.
+ *
+ * @param users the listed audience; empty unless {@code audience} is {@link Audience#USERS}
+ * @param where the condition of a {@link Audience#WHERE} audience; null otherwise
+ * @param startAt when sending starts; null for at once
+ * @param maxLateness recipients not reached this long after the start are counted as expired; null for no limit
+ * @param rate the most messages handed to dispatch in one second, across instances; 0 for no limit
+ */
+public record BroadcastSpec(
+        String name,
+        Audience audience,
+        String where,
+        List<String> users,
+        List<Channel> channels,
+        String template,
+        SendPolicy.Priority priority,
+        SendPolicy.Category category,
+        Teammate sender,
+        Optional<QuietHours> quietHours,
+        Instant startAt,
+        Duration maxLateness,
+        int rate) {
+
+    /** Who is to be told. */
+    public enum Audience {
+        /** Every user the engine knows when the broadcast starts. */
+        ALL,
+        /** Those of them whose traits match a CEL condition. */
+        WHERE,
+        /** The users listed in the call. */
+        USERS;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private static final Set<String> FIELDS = Set.of(
+            "name",
+            "audience",
+            "channels",
+            "template",
+            "priority",
+            "category",
+            "sender",
+            "quietHours",
+            "startAt",
+            "maxLateness",
+            "rate");
+
+    /** What a spec needs from the journeys folder: the compiler, the templates there are, the team. */
+    public record Context(Conditions conditions, TemplateCatalog templates, Roster team, int maxListedUsers) {}
+
+    /** Reads and checks a request body; throws a 400 naming every bad field. */
+    public static BroadcastSpec read(JsonNode body, Context context) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        if (body == null || !body.isObject()) {
+            throw ProblemException.badRequest("The body must be a JSON object (docs/broadcasts.md).");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String field = names.next();
+            if (!FIELDS.contains(field)) {
+                errors.add(new Problem.FieldError("/" + field, "is not a field of a broadcast"));
+            }
+        }
+        String name = text(body, "name");
+        if (name == null || name.isBlank() || name.length() > 200) {
+            errors.add(new Problem.FieldError("/name", "a name of 1 to 200 characters is required"));
+        }
+
+        Audience audience = null;
+        String where = null;
+        List<String> users = List.of();
+        JsonNode a = body.get("audience");
+        if (a == null || !a.isObject() || a.size() != 1) {
+            errors.add(new Problem.FieldError(
+                    "/audience",
+                    "one of {\"all\": true}, {\"where\": \"<CEL over user.traits>\"} or {\"users\": [\"id\", ...]}"));
+        } else if (a.has("all")) {
+            if (!a.get("all").isBoolean() || !a.get("all").asBoolean()) {
+                errors.add(new Problem.FieldError("/audience/all", "must be true"));
+            }
+            audience = Audience.ALL;
+        } else if (a.has("where")) {
+            audience = Audience.WHERE;
+            where = a.get("where").isTextual() ? a.get("where").asText() : null;
+            if (where == null || where.isBlank()) {
+                errors.add(new Problem.FieldError("/audience/where", "a CEL condition over user.traits"));
+            } else {
+                Conditions.Compiled compiled = context.conditions().compile(where);
+                for (Conditions.Issue issue : compiled.issues()) {
+                    errors.add(new Problem.FieldError(
+                            "/audience/where", issue.line() + ":" + issue.column() + ": " + issue.message()));
+                }
+            }
+        } else if (a.has("users")) {
+            audience = Audience.USERS;
+            JsonNode list = a.get("users");
+            if (!list.isArray() || list.isEmpty()) {
+                errors.add(new Problem.FieldError("/audience/users", "a non-empty list of user ids"));
+            } else if (list.size() > context.maxListedUsers()) {
+                errors.add(new Problem.FieldError(
+                        "/audience/users",
+                        "lists " + list.size() + " users; one call may list up to " + context.maxListedUsers()));
+            } else {
+                Set<String> ids = new LinkedHashSet<>();
+                for (int i = 0; i < list.size(); i++) {
+                    JsonNode id = list.get(i);
+                    if (!id.isTextual() || id.asText().isBlank() || id.asText().length() > 1_024) {
+                        errors.add(new Problem.FieldError("/audience/users/" + i, "a user id, 1 to 1,024 characters"));
+                        if (errors.size() > 20) {
+                            break;
+                        }
+                    } else {
+                        ids.add(id.asText());
+                    }
+                }
+                users = List.copyOf(ids);
+            }
+        } else {
+            errors.add(new Problem.FieldError("/audience", "one of all, where or users"));
+        }
+
+        List<Channel> channels = new ArrayList<>();
+        JsonNode ch = body.get("channels");
+        if (ch == null || !ch.isArray() || ch.isEmpty()) {
+            errors.add(new Problem.FieldError(
+                    "/channels", "a list of channels in order of preference: in_app, email, sms, webhook"));
+        } else {
+            for (int i = 0; i < ch.size(); i++) {
+                Optional<Channel> c =
+                        ch.get(i).isTextual() ? Channel.of(ch.get(i).asText()) : Optional.empty();
+                if (c.isEmpty()) {
+                    errors.add(new Problem.FieldError("/channels/" + i, "one of in_app, email, sms, webhook"));
+                } else if (channels.contains(c.get())) {
+                    errors.add(new Problem.FieldError("/channels/" + i, c.get() + " is listed twice"));
+                } else {
+                    channels.add(c.get());
+                }
+            }
+        }
+
+        String template = text(body, "template");
+        if (template == null || !template.matches("[a-z0-9][a-z0-9_-]*")) {
+            errors.add(new Problem.FieldError(
+                    "/template", "the name of a template in the templates folder (lower case, digits, - and _)"));
+        } else {
+            for (Channel channel : channels) {
+                if (!context.templates().has(template, channel)) {
+                    errors.add(new Problem.FieldError(
+                            "/template",
+                            "there is no " + channel + " version of template '" + template + "' (a file named "
+                                    + template + "." + channel.wireName() + ".* in the templates folder)"));
+                }
+            }
+        }
+
+        SendPolicy.Priority priority =
+                choice(body, "priority", SendPolicy.Priority.class, SendPolicy.Priority.PRODUCT, errors);
+        SendPolicy.Category category =
+                choice(body, "category", SendPolicy.Category.class, SendPolicy.Category.PRODUCT, errors);
+
+        Teammate sender = null;
+        String senderId = text(body, "sender");
+        if (body.has("sender") && senderId == null) {
+            errors.add(new Problem.FieldError("/sender", "the id of a teammate in team.yaml"));
+        } else if (senderId != null) {
+            sender = context.team().teammate(senderId).orElse(null);
+            if (sender == null) {
+                errors.add(new Problem.FieldError(
+                        "/sender",
+                        "no teammate '" + senderId + "' in team.yaml"
+                                + (context.team().teammateIds().isEmpty()
+                                        ? ""
+                                        : " (there are: "
+                                                + String.join(
+                                                        ", ", context.team().teammateIds()) + ")")));
+            }
+        }
+
+        Optional<QuietHours> quietHours = Optional.empty();
+        JsonNode q = body.get("quietHours");
+        if (q != null && !q.isNull()) {
+            try {
+                quietHours =
+                        Optional.of(new QuietHours(LocalTime.parse(text(q, "from")), LocalTime.parse(text(q, "to"))));
+            } catch (RuntimeException e) {
+                errors.add(new Problem.FieldError(
+                        "/quietHours", "{\"from\": \"21:00\", \"to\": \"08:00\"}, in each recipient's time zone"));
+            }
+        }
+
+        Instant startAt = null;
+        String start = text(body, "startAt");
+        if (start != null) {
+            try {
+                startAt = OffsetDateTime.parse(start).toInstant();
+            } catch (DateTimeParseException e) {
+                errors.add(new Problem.FieldError(
+                        "/startAt", "a date-time with its offset, such as 2026-12-07T09:00:00Z"));
+            }
+        }
+
+        Duration maxLateness = null;
+        String lateness = text(body, "maxLateness");
+        if (lateness != null) {
+            maxLateness = Durations.parse(lateness)
+                    .filter(d -> !d.isNegative() && !d.isZero())
+                    .orElse(null);
+            if (maxLateness == null) {
+                errors.add(new Problem.FieldError("/maxLateness", "a duration such as 30m, 6h or 2d"));
+            }
+        }
+
+        int rate = 0;
+        JsonNode r = body.get("rate");
+        if (r != null && !r.isNull()) {
+            if (!r.canConvertToInt() || !r.isIntegralNumber() || r.asInt() < 1 || r.asInt() > 1_000_000) {
+                errors.add(new Problem.FieldError("/rate", "messages per second, 1 to 1,000,000"));
+            } else {
+                rate = r.asInt();
+            }
+        }
+
+        if (!errors.isEmpty()) {
+            throw new ProblemException(Problem.of(
+                    400,
+                    "bad-request",
+                    "Bad request",
+                    errors.size() == 1
+                            ? errors.getFirst().pointer().substring(1) + ": "
+                                    + errors.getFirst().detail()
+                            : errors.size() + " fields are wrong: "
+                                    + String.join(
+                                            ", ",
+                                            errors.stream()
+                                                    .map(e -> e.pointer().substring(1))
+                                                    .distinct()
+                                                    .toList()),
+                    List.copyOf(errors)));
+        }
+        return new BroadcastSpec(
+                name,
+                audience,
+                where,
+                users,
+                channels,
+                template,
+                priority,
+                category,
+                sender,
+                quietHours,
+                startAt,
+                maxLateness,
+                rate);
+    }
+
+    /** The broadcast as the send policy sees it. */
+    public Broadcast toBroadcast(String id) {
+        return new Broadcast(id, name, channels, template, priority, category, quietHours, sender);
+    }
+
+    /** The compiled audience condition; {@link Condition#ALWAYS} unless the audience is {@code where}. */
+    public Condition condition(Conditions conditions) {
+        if (audience != Audience.WHERE) {
+            return Condition.ALWAYS;
+        }
+        Conditions.Compiled compiled = conditions.compile(where);
+        if (!compiled.ok()) {
+            throw new IllegalStateException("a stored audience condition no longer compiles: " + compiled.issues());
+        }
+        return compiled.condition();
+    }
+
+    /** What {@code broadcasts.spec} holds: everything but the listed users, which are the recipients' rows. */
+    public ObjectNode toJson(ObjectMapper json) {
+        ObjectNode out = json.createObjectNode();
+        out.put("name", name);
+        out.put("audience", audience.wireName());
+        if (where != null) {
+            out.put("where", where);
+        }
+        ArrayNode list = out.putArray("channels");
+        channels.forEach(c -> list.add(c.wireName()));
+        out.put("template", template);
+        out.put("priority", priority.wireName());
+        out.put("category", category.wireName());
+        if (sender != null) {
+            ObjectNode s = out.putObject("sender");
+            s.put("id", sender.id());
+            s.put("name", sender.name());
+            s.put("role", sender.role());
+            s.put("email", sender.email());
+            sender.avatar().ifPresent(v -> s.put("avatar", v));
+            sender.team().ifPresent(v -> s.put("team", v));
+        }
+        quietHours.ifPresent(qh -> {
+            ObjectNode o = out.putObject("quietHours");
+            o.put("from", qh.from().toString());
+            o.put("to", qh.to().toString());
+        });
+        if (startAt != null) {
+            out.put("startAt", startAt.toString());
+        }
+        if (maxLateness != null) {
+            out.put("maxLateness", Durations.format(maxLateness));
+        }
+        if (rate > 0) {
+            out.put("rate", rate);
+        }
+        return out;
+    }
+
+    /** Reads {@code broadcasts.spec} back. */
+    public static BroadcastSpec fromJson(JsonNode node) {
+        List<Channel> channels = new ArrayList<>();
+        node.get("channels").forEach(c -> channels.add(Channel.of(c.asText()).orElseThrow()));
+        JsonNode s = node.get("sender");
+        Teammate sender = s == null
+                ? null
+                : new Teammate(
+                        s.get("id").asText(),
+                        s.get("name").asText(),
+                        s.get("role").asText(),
+                        s.get("email").asText(),
+                        Optional.ofNullable(text(s, "avatar")),
+                        Optional.ofNullable(text(s, "team")));
+        JsonNode q = node.get("quietHours");
+        return new BroadcastSpec(
+                node.get("name").asText(),
+                Audience.valueOf(node.get("audience").asText().toUpperCase(Locale.ROOT)),
+                text(node, "where"),
+                List.of(),
+                channels,
+                node.get("template").asText(),
+                SendPolicy.Priority.valueOf(node.get("priority").asText().toUpperCase(Locale.ROOT)),
+                SendPolicy.Category.valueOf(node.get("category").asText().toUpperCase(Locale.ROOT)),
+                sender,
+                q == null
+                        ? Optional.empty()
+                        : Optional.of(new QuietHours(LocalTime.parse(text(q, "from")), LocalTime.parse(text(q, "to")))),
+                text(node, "startAt") == null ? null : Instant.parse(text(node, "startAt")),
+                text(node, "maxLateness") == null
+                        ? null
+                        : Durations.parse(text(node, "maxLateness")).orElseThrow(),
+                node.has("rate") ? node.get("rate").asInt() : 0);
+    }
+
+    private static <E extends Enum<E>> E choice(
+            JsonNode body, String field, Class<E> type, E absent, List<Problem.FieldError> errors) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return absent;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (value.isTextual() && e.name().equalsIgnoreCase(value.asText())) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT));
+        }
+        errors.add(new Problem.FieldError("/" + field, "one of " + String.join(", ", names)));
+        return absent;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value == null || value.isNull() || !value.isTextual() ? null : value.asText();
+    }
+}

@@ -1,0 +1,282 @@
+package dev.onramp.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.infra.Contracts;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.TopicReader;
+import dev.onramp.infra.quarkus.KafkaResource;
+import dev.onramp.infra.quarkus.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Broadcasts through the admin API on the real pipeline (PostgreSQL, Kafka): each recipient gets the message once, by
+ * the first channel that reaches them, signed; the counts add up to the audience; a retried call creates nothing; a
+ * bad audience is refused naming it; a cancel stops the rest; {@code urgent} passes quiet hours, {@code marketing}
+ * waits.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(PostgresResource.class)
+class BroadcastsTest {
+
+    static final String TOKEN = "test-admin-token";
+    static final String REQUESTS = "onramp.message-requests";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Users the engine knows, each with these traits. */
+    static List<String> knownUsers(int n, String traitsJson) throws Exception {
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String user = JourneyEngineTest.newUser();
+            Events.identify(user, traitsJson.replace("$USER", user));
+            users.add(user);
+        }
+        String[] ids = users.toArray(String[]::new);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count(
+                                "SELECT count(*) FROM engine.profiles WHERE user_id = ANY(string_to_array(?, ','))",
+                                String.join(",", ids))
+                        == n);
+        return users;
+    }
+
+    static ValidatableResponse post(String key, String body) {
+        var request =
+                given().auth().oauth2(TOKEN).contentType("application/json").body(body);
+        if (key != null) {
+            request = request.header("Idempotency-Key", key);
+        }
+        return request.post("/v1/broadcasts").then();
+    }
+
+    static JsonNode awaitEnded(String id) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/broadcasts/{id}", id)
+                .then()
+                .statusCode(200)
+                .body("state", equalTo("sent")));
+        return view(id);
+    }
+
+    static JsonNode view(String id) {
+        try {
+            return JSON.readTree(given().auth()
+                    .oauth2(TOKEN)
+                    .get("/v1/broadcasts/{id}", id)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The broadcast's message requests: each checked against the contract. */
+    static List<ConsumerRecord<String, String>> requestsOf(String id, Duration quiet) {
+        var records = TopicReader.all(
+                Infra.kafka().bootstrapServers(),
+                REQUESTS,
+                r -> r.value().contains("\"broadcast\":\"" + id + "\""),
+                quiet);
+        records.forEach(r -> Contracts.check(Contracts.MESSAGE_REQUESTS, r.value()));
+        return records;
+    }
+
+    static String listed(List<String> users) {
+        return users.stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(","));
+    }
+
+    @Test
+    void eachListedUserGetsTheMessageOnceByTheFirstChannelThatReachesThemAndTheCountsAddUp() throws Exception {
+        List<String> withEmail = knownUsers(2, "{\"email\":\"$USER@example.com\",\"locale\":\"fr\"}");
+        List<String> withoutEmail = knownUsers(1, "{\"firstName\":\"Lin\"}");
+        String stranger = "never-seen-" + UUID.randomUUID();
+        List<String> audience = new ArrayList<>(withEmail);
+        audience.addAll(withoutEmail);
+        audience.add(stranger);
+
+        String id = post(null, """
+                        {"name": "Scheduled maintenance", "audience": {"users": [%s]}, "channels": ["email", "in_app"],
+                         "template": "verify-email", "priority": "product", "category": "product", "sender": "belle"}""".formatted(listed(audience)))
+                .statusCode(201)
+                .header("Location", startsWith("/v1/broadcasts/b-"))
+                .body("sender", equalTo("belle"))
+                .body("audience.kind", equalTo("users"))
+                .body("audience.size", equalTo(4))
+                .extract()
+                .path("id");
+
+        JsonNode done = awaitEnded(id);
+        assertThat(done.at("/counts/audience").asLong()).isEqualTo(4);
+        assertThat(done.at("/counts/sent").asLong()).isEqualTo(3);
+        assertThat(done.at("/counts/skipped").asLong()).isEqualTo(1);
+        assertThat(done.at("/sentBy/email").asLong()).isEqualTo(2);
+        assertThat(done.at("/sentBy/in_app").asLong()).isEqualTo(1);
+        assertThat(done.at("/reasons/skipped/not a known user").asLong()).isEqualTo(1);
+
+        var requests = requestsOf(id, Duration.ofSeconds(2));
+        assertThat(requests).hasSize(3);
+        Map<String, JsonNode> byUser = new java.util.HashMap<>();
+        for (var r : requests) {
+            byUser.put(r.key(), JSON.readTree(r.value()));
+        }
+        assertThat(byUser.keySet()).containsExactlyInAnyOrderElementsOf(audience.subList(0, 3));
+        JsonNode first = byUser.get(withEmail.getFirst());
+        assertThat(first.get("origin").asText()).isEqualTo("broadcast");
+        assertThat(first.get("channel").asText()).isEqualTo("email");
+        assertThat(first.get("fallbackChannels").toString()).isEqualTo("[\"in_app\"]");
+        assertThat(first.get("locale").asText()).isEqualTo("fr");
+        assertThat(first.at("/sender/name").asText()).isEqualTo("Belle");
+        assertThat(first.has("journey")).isFalse();
+        assertThat(byUser.get(withoutEmail.getFirst()).get("channel").asText()).isEqualTo("in_app");
+
+        // The decision is in the user's journey log, where support looks.
+        assertThat(Db.count(
+                        "SELECT count(*) FROM engine.decisions WHERE user_id = ? AND journey = ? AND kind = 'message_sent'",
+                        withEmail.getFirst(),
+                        "broadcast:" + id))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void theSameIdempotencyKeyAnswersTheFirstResponseAndAnotherBodyUnderItIsRefused() throws Exception {
+        List<String> users = knownUsers(1, "{\"firstName\":\"Sam\"}");
+        String key = "key-" + UUID.randomUUID();
+        String body = """
+                {"name": "Outage", "audience": {"users": [%s]}, "channels": ["in_app"], "template": "say-hello"}""".formatted(listed(users));
+        String id = post(key, body).statusCode(201).extract().path("id");
+
+        post(key, body).statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(id));
+        post(key, body.replace("Outage", "Outage, again"))
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("errors.parameter", hasItem("Idempotency-Key"));
+
+        awaitEnded(id);
+        assertThat(Db.count("SELECT count(*) FROM engine.broadcasts WHERE idempotency_key = ?", key))
+                .isEqualTo(1);
+        assertThat(requestsOf(id, Duration.ofSeconds(2))).hasSize(1);
+    }
+
+    @Test
+    void aBadAudienceExpressionIsRefusedNamingItAndNothingIsCreated() throws Exception {
+        long before = Db.count("SELECT count(*) FROM engine.broadcasts");
+        post(null, """
+                        {"name": "Pro only", "audience": {"where": "user.traits.plan = 'pro'"}, "channels": ["in_app"],
+                         "template": "say-hello"}""")
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors[0].pointer", equalTo("/audience/where"))
+                .body("errors[0].detail", startsWith("1:"));
+        post(null, """
+                        {"name": "Nobody", "audience": {"all": true}, "channels": ["pager"], "template": "no-such",
+                         "sender": "nobody", "priority": "now"}""")
+                .statusCode(400)
+                .body("errors.pointer", hasItem("/channels/0"))
+                .body("errors.pointer", hasItem("/sender"))
+                .body("errors.pointer", hasItem("/priority"));
+        assertThat(Db.count("SELECT count(*) FROM engine.broadcasts")).isEqualTo(before);
+    }
+
+    @Test
+    void aConditionAudienceIsTakenFromTheUsersKnownAtTheStart() throws Exception {
+        String cohort = UUID.randomUUID().toString();
+        List<String> pro = knownUsers(3, "{\"cohort\":\"" + cohort + "\",\"plan\":\"pro\"}");
+        knownUsers(2, "{\"cohort\":\"" + cohort + "\",\"plan\":\"free\"}");
+
+        String id = post(null, """
+                        {"name": "Pro feature", "audience": {"where": "user.traits.cohort == '%s' && user.traits.plan == 'pro'"},
+                         "channels": ["in_app"], "template": "say-hello", "priority": "marketing", "category": "marketing"}""".formatted(cohort)).statusCode(201).extract().path("id");
+        JsonNode done = awaitEnded(id);
+        assertThat(done.at("/audience/complete").asBoolean()).isTrue();
+        assertThat(done.at("/counts/audience").asLong()).isEqualTo(3);
+        assertThat(done.at("/counts/sent").asLong()).isEqualTo(3);
+        assertThat(requestsOf(id, Duration.ofSeconds(2)).stream().map(ConsumerRecord::key))
+                .containsExactlyInAnyOrderElementsOf(pro);
+        // One who signs up after the start is not added.
+        knownUsers(1, "{\"cohort\":\"" + cohort + "\",\"plan\":\"pro\"}");
+        assertThat(view(id).at("/counts/audience").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void aCancelStopsTheRestAndItsCountsAddUpToTheAudience() throws Exception {
+        List<String> users = knownUsers(40, "{\"firstName\":\"Sam\"}");
+        String id = post(null, """
+                        {"name": "Slow", "audience": {"users": [%s]}, "channels": ["in_app"], "template": "say-hello",
+                         "rate": 4}""".formatted(listed(users)))
+                .statusCode(201)
+                .extract()
+                .path("id");
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> view(id).at("/counts/sent").asLong() >= 4);
+
+        JsonNode cancelled = JSON.readTree(given().auth()
+                .oauth2(TOKEN)
+                .post("/v1/broadcasts/{id}/cancel", id)
+                .then()
+                .statusCode(200)
+                .body("state", equalTo("cancelled"))
+                .extract()
+                .asString());
+        long sent = cancelled.at("/counts/sent").asLong();
+        long notSent = cancelled.at("/counts/cancelled").asLong();
+        assertThat(sent).isBetween(4L, 39L);
+        assertThat(sent + notSent).isEqualTo(40);
+        assertThat(cancelled.at("/counts/pending").asLong()
+                        + cancelled.at("/counts/deferred").asLong())
+                .isZero();
+
+        // Nothing more is written after the cancel answered: the messages are exactly those it counted as sent.
+        assertThat(requestsOf(id, Duration.ofSeconds(3))).hasSize((int) sent);
+        assertThat(view(id).at("/counts/sent").asLong()).isEqualTo(sent);
+    }
+
+    @Test
+    void urgentPassesQuietHoursWhileMarketingWaitsForTheirEnd() throws Exception {
+        String user = knownUsers(1, "{\"email\":\"$USER@example.com\",\"timezone\":\"UTC\"}")
+                .getFirst();
+        LocalTime now = LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES);
+        String quiet = "{\"from\": \"%s\", \"to\": \"%s\"}".formatted(now.minusHours(1), now.plusHours(1));
+        String marketing =
+                post(null, """
+                        {"name": "Newsletter", "audience": {"users": ["%s"]}, "channels": ["email"],
+                         "template": "verify-email", "priority": "marketing", "category": "marketing", "quietHours": %s}""".formatted(user, quiet)).statusCode(201).extract().path("id");
+        String urgent =
+                post(null, """
+                        {"name": "Security notice", "audience": {"users": ["%s"]}, "channels": ["email"],
+                         "template": "verify-email", "priority": "urgent", "category": "security", "quietHours": %s}""".formatted(user, quiet)).statusCode(201).extract().path("id");
+
+        awaitEnded(urgent);
+        assertThat(view(urgent).at("/counts/sent").asLong()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> view(marketing).at("/counts/deferred").asLong() == 1);
+        JsonNode waiting = view(marketing);
+        assertThat(waiting.get("state").asText()).isEqualTo("sending");
+        assertThat(waiting.at("/reasons/deferred").fieldNames().next()).contains("quiet hours");
+        assertThat(requestsOf(marketing, Duration.ofSeconds(1))).isEmpty();
+        assertThat(requestsOf(urgent, Duration.ZERO)).hasSize(1);
+    }
+}
