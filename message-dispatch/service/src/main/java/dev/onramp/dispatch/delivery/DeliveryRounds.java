@@ -145,14 +145,7 @@ public class DeliveryRounds {
             DeliveryTransitions.Step step =
                     DeliveryTransitions.routed(DeliveryState.of(d), request.channels(), route, owner, leaseUntil);
             if (route instanceof Routing.StoreInApp inApp) {
-                inboxes.store(
-                        request.messageId(),
-                        request.userId(),
-                        request.journey(),
-                        request.step(),
-                        inApp.rendered(),
-                        request.sender(),
-                        now);
+                inboxes.store(request, inApp.rendered(), now);
             }
             apply(d, request, step, events, now);
             if (route instanceof Routing.Send send) {
@@ -320,7 +313,8 @@ public class DeliveryRounds {
                             event.status(),
                             event.detail(),
                             null,
-                            event.cause()),
+                            event.cause(),
+                            request.broadcast()),
                     now);
             if (!event.status().equals("suppressed")) {
                 meters.counter(

@@ -42,6 +42,7 @@ public class Inbox {
             Action action,
             String journey,
             String step,
+            String broadcast,
             Sender sender,
             Instant createdAt,
             Instant readAt,
@@ -55,6 +56,7 @@ public class Inbox {
                     m.actionLabel == null && m.actionUrl == null ? null : new Action(m.actionLabel, m.actionUrl),
                     m.journey,
                     m.step,
+                    m.broadcast,
                     m.senderName == null ? null : new Sender(m.senderName, m.senderRole, m.senderAvatar),
                     m.createdAt,
                     m.readAt,
@@ -94,27 +96,13 @@ public class Inbox {
      */
     public final class Writer {
 
-        private record Row(
-                String messageId,
-                String userId,
-                String journey,
-                String step,
-                Rendered rendered,
-                DeliveryRequest.Sender sender,
-                Instant at) {}
+        private record Row(DeliveryRequest request, Rendered rendered, Instant at) {}
 
         private final List<Row> rows = new ArrayList<>();
 
-        /** A rendered message for the user's inbox, signed by {@code sender} (null when the product itself). */
-        public void store(
-                String messageId,
-                String userId,
-                String journey,
-                String step,
-                Rendered rendered,
-                DeliveryRequest.Sender sender,
-                Instant now) {
-            rows.add(new Row(messageId, userId, journey, step, rendered, sender, now));
+        /** The request's message, rendered, for the user's inbox, signed by its sender (if any). */
+        public void store(DeliveryRequest request, Rendered rendered, Instant now) {
+            rows.add(new Row(request, rendered, now));
         }
 
         /** Writes the messages and tells the live streams of their users when the transaction commits. */
@@ -125,28 +113,30 @@ public class Inbox {
             session().doWork(c -> {
                 try (PreparedStatement insert = c.prepareStatement("""
                         INSERT INTO inbox_messages (message_id, user_id, journey, step, title, body, action_label,
-                            action_url, created_at, sender_name, sender_role, sender_avatar)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                            action_url, created_at, sender_name, sender_role, sender_avatar, broadcast)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     for (Row row : rows) {
-                        insert.setString(1, row.messageId());
-                        insert.setString(2, row.userId());
-                        insert.setString(3, row.journey());
-                        insert.setString(4, row.step());
+                        DeliveryRequest request = row.request();
+                        insert.setString(1, request.messageId());
+                        insert.setString(2, request.userId());
+                        insert.setString(3, request.journey());
+                        insert.setString(4, request.step());
                         insert.setString(5, row.rendered().header("title"));
                         insert.setString(6, row.rendered().body().strip());
                         insert.setString(7, row.rendered().header("action"));
                         insert.setString(8, row.rendered().header("url"));
                         insert.setObject(9, OffsetDateTime.ofInstant(row.at(), ZoneOffset.UTC));
-                        DeliveryRequest.Sender sender = row.sender();
+                        DeliveryRequest.Sender sender = request.sender();
                         insert.setString(10, sender == null ? null : sender.name());
                         insert.setString(11, sender == null ? null : sender.role());
                         insert.setString(12, sender == null ? null : sender.avatar());
+                        insert.setString(13, request.broadcast());
                         insert.addBatch();
                     }
                     insert.executeBatch();
                 }
                 Set<String> users = new LinkedHashSet<>();
-                rows.forEach(row -> users.add(row.userId()));
+                rows.forEach(row -> users.add(row.request().userId()));
                 tellStreams(c, users);
                 afterCommit(users);
             });

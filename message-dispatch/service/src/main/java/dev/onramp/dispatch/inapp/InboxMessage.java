@@ -23,6 +23,9 @@ public class InboxMessage extends PanacheEntityBase {
 
     public String step;
 
+    /** The broadcast it is a message of; null for a journey's message. */
+    public String broadcast;
+
     @Column(nullable = false)
     public String title;
 

@@ -130,7 +130,10 @@ public class InboxResource {
                             changed.get().step,
                             "in_app",
                             interaction.status,
-                            null),
+                            null,
+                            null,
+                            null,
+                            changed.get().broadcast),
                     now);
         }
         return Response.noContent().build();

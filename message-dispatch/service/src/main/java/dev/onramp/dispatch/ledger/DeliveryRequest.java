@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param notBefore the first moment it may be delivered; null when the request names none (deliver at once)
  * @param sender the teammate who signs it; null when the product itself does
  * @param category which unsubscribes it obeys; {@code product} when the request names none
+ * @param broadcast the broadcast it is a message of; null for a journey's message
  */
 public record DeliveryRequest(
         String messageId,
@@ -34,7 +35,8 @@ public record DeliveryRequest(
         Map<String, Object> context,
         Instant notBefore,
         Sender sender,
-        Category category) {
+        Category category,
+        String broadcast) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -136,7 +138,8 @@ public record DeliveryRequest(
                 context != null && context.isObject() ? json.convertValue(context, MAP) : Map.of(),
                 notBefore,
                 sender,
-                category);
+                category,
+                text(node, "broadcast"));
     }
 
     private static Sender sender(JsonNode node) throws Invalid {

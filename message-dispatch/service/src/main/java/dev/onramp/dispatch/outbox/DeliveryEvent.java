@@ -5,6 +5,7 @@ package dev.onramp.dispatch.outbox;
  *
  * @param scope only for (un)subscriptions: "channel" or "journey"
  * @param cause only for {@code suppressed}: "unsubscribed" (the user's preference) or "address" (a suppressed address)
+ * @param broadcast the broadcast the message is of; null for a journey's message and for a preference change
  */
 public record DeliveryEvent(
         String messageId,
@@ -15,7 +16,8 @@ public record DeliveryEvent(
         String status,
         String detail,
         String scope,
-        String cause) {
+        String cause,
+        String broadcast) {
 
     /** The detail travels to the engine's decision log and back to callers of its explain API: redacted. */
     public DeliveryEvent {
@@ -30,7 +32,7 @@ public record DeliveryEvent(
             String channel,
             String status,
             String detail) {
-        this(messageId, userId, journey, step, channel, status, detail, null, null);
+        this(messageId, userId, journey, step, channel, status, detail, null, null, null);
     }
 
     public DeliveryEvent(
@@ -42,6 +44,6 @@ public record DeliveryEvent(
             String status,
             String detail,
             String scope) {
-        this(messageId, userId, journey, step, channel, status, detail, scope, null);
+        this(messageId, userId, journey, step, channel, status, detail, scope, null, null);
     }
 }

@@ -77,6 +77,9 @@ public class Outbox {
             if (event.cause() != null) {
                 out.put("cause", event.cause());
             }
+            if (event.broadcast() != null) {
+                out.put("broadcast", event.broadcast());
+            }
             rows.add(new Row(
                     config.topics().deliveryEvents(),
                     event.userId(),
