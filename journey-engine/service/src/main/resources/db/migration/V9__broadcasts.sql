@@ -45,6 +45,10 @@ CREATE TABLE broadcast_recipients (
     channel    text,
     message_id text,
     reason     text,
+    -- What message-dispatch reported of the message, moving only forward (Enrollment.SentMessage.rank): delivered
+    -- or failed, then read or dismissed, then clicked, then unsubscribed.
+    outcome      text,
+    outcome_rank smallint NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL,
     PRIMARY KEY (broadcast, user_id)
 );
@@ -53,3 +57,20 @@ CREATE INDEX broadcast_recipients_due ON broadcast_recipients (broadcast, due_at
 -- When the engine first knew the user: a broadcast's audience is the users it knew when the broadcast started.
 -- Existing users get the time of this migration (they existed before any broadcast could start).
 ALTER TABLE profiles ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();
+
+-- Incidents (docs/broadcasts.md#incidents): a first notice (a broadcast), then updates and a resolve, each a
+-- broadcast to exactly the users who received the notice. part says which of them a broadcast is.
+CREATE TABLE incidents (
+    id              text        PRIMARY KEY,
+    title           text        NOT NULL,
+    state           text        NOT NULL,
+    hold_nudges     boolean     NOT NULL,
+    idempotency_key text        UNIQUE,
+    request_hash    text        NOT NULL,
+    notice          text        NOT NULL REFERENCES broadcasts (id),
+    opened_at       timestamptz NOT NULL,
+    resolved_at     timestamptz
+);
+CREATE INDEX incidents_opened ON incidents (opened_at DESC);
+ALTER TABLE broadcasts ADD COLUMN incident text;
+ALTER TABLE broadcasts ADD COLUMN part text;

@@ -176,7 +176,9 @@ class BroadcastsTest {
                 .body("errors.parameter", hasItem("Idempotency-Key"));
 
         awaitEnded(id);
-        assertThat(Db.count("SELECT count(*) FROM engine.broadcasts WHERE idempotency_key = ?", key))
+        assertThat(Db.count(
+                        "SELECT count(*) FROM engine.broadcasts WHERE idempotency_key = ?",
+                        "POST /v1/broadcasts " + key))
                 .isEqualTo(1);
         assertThat(requestsOf(id, Duration.ofSeconds(2))).hasSize(1);
     }

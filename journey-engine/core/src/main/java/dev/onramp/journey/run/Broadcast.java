@@ -3,6 +3,7 @@ package dev.onramp.journey.run;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.QuietHours;
 import dev.onramp.journey.model.Teammate;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,6 +16,8 @@ import java.util.Optional;
  * @param channels in order of preference, the later ones fallbacks, as in a journey step
  * @param quietHours the recipients' quiet hours, in each one's time zone; empty when it has none
  * @param sender the teammate who signs it; null when the product itself does
+ * @param incident the incident it is the notice, an update or the resolve of; null for a broadcast of its own
+ * @param nextUpdateBy for an incident's message, when the next update will come; null when it says none
  */
 public record Broadcast(
         String id,
@@ -24,7 +27,9 @@ public record Broadcast(
         SendPolicy.Priority priority,
         SendPolicy.Category category,
         Optional<QuietHours> quietHours,
-        Teammate sender) {
+        Teammate sender,
+        String incident,
+        Instant nextUpdateBy) {
 
     public Broadcast {
         Objects.requireNonNull(id, "id");

@@ -6,8 +6,11 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -67,7 +70,7 @@ public final class Broadcasting {
                 Object locale = profile.traits().get("locale");
                 MessageRequest message = new MessageRequest(
                         messageId,
-                        MessageRequest.Origin.BROADCAST,
+                        broadcast.incident() == null ? MessageRequest.Origin.BROADCAST : MessageRequest.Origin.INCIDENT,
                         broadcast.priority(),
                         broadcast.category(),
                         broadcast.id(),
@@ -82,7 +85,7 @@ public final class Broadcasting {
                         locale instanceof String l && !l.isBlank() ? l : null,
                         user,
                         profile.traits(),
-                        Map.of(),
+                        context(broadcast, ask.zone()),
                         broadcast.sender(),
                         now,
                         now);
@@ -137,6 +140,26 @@ public final class Broadcasting {
                         skip.reason());
             case SendPolicy.HoldOut held -> throw new IllegalStateException("a broadcast has no holdout group");
         };
+    }
+
+    /**
+     * What the template sees as {@code context}: for an incident's message, the incident's id and when the next update
+     * comes — as an instant, and as the time on the recipient's clock ("14:00 CET").
+     */
+    private static Map<String, Object> context(Broadcast broadcast, ZoneId zone) {
+        if (broadcast.incident() == null) {
+            return Map.of();
+        }
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("incident", broadcast.incident());
+        if (broadcast.nextUpdateBy() != null) {
+            context.put("nextUpdateBy", broadcast.nextUpdateBy().toString());
+            context.put(
+                    "nextUpdateAt",
+                    DateTimeFormatter.ofPattern("HH:mm zzz", Locale.ENGLISH)
+                            .format(broadcast.nextUpdateBy().atZone(zone)));
+        }
+        return context;
     }
 
     private ZoneId zoneOf(Map<String, Object> traits) {

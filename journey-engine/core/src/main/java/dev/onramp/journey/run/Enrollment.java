@@ -88,7 +88,8 @@ public record Enrollment(
             return rank(reported) >= rank(current) && !"held_out".equals(current);
         }
 
-        private static int rank(String status) {
+        /** How far along a status is: 0 for sent (or unknown), up to 4 for unsubscribed. */
+        public static int rank(String status) {
             return switch (status == null ? "" : status) {
                 case "delivered", "failed" -> 1;
                 case "read", "dismissed" -> 2;

@@ -27,7 +27,7 @@ class BroadcastingTest {
     static final Optional<QuietHours> QUIET = Optional.of(new QuietHours(LocalTime.of(21, 0), LocalTime.of(8, 0)));
 
     static Broadcast broadcast(Priority priority, Category category, Channel... channels) {
-        return new Broadcast("b-1", "Outage", List.of(channels), "outage", priority, category, QUIET, null);
+        return new Broadcast("b-1", "Outage", List.of(channels), "outage", priority, category, QUIET, null, null, null);
     }
 
     static UserState ada(Map<String, String> blocked, Profile.Sent... recent) {
@@ -56,6 +56,33 @@ class BroadcastingTest {
         assertThat(m.locale()).isEqualTo("fr");
         assertThat(sent.outcome().state().profile().recent()).containsExactly(new Profile.Sent(EMAIL, NOON));
         assertThat(sent.outcome().decisions().getFirst().journey()).isEqualTo("broadcast:b-1");
+    }
+
+    @Test
+    void anIncidentsMessageTellsWhenTheNextUpdateComesOnTheRecipientsClock() {
+        Broadcast update = new Broadcast(
+                "b-2",
+                "Update",
+                List.of(EMAIL),
+                "outage",
+                Priority.URGENT,
+                Category.PRODUCT,
+                QUIET,
+                null,
+                "inc-42",
+                Instant.parse("2026-03-02T13:00:00Z"));
+
+        MessageRequest m = ONE_EMAIL_A_DAY
+                .deliver(ada(Map.of()), update, NOON)
+                .outcome()
+                .messages()
+                .getFirst();
+
+        assertThat(m.origin()).isEqualTo(MessageRequest.Origin.INCIDENT);
+        assertThat(m.context())
+                .containsEntry("incident", "inc-42")
+                .containsEntry("nextUpdateBy", "2026-03-02T13:00:00Z")
+                .containsEntry("nextUpdateAt", "14:00 CET");
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,6 +40,8 @@ import java.util.Set;
  * @param startAt when sending starts; null for at once
  * @param maxLateness recipients not reached this long after the start are counted as expired; null for no limit
  * @param rate the most messages handed to dispatch in one second, across instances; 0 for no limit
+ * @param incident the incident it is the notice, an update or the resolve of; null for a broadcast of its own
+ * @param nextUpdateBy for an incident's message: when the next update will come, which the message can show
  */
 public record BroadcastSpec(
         String name,
@@ -53,7 +56,9 @@ public record BroadcastSpec(
         Optional<QuietHours> quietHours,
         Instant startAt,
         Duration maxLateness,
-        int rate) {
+        int rate,
+        String incident,
+        Instant nextUpdateBy) {
 
     /** Who is to be told. */
     public enum Audience {
@@ -62,51 +67,80 @@ public record BroadcastSpec(
         /** Those of them whose traits match a CEL condition. */
         WHERE,
         /** The users listed in the call. */
-        USERS;
+        USERS,
+        /** Those who received an incident's first notice: its updates and its resolve go to exactly them. */
+        INCIDENT;
 
         public String wireName() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    private static final Set<String> FIELDS = Set.of(
-            "name",
-            "audience",
-            "channels",
-            "template",
-            "priority",
-            "category",
-            "sender",
-            "quietHours",
-            "startAt",
-            "maxLateness",
-            "rate");
+    private static final Set<String> MESSAGE_FIELDS =
+            Set.of("channels", "template", "priority", "category", "sender", "quietHours", "maxLateness", "rate");
+
+    /** What a request describes: a broadcast, an incident's first notice, or an update or resolve of one. */
+    public enum Form {
+        BROADCAST(Set.of("name", "audience", "startAt")),
+        INCIDENT_NOTICE(Set.of("title", "audience", "holdNudges", "nextUpdateBy")),
+        INCIDENT_FOLLOW_UP(Set.of("name", "nextUpdateBy"));
+
+        private final Set<String> fields;
+
+        Form(Set<String> own) {
+            Set<String> all = new HashSet<>(own);
+            all.addAll(MESSAGE_FIELDS);
+            this.fields = Set.copyOf(all);
+        }
+    }
 
     /** What a spec needs from the journeys folder: the compiler, the templates there are, the team. */
     public record Context(Conditions conditions, TemplateCatalog templates, Roster team, int maxListedUsers) {}
 
-    /** Reads and checks a request body; throws a 400 naming every bad field. */
+    /** Reads and checks a broadcast's body; throws a 400 naming every bad field. */
     public static BroadcastSpec read(JsonNode body, Context context) {
+        return read(body, context, Form.BROADCAST, null, null);
+    }
+
+    /**
+     * Reads and checks a request body; throws a 400 naming every bad field.
+     *
+     * @param incident for the incident forms: the incident's id
+     * @param defaultName for a follow-up without a name
+     */
+    public static BroadcastSpec read(JsonNode body, Context context, Form form, String incident, String defaultName) {
         List<Problem.FieldError> errors = new ArrayList<>();
         if (body == null || !body.isObject()) {
             throw ProblemException.badRequest("The body must be a JSON object (docs/broadcasts.md).");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String field = names.next();
-            if (!FIELDS.contains(field)) {
-                errors.add(new Problem.FieldError("/" + field, "is not a field of a broadcast"));
+            if (!form.fields.contains(field)) {
+                errors.add(new Problem.FieldError(
+                        "/" + field,
+                        field.equals("audience")
+                                ? "an update or resolve goes to exactly the first notice's recipients: it has no"
+                                        + " audience of its own"
+                                : "is not a field of "
+                                        + (form == Form.BROADCAST ? "a broadcast" : "an incident's message")));
             }
         }
-        String name = text(body, "name");
+        String nameField = form == Form.INCIDENT_NOTICE ? "title" : "name";
+        String name = text(body, nameField);
+        if (name == null && form == Form.INCIDENT_FOLLOW_UP) {
+            name = defaultName;
+        }
         if (name == null || name.isBlank() || name.length() > 200) {
-            errors.add(new Problem.FieldError("/name", "a name of 1 to 200 characters is required"));
+            errors.add(new Problem.FieldError("/" + nameField, "1 to 200 characters"));
         }
 
         Audience audience = null;
         String where = null;
         List<String> users = List.of();
         JsonNode a = body.get("audience");
-        if (a == null || !a.isObject() || a.size() != 1) {
+        if (form == Form.INCIDENT_FOLLOW_UP) {
+            audience = Audience.INCIDENT;
+        } else if (a == null || !a.isObject() || a.size() != 1) {
             errors.add(new Problem.FieldError(
                     "/audience",
                     "one of {\"all\": true}, {\"where\": \"<CEL over user.traits>\"} or {\"users\": [\"id\", ...]}"));
@@ -189,8 +223,12 @@ public record BroadcastSpec(
             }
         }
 
-        SendPolicy.Priority priority =
-                choice(body, "priority", SendPolicy.Priority.class, SendPolicy.Priority.PRODUCT, errors);
+        SendPolicy.Priority priority = choice(
+                body,
+                "priority",
+                SendPolicy.Priority.class,
+                form == Form.BROADCAST ? SendPolicy.Priority.PRODUCT : SendPolicy.Priority.URGENT,
+                errors);
         SendPolicy.Category category =
                 choice(body, "category", SendPolicy.Category.class, SendPolicy.Category.PRODUCT, errors);
 
@@ -232,6 +270,17 @@ public record BroadcastSpec(
             } catch (DateTimeParseException e) {
                 errors.add(new Problem.FieldError(
                         "/startAt", "a date-time with its offset, such as 2026-12-07T09:00:00Z"));
+            }
+        }
+
+        Instant nextUpdateBy = null;
+        String next = text(body, "nextUpdateBy");
+        if (next != null) {
+            try {
+                nextUpdateBy = OffsetDateTime.parse(next).toInstant();
+            } catch (DateTimeParseException e) {
+                errors.add(new Problem.FieldError(
+                        "/nextUpdateBy", "a date-time with its offset, such as 2026-12-07T14:00:00Z"));
             }
         }
 
@@ -286,12 +335,15 @@ public record BroadcastSpec(
                 quietHours,
                 startAt,
                 maxLateness,
-                rate);
+                rate,
+                incident,
+                nextUpdateBy);
     }
 
     /** The broadcast as the send policy sees it. */
     public Broadcast toBroadcast(String id) {
-        return new Broadcast(id, name, channels, template, priority, category, quietHours, sender);
+        return new Broadcast(
+                id, name, channels, template, priority, category, quietHours, sender, incident, nextUpdateBy);
     }
 
     /** The compiled audience condition; {@link Condition#ALWAYS} unless the audience is {@code where}. */
@@ -342,6 +394,12 @@ public record BroadcastSpec(
         if (rate > 0) {
             out.put("rate", rate);
         }
+        if (incident != null) {
+            out.put("incident", incident);
+        }
+        if (nextUpdateBy != null) {
+            out.put("nextUpdateBy", nextUpdateBy.toString());
+        }
         return out;
     }
 
@@ -377,7 +435,9 @@ public record BroadcastSpec(
                 text(node, "maxLateness") == null
                         ? null
                         : Durations.parse(text(node, "maxLateness")).orElseThrow(),
-                node.has("rate") ? node.get("rate").asInt() : 0);
+                node.has("rate") ? node.get("rate").asInt() : 0,
+                text(node, "incident"),
+                text(node, "nextUpdateBy") == null ? null : Instant.parse(text(node, "nextUpdateBy")));
     }
 
     private static <E extends Enum<E>> E choice(

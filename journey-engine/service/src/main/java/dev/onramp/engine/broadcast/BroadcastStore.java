@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,16 +66,34 @@ public class BroadcastStore {
             Instant expiresAt,
             Instant finishedAt,
             Instant cancelledAt,
-            boolean snapshotDone) {}
+            boolean snapshotDone,
+            String incident,
+            String part) {}
 
-    public void create(Connection c, String id, BroadcastSpec spec, String key, String hash, Instant now)
+    /**
+     * Stores a new broadcast; a listed audience, or the recipients of an incident's notice, become its recipients at
+     * once.
+     *
+     * @param key the idempotency key, scoped by the caller to its endpoint; null when none
+     * @param part for an incident's message: notice, update or resolve; null otherwise
+     * @param notice for an update or resolve: the notice whose recipients it goes to
+     */
+    public void create(
+            Connection c,
+            String id,
+            BroadcastSpec spec,
+            String key,
+            String hash,
+            Instant now,
+            String part,
+            String notice)
             throws SQLException {
         Instant startsAt = spec.startAt() == null || spec.startAt().isBefore(now) ? now : spec.startAt();
         Instant expiresAt = spec.maxLateness() == null ? null : startsAt.plus(spec.maxLateness());
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO broadcasts (id, name, idempotency_key, request_hash, spec, state, created_at, starts_at,
-                                        expires_at, rate_per_second)
-                VALUES (?, ?, ?, ?, ?::jsonb, 'sending', ?, ?, ?, ?)""")) {
+                                        expires_at, rate_per_second, incident, part)
+                VALUES (?, ?, ?, ?, ?::jsonb, 'sending', ?, ?, ?, ?, ?, ?)""")) {
             ps.setString(1, id);
             ps.setString(2, spec.name());
             ps.setString(3, key);
@@ -84,9 +103,12 @@ public class BroadcastStore {
             ps.setObject(7, time(startsAt));
             ps.setObject(8, time(expiresAt));
             ps.setObject(9, spec.rate() > 0 ? spec.rate() : null);
+            ps.setString(10, spec.incident());
+            ps.setString(11, part);
             ps.executeUpdate();
         }
-        boolean listed = spec.audience() == BroadcastSpec.Audience.USERS;
+        boolean listed =
+                spec.audience() == BroadcastSpec.Audience.USERS || spec.audience() == BroadcastSpec.Audience.INCIDENT;
         try (PreparedStatement ps =
                 c.prepareStatement("INSERT INTO broadcast_snapshots (broadcast, after, done) VALUES (?, NULL, ?)")) {
             ps.setString(1, id);
@@ -100,8 +122,21 @@ public class BroadcastStore {
                 ps.executeUpdate();
             }
         }
-        if (listed) {
+        if (spec.audience() == BroadcastSpec.Audience.USERS) {
             addRecipients(c, id, spec.users(), startsAt, now);
+        } else if (spec.audience() == BroadcastSpec.Audience.INCIDENT) {
+            // Exactly those the notice reached: not who joined later, was skipped, or unsubscribed from it.
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO broadcast_recipients (broadcast, user_id, status, due_at, updated_at)
+                    SELECT ?, user_id, 'pending', ?, ? FROM broadcast_recipients
+                    WHERE broadcast = ? AND status = 'sent' AND coalesce(outcome, '') NOT IN ('unsubscribed', 'failed')
+                      AND user_id NOT LIKE 'erased:%'""")) {
+                ps.setString(1, id);
+                ps.setObject(2, time(startsAt));
+                ps.setObject(3, time(now));
+                ps.setString(4, notice);
+                ps.executeUpdate();
+            }
         }
     }
 
@@ -132,6 +167,13 @@ public class BroadcastStore {
         return select(c, "b.idempotency_key = ?", key, 1).stream().findFirst();
     }
 
+    /** An incident's broadcasts, oldest first: its notice, updates and resolve. */
+    public List<Row> ofIncident(Connection c, String incident) throws SQLException {
+        List<Row> rows = new ArrayList<>(select(c, "b.incident = ?", incident, 10_000));
+        Collections.reverse(rows);
+        return rows;
+    }
+
     /** The latest broadcasts, newest first. */
     public List<Row> latest(Connection c, int limit) throws SQLException {
         return select(c, "true", null, limit);
@@ -140,7 +182,7 @@ public class BroadcastStore {
     private List<Row> select(Connection c, String where, String parameter, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT b.id, b.name, b.idempotency_key, b.request_hash, b.spec, b.state, b.created_at, b.starts_at,
-                       b.expires_at, b.finished_at, b.cancelled_at, s.done
+                       b.expires_at, b.finished_at, b.cancelled_at, s.done, b.incident, b.part
                 FROM broadcasts b JOIN broadcast_snapshots s ON s.broadcast = b.id
                 WHERE %s ORDER BY b.created_at DESC, b.id LIMIT ?""".formatted(where))) {
             int i = 1;
@@ -163,7 +205,9 @@ public class BroadcastStore {
                             instant(rs.getTimestamp(9)),
                             instant(rs.getTimestamp(10)),
                             instant(rs.getTimestamp(11)),
-                            rs.getBoolean(12)));
+                            rs.getBoolean(12),
+                            rs.getString(13),
+                            rs.getString(14)));
                 }
             } catch (JsonProcessingException e) {
                 throw new SQLException("a stored broadcast spec is not JSON", e);
@@ -173,7 +217,11 @@ public class BroadcastStore {
     }
 
     /** How many recipients are in each state, and why those skipped, deferred or expired are. */
-    public record Counts(Map<String, Long> byStatus, Map<String, Long> sentBy, Map<String, Map<String, Long>> reasons) {
+    public record Counts(
+            Map<String, Long> byStatus,
+            Map<String, Long> sentBy,
+            Map<String, Map<String, Long>> reasons,
+            Map<String, Long> outcomes) {
         public long audience() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -190,9 +238,11 @@ public class BroadcastStore {
         }
         Map<String, Long> sentBy = new LinkedHashMap<>();
         Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
+        Map<String, Long> outcomes = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT status, channel, CASE WHEN status IN ('skipped', 'deferred', 'expired') THEN reason END, count(*)
-                FROM broadcast_recipients WHERE broadcast = ? GROUP BY 1, 2, 3 ORDER BY 4 DESC""")) {
+                SELECT status, channel, CASE WHEN status IN ('skipped', 'deferred', 'expired') THEN reason END, count(*),
+                       outcome
+                FROM broadcast_recipients WHERE broadcast = ? GROUP BY 1, 2, 3, 5 ORDER BY 4 DESC""")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -202,6 +252,9 @@ public class BroadcastStore {
                     if (status.equals(Status.SENT.wireName()) && rs.getString(2) != null) {
                         sentBy.merge(rs.getString(2), n, Long::sum);
                     }
+                    if (rs.getString(5) != null) {
+                        outcomes.merge(rs.getString(5), n, Long::sum);
+                    }
                     if (rs.getString(3) != null) {
                         reasons.computeIfAbsent(status, k -> new LinkedHashMap<>())
                                 .merge(rs.getString(3), n, Long::sum);
@@ -209,7 +262,7 @@ public class BroadcastStore {
                 }
             }
         }
-        return new Counts(byStatus, sentBy, reasons);
+        return new Counts(byStatus, sentBy, reasons, outcomes);
     }
 
     /**

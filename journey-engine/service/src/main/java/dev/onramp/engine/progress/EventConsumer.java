@@ -111,7 +111,7 @@ public class EventConsumer {
                     throw new Records.Unreadable("a delivery event without a key (the user id)");
                 }
                 Records.Report report = records.delivery(record.value());
-                content = new Item.Delivery(record.key(), report.report(), report.at());
+                content = new Item.Delivery(record.key(), report.report(), report.at(), report.broadcast());
             } else {
                 UserEvent event = records.event(record.key(), record.value());
                 content =

@@ -199,6 +199,10 @@ public class EventTransactions {
                     case Item.Delivery d -> {
                         String user = batch.resolve(d.userId());
                         batch.apply(user, runtime.onDelivery(batch.state(user), d.report(), now), item.traceparent());
+                        if (d.broadcast() != null) {
+                            batch.broadcastReport(
+                                    d.broadcast(), user, d.report().status());
+                        }
                     }
                     case Item.Unreadable u -> {
                         deadLetter(batch, item, u.reason());

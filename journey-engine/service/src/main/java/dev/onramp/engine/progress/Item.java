@@ -32,7 +32,8 @@ record Item(
      *
      * @param at when message-dispatch says it happened; with the message id and status it names the report
      */
-    record Delivery(String userId, DeliveryReport report, String at) implements Content {}
+    /** @param broadcast the broadcast the message is of; null for a journey's message */
+    record Delivery(String userId, DeliveryReport report, String at, String broadcast) implements Content {}
 
     /** A record that does not follow its contract: it goes to the dead-letter topic with this reason. */
     record Unreadable(String reason) implements Content {}

@@ -36,6 +36,7 @@ public final class Batch {
     private final Map<String, StateStore.Row> rows = new HashMap<>();
     private final Set<String> rewritten = new HashSet<>();
     private final List<Merge> merges = new ArrayList<>();
+    private final List<StateStore.BroadcastReport> broadcastReports = new ArrayList<>();
     private int messages;
 
     public Batch(StateStore store, Records records, String requestsTopic, StateStore.Loaded loaded) {
@@ -98,6 +99,11 @@ public final class Batch {
         }
     }
 
+    /** What dispatch reported of a broadcast's message to the user: counted in the broadcast's funnel. */
+    public void broadcastReport(String broadcast, String userId, String status) {
+        broadcastReports.add(new StateStore.BroadcastReport(broadcast, userId, status));
+    }
+
     /**
      * Parks a record on {@code <topic>.dlq}: its key and value as they were, why, and where it came from in the
      * headers ({@link DeadLetters}).
@@ -129,6 +135,7 @@ public final class Batch {
             store.relabel(c, merge);
         }
         store.appendDecisions(c, decisions);
+        store.recordBroadcastReports(c, broadcastReports, now);
         store.enqueue(c, outbox, now);
         // Last: the counters' rows are the only locks shared by transactions of different users.
         counts.apply(c);

@@ -382,6 +382,37 @@ public class StateStore {
     }
 
     /** One record for the outbox, with its Kafka headers. */
+    /** A delivery report of a broadcast's message ({@code broadcast} in the delivery event). */
+    public record BroadcastReport(String broadcast, String userId, String status) {}
+
+    /**
+     * Moves each reported recipient's outcome forward ({@link Enrollment.SentMessage#rank}): a late "delivered" never
+     * undoes a "read". A report of a recipient who is not (or no longer, after an erasure) there changes nothing.
+     */
+    public void recordBroadcastReports(Connection c, List<BroadcastReport> reports, Instant now) throws SQLException {
+        if (reports.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE broadcast_recipients SET outcome = ?, outcome_rank = ?, updated_at = ?
+                WHERE broadcast = ? AND user_id = ? AND outcome_rank <= ?""")) {
+            for (BroadcastReport report : reports) {
+                int rank = Enrollment.SentMessage.rank(report.status());
+                if (rank == 0) {
+                    continue;
+                }
+                ps.setString(1, report.status());
+                ps.setInt(2, rank);
+                ps.setObject(3, time(now));
+                ps.setString(4, report.broadcast());
+                ps.setString(5, report.userId());
+                ps.setInt(6, rank);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     public record OutboxRecord(String topic, String key, byte[] payload, Map<String, String> headers) {}
 
     public void enqueue(Connection c, List<OutboxRecord> records, Instant now) throws SQLException {

@@ -67,7 +67,7 @@ public class Records {
      * A delivery report and when message-dispatch says it happened: the two together name the report, so that one
      * relayed again after a crash is known as a repeat.
      */
-    public record Report(DeliveryReport report, String at) {}
+    public record Report(DeliveryReport report, String at, String broadcast) {}
 
     public Report delivery(byte[] value) throws Unreadable {
         JsonNode node = tree(value);
@@ -88,7 +88,8 @@ public class Records {
                         text(node, "detail"),
                         "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL,
                         text(node, "cause")),
-                text(node, "at"));
+                text(node, "at"),
+                text(node, "broadcast"));
     }
 
     public String messageRequest(MessageRequest m) {
