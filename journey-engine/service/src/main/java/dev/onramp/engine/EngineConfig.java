@@ -214,6 +214,13 @@ public interface EngineConfig {
         @WithDefault("100000")
         int maxListedUsers();
 
+        /**
+         * How often a journey message held by an open incident is tried again while it stays open (each try is a line
+         * in the user's journey log); the resolve sends held messages at once, spread over up to a minute.
+         */
+        @WithDefault("15m")
+        Duration holdRecheck();
+
         /** Threads of the fan-out in this instance; with SKIP LOCKED they never take the same recipient. */
         @WithDefault("1")
         int threads();

@@ -136,6 +136,54 @@ class IncidentsTest {
     }
 
     @Test
+    void anOpenIncidentHoldsTheJourneyMessagesOfThoseItToldAndTheResolveLetsThemGo() throws Exception {
+        List<String> told = BroadcastsTest.knownUsers(1, "{\"firstName\":\"Ada\"}");
+        List<String> notTold = BroadcastsTest.knownUsers(1, "{\"firstName\":\"Bo\"}");
+        String id = post("/v1/incidents", null, """
+                        {"title": "Outage", "audience": {"users": [%s]}, "channels": ["in_app"], "template": "say-hello"}""".formatted(BroadcastsTest.listed(told)))
+                .statusCode(201)
+                .extract()
+                .path("id");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        incident(id).at("/timeline/0/broadcast/state").asText().equals("sent"));
+
+        // Both sign up; the quickstart's first nudge is due a second later.
+        Events.track(told.getFirst(), "Signed Up", "{}");
+        Events.track(notTold.getFirst(), "Signed Up", "{}");
+        JourneyEngineTest.requestsFor(notTold.getFirst(), 1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
+                .oauth2(BroadcastsTest.TOKEN)
+                .get("/v1/users/{user}/journeys", told.getFirst())
+                .then()
+                .statusCode(200)
+                .body("blocked.'held:" + id + "'", startsWith("incident " + id + " open since"))
+                .body("journeys[0].log.detail", org.hamcrest.Matchers.hasItem(containsString("held: incident " + id))));
+        assertThat(journeyRequests(told.getFirst())).isEmpty();
+
+        post("/v1/incidents/" + id + "/resolve", null, """
+                        {"channels": ["in_app"], "template": "say-hello"}""").statusCode(201);
+        dev.onramp.infra.TopicReader.await(
+                dev.onramp.infra.Infra.kafka().bootstrapServers(),
+                BroadcastsTest.REQUESTS,
+                r -> told.getFirst().equals(r.key()) && r.value().contains("\"origin\":\"journey\""),
+                1,
+                Duration.ofSeconds(30));
+        var released = journeyRequests(told.getFirst());
+        assertThat(released).hasSize(1);
+        assertThat(released.getFirst().value()).contains("\"step\":\"say-hello\"");
+    }
+
+    /** The user's journey messages so far, waiting a moment for any that would come late. */
+    static List<ConsumerRecord<String, String>> journeyRequests(String user) {
+        return dev.onramp.infra.TopicReader.all(
+                dev.onramp.infra.Infra.kafka().bootstrapServers(),
+                BroadcastsTest.REQUESTS,
+                r -> user.equals(r.key()) && r.value().contains("\"origin\":\"journey\""),
+                Duration.ofSeconds(2));
+    }
+
+    @Test
     void anUpdateWhileTheNoticeIsStillBeingSentIsRefusedAndAnAudienceIsNotAnUpdatesToChoose() throws Exception {
         List<String> users = BroadcastsTest.knownUsers(5, "{\"firstName\":\"Sam\"}");
         String id = post("/v1/incidents", null, """

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param sender the teammate who signs it; null when the product itself does
  * @param incident the incident it is the notice, an update or the resolve of; null for a broadcast of its own
  * @param nextUpdateBy for an incident's message, when the next update will come; null when it says none
+ * @param holdsNudges an incident's notice that holds the journey messages of each user it reaches until the incident
+ *     is resolved
  */
 public record Broadcast(
         String id,
@@ -29,7 +31,8 @@ public record Broadcast(
         Optional<QuietHours> quietHours,
         Teammate sender,
         String incident,
-        Instant nextUpdateBy) {
+        Instant nextUpdateBy,
+        boolean holdsNudges) {
 
     public Broadcast {
         Objects.requireNonNull(id, "id");

@@ -102,9 +102,15 @@ public final class Broadcasting {
                         Kind.MESSAGE_SENT,
                         "broadcast by " + send.channel() + " (" + broadcast.template() + ")" + fallback,
                         messageId);
+                Map<String, String> blocked = profile.blocked();
+                if (broadcast.holdsNudges() && broadcast.incident() != null) {
+                    blocked = new LinkedHashMap<>(blocked);
+                    blocked.put(
+                            SendPolicy.HELD + broadcast.incident(),
+                            "incident " + broadcast.incident() + " open since " + now);
+                }
                 UserState next = new UserState(
-                        new Profile(user, profile.traits(), profile.blocked(), trimmed(recent, now)),
-                        state.enrollments());
+                        new Profile(user, profile.traits(), blocked, trimmed(recent, now)), state.enrollments());
                 yield new Sent(new Outcome(next, List.of(decision), List.of(message)), send.channel(), messageId);
             }
             case SendPolicy.Defer defer ->

@@ -13,8 +13,16 @@ import java.util.Map;
  * @param caps frequency caps per channel, across all journeys
  * @param timeScale every journey delay is divided by this; 1 in production, larger for a demo that plays a day in a
  *     minute
+ * @param holdRecheck how often a journey message held by an open incident is tried again while it stays open (the
+ *     resolve sends held messages at once)
  */
-public record EngineSettings(ZoneId defaultZone, Map<Channel, List<Cap>> caps, double timeScale) {
+public record EngineSettings(ZoneId defaultZone, Map<Channel, List<Cap>> caps, double timeScale, Duration holdRecheck) {
+
+    public static final Duration HOLD_RECHECK = Duration.ofMinutes(15);
+
+    public EngineSettings(ZoneId defaultZone, Map<Channel, List<Cap>> caps, double timeScale) {
+        this(defaultZone, caps, timeScale, HOLD_RECHECK);
+    }
 
     public EngineSettings {
         caps = Map.copyOf(caps);

@@ -15,11 +15,18 @@ import java.util.Optional;
  * channel reaches the user, quiet hours and frequency caps. Journeys use it for every nudge and reminder, and anything
  * else the engine sends must use it too, so every message obeys the same caps and quiet hours. The rules by priority
  * and category are the table in {@code docs/journeys.md} ("Send rules"): {@code urgent} passes quiet hours and caps
- * (its sends still count toward them), the {@code security} category passes an unsubscribe (never a suppression).
+ * (its sends still count toward them), the {@code security} category passes an unsubscribe (never a suppression), and
+ * an open incident holds a journey's messages to the users it told ({@link #HELD}) unless they are {@code urgent}.
  *
  * <p>Pure: the same ask, recipient and instant always give the same verdict.
  */
 public final class SendPolicy {
+
+    /**
+     * The prefix of the {@link Recipient#blocked} keys an open incident sets on each user its notice reached, while it
+     * holds their journey messages: {@code held:inc-42} → {@code incident inc-42 open since ...}.
+     */
+    public static final String HELD = "held:";
 
     private final EngineSettings settings;
 
@@ -122,6 +129,11 @@ public final class SendPolicy {
             return new HoldOut(channel, List.copyOf(passedOver));
         }
         if (ask.priority() != Priority.URGENT) {
+            String held = heldBy(ask, user);
+            if (held != null) {
+                Instant again = now.plus(settings.holdRecheck());
+                return new Defer(channel, again, "held: " + held + "; tried again at " + again);
+            }
             if (channel.respectsQuietHours() && ask.quietHours().isPresent()) {
                 QuietHours quiet = ask.quietHours().get();
                 Optional<Instant> end = quiet.endOfWindowAt(now, ask.zone());
@@ -142,6 +154,19 @@ public final class SendPolicy {
                 .subList(ask.channels().indexOf(channel) + 1, ask.channels().size()));
         fallbacks.removeIf(c -> unreachable(ask, user, c) != null);
         return new Send(channel, List.copyOf(fallbacks), List.copyOf(passedOver));
+    }
+
+    /** The open incident holding a journey's message to the user, or null when none does. */
+    private static String heldBy(Ask ask, Recipient user) {
+        if (ask.journey() == null) {
+            return null;
+        }
+        for (Map.Entry<String, String> block : user.blocked().entrySet()) {
+            if (block.getKey().startsWith(HELD)) {
+                return block.getValue();
+            }
+        }
+        return null;
     }
 
     /** Why {@code channel} does not reach the user for this ask, or null when it does. */

@@ -27,7 +27,8 @@ class BroadcastingTest {
     static final Optional<QuietHours> QUIET = Optional.of(new QuietHours(LocalTime.of(21, 0), LocalTime.of(8, 0)));
 
     static Broadcast broadcast(Priority priority, Category category, Channel... channels) {
-        return new Broadcast("b-1", "Outage", List.of(channels), "outage", priority, category, QUIET, null, null, null);
+        return new Broadcast(
+                "b-1", "Outage", List.of(channels), "outage", priority, category, QUIET, null, null, null, false);
     }
 
     static UserState ada(Map<String, String> blocked, Profile.Sent... recent) {
@@ -70,7 +71,8 @@ class BroadcastingTest {
                 QUIET,
                 null,
                 "inc-42",
-                Instant.parse("2026-03-02T13:00:00Z"));
+                Instant.parse("2026-03-02T13:00:00Z"),
+                false);
 
         MessageRequest m = ONE_EMAIL_A_DAY
                 .deliver(ada(Map.of()), update, NOON)

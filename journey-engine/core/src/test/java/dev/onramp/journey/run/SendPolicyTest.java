@@ -139,4 +139,22 @@ class SendPolicyTest {
 
         assertThat(verdict).isEqualTo(new HoldOut(EMAIL, List.of("sms (no phone trait)")));
     }
+
+    @Test
+    void anOpenIncidentHoldsAJourneysMessageButNotAnUrgentOneNorABroadcast() {
+        var held = ada(Map.of("held:inc-42", "incident inc-42 open since 2026-03-02T09:00:00Z"));
+
+        var nudge = ONE_EMAIL_A_DAY.decide(ask(Priority.PRODUCT, Category.PRODUCT, EMAIL), held, DAY_IN_PARIS);
+        var urgent = ONE_EMAIL_A_DAY.decide(ask(Priority.URGENT, Category.PRODUCT, EMAIL), held, DAY_IN_PARIS);
+        var broadcast = ONE_EMAIL_A_DAY.decide(
+                new Ask(List.of(EMAIL), Priority.PRODUCT, Category.PRODUCT, null, false, QUIET, PARIS),
+                held,
+                DAY_IN_PARIS);
+
+        assertThat(nudge).isInstanceOf(Defer.class);
+        assertThat(((Defer) nudge).until()).isEqualTo(DAY_IN_PARIS.plus(EngineSettings.HOLD_RECHECK));
+        assertThat(((Defer) nudge).reason()).startsWith("held: incident inc-42 open since");
+        assertThat(urgent).isInstanceOf(Send.class);
+        assertThat(broadcast).isInstanceOf(Send.class);
+    }
 }

@@ -42,6 +42,7 @@ import java.util.Set;
  * @param rate the most messages handed to dispatch in one second, across instances; 0 for no limit
  * @param incident the incident it is the notice, an update or the resolve of; null for a broadcast of its own
  * @param nextUpdateBy for an incident's message: when the next update will come, which the message can show
+ * @param holdNudges for an incident's notice: it holds the journey messages of those it reaches until the resolve
  */
 public record BroadcastSpec(
         String name,
@@ -58,7 +59,8 @@ public record BroadcastSpec(
         Duration maxLateness,
         int rate,
         String incident,
-        Instant nextUpdateBy) {
+        Instant nextUpdateBy,
+        boolean holdNudges) {
 
     /** Who is to be told. */
     public enum Audience {
@@ -337,13 +339,45 @@ public record BroadcastSpec(
                 maxLateness,
                 rate,
                 incident,
-                nextUpdateBy);
+                nextUpdateBy,
+                false);
+    }
+
+    /** The same notice, holding (or not) the journey messages of those it reaches. */
+    public BroadcastSpec holdingNudges(boolean hold) {
+        return new BroadcastSpec(
+                name,
+                audience,
+                where,
+                users,
+                channels,
+                template,
+                priority,
+                category,
+                sender,
+                quietHours,
+                startAt,
+                maxLateness,
+                rate,
+                incident,
+                nextUpdateBy,
+                hold);
     }
 
     /** The broadcast as the send policy sees it. */
     public Broadcast toBroadcast(String id) {
         return new Broadcast(
-                id, name, channels, template, priority, category, quietHours, sender, incident, nextUpdateBy);
+                id,
+                name,
+                channels,
+                template,
+                priority,
+                category,
+                quietHours,
+                sender,
+                incident,
+                nextUpdateBy,
+                holdNudges);
     }
 
     /** The compiled audience condition; {@link Condition#ALWAYS} unless the audience is {@code where}. */
@@ -400,6 +434,9 @@ public record BroadcastSpec(
         if (nextUpdateBy != null) {
             out.put("nextUpdateBy", nextUpdateBy.toString());
         }
+        if (holdNudges) {
+            out.put("holdNudges", true);
+        }
         return out;
     }
 
@@ -437,7 +474,8 @@ public record BroadcastSpec(
                         : Durations.parse(text(node, "maxLateness")).orElseThrow(),
                 node.has("rate") ? node.get("rate").asInt() : 0,
                 text(node, "incident"),
-                text(node, "nextUpdateBy") == null ? null : Instant.parse(text(node, "nextUpdateBy")));
+                text(node, "nextUpdateBy") == null ? null : Instant.parse(text(node, "nextUpdateBy")),
+                node.path("holdNudges").asBoolean(false));
     }
 
     private static <E extends Enum<E>> E choice(

@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -120,6 +121,11 @@ public class Broadcasts {
                         "No journeys folder has loaded yet, so templates and teammates are unknown; see /q/health.")));
         return new BroadcastSpec.Context(
                 conditions, live.templates(), live.team(), config.broadcasts().maxListedUsers());
+    }
+
+    /** How often a journey message held by an open incident is tried again. */
+    public Duration holdRecheck() {
+        return registry.settings().holdRecheck();
     }
 
     /** An {@code Idempotency-Key} header as given: null when none, a 400 when unusable. */

@@ -1,11 +1,13 @@
 package dev.onramp.engine.broadcast;
 
+import dev.onramp.journey.run.SendPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -79,11 +81,48 @@ public class IncidentStore {
         return select(c, "true", null, limit, false);
     }
 
-    public void resolve(Connection c, String id, Instant now) throws SQLException {
+    /**
+     * Resolves the incident. When it held its audience's journey messages, it lets them go: the hold comes off each
+     * user its notice reached, and their journey timers still ahead move later by the time the incident was open, as
+     * if the wait had paused; a message held while it was open goes out now, the held messages spread over up to a
+     * minute rather than all at once.
+     */
+    public void resolve(Connection c, Row incident, Instant now, Duration recheck) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement("UPDATE incidents SET state = 'resolved', resolved_at = ? WHERE id = ?")) {
             ps.setObject(1, now.atOffset(ZoneOffset.UTC));
-            ps.setString(2, id);
+            ps.setString(2, incident.id());
+            ps.executeUpdate();
+        }
+        if (!incident.holdNudges()) {
+            return;
+        }
+        String audience = "SELECT user_id FROM broadcast_recipients WHERE broadcast = ? AND status = 'sent'";
+        String key = SendPolicy.HELD + incident.id();
+        // A timer further ahead than one recheck moves by the time the incident was open; one within it is a held
+        // message's next try, which goes out now, spread over a minute at most so that they do not leave at once.
+        Duration spread = recheck.compareTo(Duration.ofMinutes(1)) < 0 ? recheck : Duration.ofMinutes(1);
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE enrollments e SET due_at = CASE
+                    WHEN e.due_at > ?::timestamptz THEN e.due_at + (?::timestamptz - ?::timestamptz)
+                    ELSE ?::timestamptz + random() * (? * interval '1 millisecond') END
+                FROM profiles p
+                WHERE p.user_id = e.user_id AND jsonb_exists(p.blocked, ?) AND e.user_id IN (%s)
+                  AND e.due_at IS NOT NULL""".formatted(audience))) {
+            ps.setObject(1, now.plus(recheck).atOffset(ZoneOffset.UTC));
+            ps.setObject(2, now.atOffset(ZoneOffset.UTC));
+            ps.setObject(3, incident.openedAt().atOffset(ZoneOffset.UTC));
+            ps.setObject(4, now.atOffset(ZoneOffset.UTC));
+            ps.setLong(5, spread.toMillis());
+            ps.setString(6, key);
+            ps.setString(7, incident.notice());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE profiles SET blocked = blocked - ? WHERE user_id IN ("
+                + audience + ") AND jsonb_exists(blocked, ?)")) {
+            ps.setString(1, key);
+            ps.setString(2, incident.notice());
+            ps.setString(3, key);
             ps.executeUpdate();
         }
     }

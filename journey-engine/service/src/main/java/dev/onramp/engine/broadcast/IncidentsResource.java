@@ -88,8 +88,10 @@ public class IncidentsResource {
             throw ProblemException.badField("/holdNudges", "true or false");
         }
         String id = "inc-" + UUID.randomUUID().toString().substring(0, 8);
-        BroadcastSpec spec =
-                BroadcastSpec.read(tree, broadcasts.context(), BroadcastSpec.Form.INCIDENT_NOTICE, id, null);
+        boolean holds = hold == null || hold.asBoolean();
+        BroadcastSpec spec = BroadcastSpec.read(
+                        tree, broadcasts.context(), BroadcastSpec.Form.INCIDENT_NOTICE, id, null)
+                .holdingNudges(holds);
         String hash = Broadcasts.digest(body);
         boolean[] replayed = {false};
         IncidentView view = QuarkusTransaction.requiringNew().call(() -> {
@@ -112,7 +114,7 @@ public class IncidentsResource {
                         c,
                         id,
                         spec.name(),
-                        hold == null || hold.asBoolean(),
+                        holds,
                         scopedKey,
                         hash,
                         notice.view().id(),
@@ -193,7 +195,7 @@ public class IncidentsResource {
                 }
                 broadcasts.create(c, scopedKey, hash, spec, part, notice.id(), now);
                 if (part.equals("resolve")) {
-                    incidents.resolve(c, id, now);
+                    incidents.resolve(c, incident, now, broadcasts.holdRecheck());
                 }
                 return view(c, incidents.find(c, id).orElseThrow(), now);
             }

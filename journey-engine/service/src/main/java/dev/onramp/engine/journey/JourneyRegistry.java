@@ -75,7 +75,11 @@ public class JourneyRegistry {
     JourneyRegistry(EngineConfig config, InstantSource clock, MeterRegistry meters) {
         this.config = config;
         this.clock = clock;
-        this.settings = new EngineSettings(config.defaultTimezone(), caps(config.caps()), config.timeScale());
+        this.settings = new EngineSettings(
+                config.defaultTimezone(),
+                caps(config.caps()),
+                config.timeScale(),
+                config.broadcasts().holdRecheck());
         this.failures = Counter.builder("onramp.journeys.reload.failures")
                 .description("Loads of the journeys directory refused because of errors")
                 .register(meters);
