@@ -38,7 +38,12 @@
     ".onramp-action{display:inline-block;padding:5px 12px;border-radius:6px;background:#3b5bdb;color:#fff;text-decoration:none;font-weight:600}",
     ".onramp-dismiss{position:absolute;top:8px;right:8px;width:26px;height:26px;border:0;border-radius:50%;background:transparent;",
     "color:#7b8794;font-size:18px;line-height:26px;cursor:pointer}",
-    ".onramp-dismiss:hover{background:#eef0f3}"
+    ".onramp-dismiss:hover{background:#eef0f3}",
+    ".onramp-thread{border-left:4px solid #e8590c}",
+    ".onramp-thread-label{margin:0 0 6px;color:#c2410c;font-size:12px;font-weight:700;text-transform:uppercase;letter-spacing:.04em}",
+    ".onramp-earlier{margin:8px 0 0;padding:8px 0 0;border-top:1px dashed #e4e7eb;list-style:none}",
+    ".onramp-earlier li{margin:0 0 6px;color:#52606d;font-size:13px}",
+    ".onramp-earlier time{color:#7b8794;margin-right:6px;font-variant-numeric:tabular-nums}"
   ].join("");
 
   var BELL = '<svg width="22" height="22" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"' +
@@ -74,6 +79,32 @@
     if (sender.role) who.appendChild(document.createTextNode(" \u00b7 " + sender.role));
     line.appendChild(who);
     return line;
+  }
+
+  /**
+   * The messages as the panel shows them, newest first: an incident's notice, updates and resolve together as one
+   * thread (placed where its newest message is), every other message on its own.
+   */
+  function entries(messages) {
+    var out = [];
+    var threads = {};
+    messages.forEach(function (m) {
+      if (m.incident) {
+        if (!threads[m.incident]) {
+          threads[m.incident] = { incident: m.incident, messages: [] };
+          out.push(threads[m.incident]);
+        }
+        threads[m.incident].messages.push(m);
+      } else {
+        out.push({ messages: [m] });
+      }
+    });
+    return out;
+  }
+
+  function clock(iso) {
+    var at = new Date(iso);
+    return isNaN(at) ? "" : at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
   function Inbox(options) {
@@ -165,9 +196,16 @@
       return;
     }
     var self = this;
-    this.messages.forEach(function (m) {
-      var item = el("div", "onramp-item" + (m.readAt ? "" : " onramp-unread"));
+    entries(this.messages).forEach(function (entry) {
+      var m = entry.messages[0];
+      var unread = entry.messages.some(function (x) { return !x.readAt; });
+      var item = el("div", "onramp-item" + (entry.incident ? " onramp-thread" : "") + (unread ? " onramp-unread" : ""));
       item.setAttribute("data-message-id", m.id);
+      if (entry.incident) {
+        item.setAttribute("data-incident", entry.incident);
+        var count = entry.messages.length;
+        item.appendChild(el("div", "onramp-thread-label", count === 1 ? "Incident" : "Incident \u00b7 " + count + " messages"));
+      }
       if (m.sender && m.sender.name) item.appendChild(senderLine(m.sender));
       item.appendChild(el("p", "onramp-item-title", m.title));
       item.appendChild(el("p", "onramp-item-body", m.body));
@@ -182,13 +220,28 @@
         });
         item.appendChild(action);
       }
-      var dismiss = el("button", "onramp-dismiss", "×");
+      if (entry.messages.length > 1) {
+        // The earlier messages of the incident, newest first, under the latest.
+        var earlier = el("ol", "onramp-earlier");
+        earlier.setAttribute("aria-label", "Earlier updates");
+        entry.messages.slice(1).forEach(function (older) {
+          var line = el("li");
+          line.setAttribute("data-message-id", older.id);
+          line.appendChild(el("time", null, clock(older.createdAt)));
+          line.appendChild(el("strong", null, older.title));
+          line.appendChild(document.createTextNode(" " + older.body));
+          earlier.appendChild(line);
+        });
+        item.appendChild(earlier);
+      }
+      var dismiss = el("button", "onramp-dismiss", "\u00d7");
       dismiss.type = "button";
       dismiss.setAttribute("aria-label", "Dismiss");
       dismiss.addEventListener("click", function () {
-        self.messages = self.messages.filter(function (x) { return x.id !== m.id; });
+        var gone = entry.messages.map(function (x) { return x.id; });
+        self.messages = self.messages.filter(function (x) { return gone.indexOf(x.id) < 0; });
         self.render();
-        self.post(m.id, "dismiss");
+        gone.forEach(function (id) { self.post(id, "dismiss"); });
       });
       item.appendChild(dismiss);
       self.panel.appendChild(item);

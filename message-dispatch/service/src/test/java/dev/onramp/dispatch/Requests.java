@@ -61,6 +61,14 @@ final class Requests {
         return request.replaceFirst("\"journey\":", "\"category\":\"" + category + "\",\"journey\":");
     }
 
+    /** The same request as one message of an incident, as journey-engine writes a notice, update or resolve. */
+    static String ofIncident(String request, String broadcast, String incident) {
+        return request.replace(
+                        "\"journey\":\"onboarding\",\"journeyVersion\":1,\"step\":\"welcome\",\"kind\":\"nudge\",\"ordinal\":0,",
+                        "\"origin\":\"incident\",\"broadcast\":\"" + broadcast + "\",")
+                .replace("\"context\":{\"plan\":\"team\"}", "\"context\":{\"incident\":\"" + incident + "\"}");
+    }
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

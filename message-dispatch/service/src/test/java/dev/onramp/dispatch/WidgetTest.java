@@ -138,6 +138,69 @@ class WidgetTest {
     }
 
     @Test
+    void anIncidentsNoticeUpdatesAndResolveAreOneThreadNewestFirst() throws Exception {
+        String user = "user-" + UUID.randomUUID();
+        String hash = UserHash.of("test-inbox-secret", user);
+        String incident = "inc-" + UUID.randomUUID().toString().substring(0, 8);
+        String journeyMessage = Requests.newId();
+        Requests.send(
+                user,
+                Requests.request(journeyMessage, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}"));
+        String[] parts = {"notice", "update", "resolve"};
+        String[] ids = new String[3];
+        for (int i = 0; i < parts.length; i++) {
+            ids[i] = Requests.newId();
+            Requests.send(
+                    user,
+                    Requests.ofIncident(
+                            Requests.request(
+                                    ids[i],
+                                    user,
+                                    "in_app",
+                                    "[]",
+                                    "welcome",
+                                    null,
+                                    "{\"firstName\":\"" + parts[i] + "\"}"),
+                            "b-" + parts[i],
+                            incident));
+            int stored = i + 2;
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-Onramp-User-Hash", hash)
+                    .get("/v1/inbox/{user}/messages", user)
+                    .then()
+                    .body("messages.size()", equalTo(stored)));
+            Thread.sleep(20); // each one later than the one before
+        }
+        given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/messages", user)
+                .then()
+                .body("messages[0].incident", equalTo(incident))
+                .body("messages[0].broadcast", equalTo("b-resolve"));
+
+        Page page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1100, 700));
+        page.navigate("http://localhost:" + RestAssured.port + "/demo.html?user=" + user + "&hash=" + hash);
+        page.locator(".onramp-bell").click();
+        // One thread for the incident, one card for the journey's message.
+        assertThat(page.locator(".onramp-item")).hasCount(2);
+        Locator thread = page.locator(".onramp-thread");
+        assertThat(thread).hasAttribute("data-incident", incident);
+        assertThat(thread.locator(".onramp-thread-label")).hasText("Incident · 3 messages");
+        assertThat(thread.locator(".onramp-item-title")).hasText("Welcome, resolve");
+        assertThat(thread.locator(".onramp-earlier li strong"))
+                .hasText(new String[] {"Welcome, update", "Welcome, notice"});
+        page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/widget-incident.png")));
+
+        // Dismissing the thread dismisses all of it.
+        thread.locator(".onramp-dismiss").click();
+        assertThat(page.locator(".onramp-item")).hasCount(1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/messages", user)
+                .then()
+                .body("messages.size()", equalTo(1))
+                .body("messages[0].id", equalTo(journeyMessage)));
+        page.close();
+    }
+
+    @Test
     void aTeammateWhosePictureDoesNotLoadIsShownByTheirInitial() {
         String user = "user-" + UUID.randomUUID();
         String hash = UserHash.of("test-inbox-secret", user);

@@ -43,6 +43,7 @@ public class Inbox {
             String journey,
             String step,
             String broadcast,
+            String incident,
             Sender sender,
             Instant createdAt,
             Instant readAt,
@@ -57,6 +58,7 @@ public class Inbox {
                     m.journey,
                     m.step,
                     m.broadcast,
+                    m.incident,
                     m.senderName == null ? null : new Sender(m.senderName, m.senderRole, m.senderAvatar),
                     m.createdAt,
                     m.readAt,
@@ -113,8 +115,8 @@ public class Inbox {
             session().doWork(c -> {
                 try (PreparedStatement insert = c.prepareStatement("""
                         INSERT INTO inbox_messages (message_id, user_id, journey, step, title, body, action_label,
-                            action_url, created_at, sender_name, sender_role, sender_avatar, broadcast)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                            action_url, created_at, sender_name, sender_role, sender_avatar, broadcast, incident)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     for (Row row : rows) {
                         DeliveryRequest request = row.request();
                         insert.setString(1, request.messageId());
@@ -131,6 +133,7 @@ public class Inbox {
                         insert.setString(11, sender == null ? null : sender.role());
                         insert.setString(12, sender == null ? null : sender.avatar());
                         insert.setString(13, request.broadcast());
+                        insert.setString(14, request.incident());
                         insert.addBatch();
                     }
                     insert.executeBatch();

@@ -26,6 +26,9 @@ public class InboxMessage extends PanacheEntityBase {
     /** The broadcast it is a message of; null for a journey's message. */
     public String broadcast;
 
+    /** The incident it is a message of: the widget shows an incident's messages as one thread. */
+    public String incident;
+
     @Column(nullable = false)
     public String title;
 

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param sender the teammate who signs it; null when the product itself does
  * @param category which unsubscribes it obeys; {@code product} when the request names none
  * @param broadcast the broadcast it is a message of; null for a journey's message
+ * @param incident the incident it is the notice, an update or the resolve of ({@code context.incident} of a message
+ *     of origin {@code incident}); null otherwise
  */
 public record DeliveryRequest(
         String messageId,
@@ -36,7 +38,8 @@ public record DeliveryRequest(
         Instant notBefore,
         Sender sender,
         Category category,
-        String broadcast) {
+        String broadcast,
+        String incident) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -139,7 +142,10 @@ public record DeliveryRequest(
                 notBefore,
                 sender,
                 category,
-                text(node, "broadcast"));
+                text(node, "broadcast"),
+                "incident".equals(text(node, "origin")) && context != null && context.hasNonNull("incident")
+                        ? context.get("incident").asText()
+                        : null);
     }
 
     private static Sender sender(JsonNode node) throws Invalid {
