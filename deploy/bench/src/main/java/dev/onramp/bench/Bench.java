@@ -59,6 +59,7 @@ public final class Bench {
             case "e2e" -> new EndToEndBenchmark(Options.parse(rest)).run();
             case "start" -> new StartBenchmark().run();
             case "growth" -> new GrowthBenchmark(rest).run();
+            case "broadcast" -> new BroadcastBenchmark(Options.parse(rest)).run();
             default -> {
                 System.out.println("""
                         Usage: deploy/bench/run <benchmark> [--duration 20s] [--records N]
@@ -81,6 +82,10 @@ public final class Bench {
                                    and 10⁴, 10⁶ and 10⁷ users' state in PostgreSQL (--journeys 1,20,200
                                    --users 10000,1000000 to choose; --sample: users whose events each cell
                                    measures, 4 events each, default 10,000)
+                          broadcast one in-app broadcast to every one of 1,000,000 users (--records N),
+                                   timed until each message is in its user's inbox, beside single-row inserts
+                                   of the same PostgreSQL; then the first email of an email broadcast to them,
+                                   and journey-engine's resident memory throughout
                           start    each service started on its own, launch to ready, with the local stack's JVM
                                    flags and with the JVM's defaults
                           console  the growth console's journey page and the funnel API over 10,000,000 enrollments

@@ -248,7 +248,7 @@ final class DispatchBenchmark {
         }
     }
 
-    private static double singleRowInserts(EmbeddedPostgresServer postgres, Duration duration) throws Exception {
+    static double singleRowInserts(EmbeddedPostgresServer postgres, Duration duration) throws Exception {
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password())) {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE bench_insert (k text PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL)");
