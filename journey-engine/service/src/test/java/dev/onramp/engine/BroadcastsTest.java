@@ -22,6 +22,7 @@ import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -139,7 +140,7 @@ class BroadcastsTest {
 
         var requests = requestsOf(id, Duration.ofSeconds(2));
         assertThat(requests).hasSize(3);
-        Map<String, JsonNode> byUser = new java.util.HashMap<>();
+        Map<String, JsonNode> byUser = new HashMap<>();
         for (var r : requests) {
             byUser.put(r.key(), JSON.readTree(r.value()));
         }

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.onramp.infra.Contracts;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.TopicReader;
 import dev.onramp.infra.quarkus.KafkaResource;
 import dev.onramp.infra.quarkus.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -84,7 +87,7 @@ class IncidentsTest {
         // One recipient unsubscribes from the notice; another user signs up after it.
         String leaversMessage = noticeRequests.stream()
                 .filter(r -> r.key().equals(leaver))
-                .map(r -> dev.onramp.infra.TopicReader.messageIdOf(r.value()))
+                .map(r -> TopicReader.messageIdOf(r.value()))
                 .findFirst()
                 .orElseThrow();
         String report = """
@@ -158,13 +161,13 @@ class IncidentsTest {
                 .then()
                 .statusCode(200)
                 .body("blocked.'held:" + id + "'", startsWith("incident " + id + " open since"))
-                .body("journeys[0].log.detail", org.hamcrest.Matchers.hasItem(containsString("held: incident " + id))));
+                .body("journeys[0].log.detail", hasItem(containsString("held: incident " + id))));
         assertThat(journeyRequests(told.getFirst())).isEmpty();
 
         post("/v1/incidents/" + id + "/resolve", null, """
                         {"channels": ["in_app"], "template": "say-hello"}""").statusCode(201);
-        dev.onramp.infra.TopicReader.await(
-                dev.onramp.infra.Infra.kafka().bootstrapServers(),
+        TopicReader.await(
+                Infra.kafka().bootstrapServers(),
                 BroadcastsTest.REQUESTS,
                 r -> told.getFirst().equals(r.key()) && r.value().contains("\"origin\":\"journey\""),
                 1,
@@ -176,8 +179,8 @@ class IncidentsTest {
 
     /** The user's journey messages so far, waiting a moment for any that would come late. */
     static List<ConsumerRecord<String, String>> journeyRequests(String user) {
-        return dev.onramp.infra.TopicReader.all(
-                dev.onramp.infra.Infra.kafka().bootstrapServers(),
+        return TopicReader.all(
+                Infra.kafka().bootstrapServers(),
                 BroadcastsTest.REQUESTS,
                 r -> user.equals(r.key()) && r.value().contains("\"origin\":\"journey\""),
                 Duration.ofSeconds(2));

@@ -115,9 +115,9 @@ public final class Broadcasting {
             }
             case SendPolicy.Defer defer ->
                 new Deferred(
-                        new Outcome(
+                        unchanged(
                                 state,
-                                List.of(new Decision(
+                                new Decision(
                                         now,
                                         user,
                                         log,
@@ -126,14 +126,13 @@ public final class Broadcasting {
                                         Kind.MESSAGE_DEFERRED,
                                         "broadcast by " + defer.channel() + " " + defer.reason(),
                                         null)),
-                                List.of()),
                         defer.until(),
                         defer.reason());
             case SendPolicy.Skip skip ->
                 new Skipped(
-                        new Outcome(
+                        unchanged(
                                 state,
-                                List.of(new Decision(
+                                new Decision(
                                         now,
                                         user,
                                         log,
@@ -142,10 +141,14 @@ public final class Broadcasting {
                                         Kind.MESSAGE_SKIPPED,
                                         "broadcast not sent: " + skip.reason(),
                                         null)),
-                                List.of()),
                         skip.reason());
             case SendPolicy.HoldOut held -> throw new IllegalStateException("a broadcast has no holdout group");
         };
+    }
+
+    /** The user's state as it was, and one line in their journey log. */
+    private static Outcome unchanged(UserState state, Decision decision) {
+        return new Outcome(state, List.of(decision), List.of());
     }
 
     /**
