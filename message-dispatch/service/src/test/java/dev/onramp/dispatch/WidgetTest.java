@@ -138,7 +138,7 @@ class WidgetTest {
     }
 
     @Test
-    void anIncidentsNoticeUpdatesAndResolveAreOneThreadNewestFirst() throws Exception {
+    void anIncidentsNoticeUpdatesAndResolveAreOneThreadNewestFirst() {
         String user = "user-" + UUID.randomUUID();
         String hash = UserHash.of("test-inbox-secret", user);
         String incident = "inc-" + UUID.randomUUID().toString().substring(0, 8);
@@ -163,12 +163,12 @@ class WidgetTest {
                                     "{\"firstName\":\"" + parts[i] + "\"}"),
                             "b-" + parts[i],
                             incident));
+            // Each stored before the next is sent: each later than the one before.
             int stored = i + 2;
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-Onramp-User-Hash", hash)
                     .get("/v1/inbox/{user}/messages", user)
                     .then()
                     .body("messages.size()", equalTo(stored)));
-            Thread.sleep(20); // each one later than the one before
         }
         given().header("X-Onramp-User-Hash", hash)
                 .get("/v1/inbox/{user}/messages", user)
