@@ -205,6 +205,54 @@ class BroadcastsTest {
     }
 
     @Test
+    void inlineContentIsCheckedLikeATemplateAndGoesInEachRecipientsLocale() throws Exception {
+        long before = Db.count("SELECT count(*) FROM engine.broadcasts");
+        post(null, """
+                        {"name": "Broken", "audience": {"all": true}, "channels": ["email", "in_app", "sms"],
+                         "content": {"email": {"subject": "Down", "body": "<p>Hi\\n{#if}</p>"},
+                                     "in_app": {"body": "No title", "colour": "red"}}}""")
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors.pointer", hasItem("/content/email/body"))
+                .body("errors.find { it.pointer == '/content/email/body' }.detail", startsWith("2:"))
+                .body("errors.pointer", hasItem("/content/in_app/title"))
+                .body("errors.pointer", hasItem("/content/in_app/colour"))
+                .body("errors.pointer", hasItem("/content/sms"));
+        post(null, """
+                        {"name": "Both", "audience": {"all": true}, "channels": ["sms"], "template": "say-hello",
+                         "content": {"sms": {"body": "Hi"}}}""").statusCode(400).body("errors.pointer", hasItem("/content"));
+        assertThat(Db.count("SELECT count(*) FROM engine.broadcasts")).isEqualTo(before);
+
+        List<String> french = knownUsers(1, "{\"email\":\"$USER@example.com\",\"locale\":\"fr-CA\"}");
+        List<String> english = knownUsers(1, "{\"email\":\"$USER@example.com\"}");
+        List<String> audience = new ArrayList<>(french);
+        audience.addAll(english);
+        String id = post(null, """
+                        {"name": "EU sign-in", "audience": {"users": [%s]}, "channels": ["email", "in_app"],
+                         "priority": "urgent", "sender": "belle",
+                         "content": {
+                           "email": {"subject": "Sign-in is failing", "body": "<p>We are on it.</p><p>— {sender.name}</p>",
+                                     "locales": {"fr": {"subject": "La connexion échoue", "body": "<p>Nous y travaillons.</p>"}}},
+                           "in_app": {"title": "Sign-in is failing", "body": "We are on it."}}}""".formatted(listed(audience)))
+                .statusCode(201)
+                .body("template", equalTo(null))
+                .body("content.email.locales.fr.subject", equalTo("La connexion échoue"))
+                .extract()
+                .path("id");
+        awaitEnded(id);
+        Map<String, JsonNode> byUser = new HashMap<>();
+        for (var r : requestsOf(id, Duration.ofSeconds(2))) {
+            byUser.put(r.key(), JSON.readTree(r.value()));
+        }
+        JsonNode fr = byUser.get(french.getFirst());
+        assertThat(fr.has("template")).isFalse();
+        assertThat(fr.at("/content/email/subject").asText()).isEqualTo("La connexion échoue");
+        assertThat(fr.at("/content/in_app/title").asText()).isEqualTo("Sign-in is failing");
+        assertThat(byUser.get(english.getFirst()).at("/content/email/subject").asText())
+                .isEqualTo("Sign-in is failing");
+    }
+
+    @Test
     void aConditionAudienceIsTakenFromTheUsersKnownAtTheStart() throws Exception {
         String cohort = UUID.randomUUID().toString();
         List<String> pro = knownUsers(3, "{\"cohort\":\"" + cohort + "\",\"plan\":\"pro\"}");

@@ -215,6 +215,58 @@ class MessageDispatchTest {
     }
 
     @Test
+    void rendersABroadcastsInlineContentByTheRulesOfATemplateAndFallsBackToItsInAppContent() throws Exception {
+        String user = newUser();
+        String address = user + "@example.com";
+        String emailed = Requests.newId();
+        String content = """
+                {"email":{"subject":"Sign-in is failing, {user.traits.firstName}","body":"<p>Hi {user.traits.firstName}, sign-in fails on the EU cluster.</p><p>— {sender.name}</p>"},
+                 "in_app":{"title":"Sign-in is failing","body":"We are on it, {user.traits.firstName}."}}""";
+        Requests.send(
+                user,
+                Requests.signed(
+                        Requests.inline(
+                                Requests.request(
+                                        emailed,
+                                        user,
+                                        "email",
+                                        "[\"in_app\"]",
+                                        "welcome",
+                                        "fr",
+                                        "{\"email\":\"" + address + "\",\"firstName\":\"<Zoé>\"}"),
+                                "b-inline",
+                                content),
+                        Requests.BELLE));
+
+        ReceivedMail mail = firstMailTo(address);
+        assertThat(mail.subject()).isEqualTo("Sign-in is failing, <Zoé>");
+        assertThat(mail.html()).contains("Hi &lt;Zoé&gt;, sign-in fails").contains("— Belle");
+        assertThat(mail.text()).contains("Hi <Zoé>, sign-in fails");
+
+        // No email address: the in-app content, in the inbox, named by the broadcast.
+        String other = newUser();
+        String stored = Requests.newId();
+        Requests.send(
+                other,
+                Requests.inline(
+                        Requests.request(
+                                stored, other, "email", "[\"in_app\"]", "welcome", null, "{\"firstName\":\"Ana\"}"),
+                        "b-inline",
+                        content));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().header("X-Onramp-User-Hash", UserHash.of(SECRET, other))
+                        .get("/v1/inbox/{user}/messages", other)
+                        .then()
+                        .statusCode(200)
+                        .body("messages[0].id", equalTo(stored))
+                        .body("messages[0].title", equalTo("Sign-in is failing"))
+                        .body("messages[0].body", equalTo("We are on it, Ana.")));
+        JsonNode event = json.readTree(deliveryEvents(stored, 1).getFirst().value());
+        assertThat(event.get("broadcast").asText()).isEqualTo("b-inline");
+        assertThat(event.get("detail").asText()).contains("the user has no email trait");
+    }
+
+    @Test
     void deliversAMessageIdOnceHoweverOftenItArrives() {
         String user = newUser();
         String address = user + "@example.com";

@@ -69,6 +69,21 @@ final class Requests {
                 .replace("\"context\":{\"plan\":\"team\"}", "\"context\":{\"incident\":\"" + incident + "\"}");
     }
 
+    /**
+     * The same request as a broadcast's message with its own content, as journey-engine writes one whose content is
+     * inline: no template, the content per channel in the user's locale.
+     */
+    static String inline(String request, String broadcast, String contentJson) {
+        return ofBroadcast(request, broadcast)
+                .replaceFirst("\"template\":\"[^\"]+\"", Matcher.quoteReplacement("\"content\":" + contentJson));
+    }
+
+    static String ofBroadcast(String request, String broadcast) {
+        return request.replace(
+                "\"journey\":\"onboarding\",\"journeyVersion\":1,\"step\":\"welcome\",\"kind\":\"nudge\",\"ordinal\":0,",
+                "\"origin\":\"broadcast\",\"broadcast\":\"" + broadcast + "\",");
+    }
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

@@ -162,6 +162,93 @@ public final class TemplateSet {
         return catalog.getOrDefault(name, Map.of()).containsKey(channel);
     }
 
+    /** One channel's content written inline, compiled; or, when it cannot be, every problem found in it. */
+    public record Inline(MessageTemplate template, List<TemplateProblem> problems) {
+        public Inline {
+            problems = List.copyOf(problems);
+        }
+
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    /** The fields a channel's inline content may have: its header fields, {@code body}, and an email's {@code text}. */
+    public static Set<String> inlineFields(Channel channel) {
+        Set<String> fields = new TreeSet<>(HEADERS.get(channel));
+        fields.add("body");
+        if (channel == Channel.EMAIL) {
+            fields.add("text");
+        }
+        return fields;
+    }
+
+    /**
+     * Compiles a message written inline rather than in a file (a broadcast's {@code content}): the same header fields,
+     * the same rules and the same escaping as a template file of that channel. A problem's {@code file} is
+     * {@code where} and the field ({@code /content/email/subject}); its line and column are within the field's value.
+     *
+     * @param fields header fields ({@code subject}, {@code title}...), {@code body}, and for email optionally {@code
+     *     text}, the plain-text part
+     * @param locale {@code null} for the default
+     */
+    public static Inline inline(
+            Engine engine, String name, Channel channel, String locale, Map<String, String> fields, String where) {
+        List<TemplateProblem> errors = new ArrayList<>();
+        Set<String> allowed = inlineFields(channel);
+        for (String field : fields.keySet()) {
+            if (!allowed.contains(field)) {
+                errors.add(new TemplateProblem(
+                        where + "/" + field,
+                        0,
+                        0,
+                        "is not a field of " + channel + " content; it has " + String.join(", ", allowed)));
+            }
+        }
+        for (String required : REQUIRED.get(channel)) {
+            if (fields.get(required) == null || fields.get(required).isBlank()) {
+                errors.add(new TemplateProblem(where + "/" + required, 0, 0, channel + " content needs a " + required));
+            }
+        }
+        String body = fields.get("body");
+        if (body == null || body.isBlank()) {
+            errors.add(new TemplateProblem(where + "/body", 0, 0, "the body is empty"));
+        }
+        if (!errors.isEmpty()) {
+            return new Inline(null, errors);
+        }
+        String contentType =
+                switch (channel) {
+                    case EMAIL -> "text/html";
+                    case WEBHOOK -> "application/json";
+                    default -> "text/plain";
+                };
+        Variant variant =
+                new Variant(locale == null ? Locale.ROOT : Locale.forLanguageTag(locale), contentType, "UTF-8");
+        Variant plain = new Variant(variant.getLocale(), "text/plain", "UTF-8");
+        Loader loader = new Loader(engine);
+        Map<String, Template> headers = new LinkedHashMap<>();
+        for (String header : HEADERS.get(channel)) {
+            String value = fields.get(header);
+            if (value != null) {
+                Template t = loader.compile(Path.of(where + "/" + header), 0, 0, value.strip(), plain, errors);
+                if (t != null) {
+                    headers.put(header, t);
+                }
+            }
+        }
+        Template bodyTemplate = loader.compile(Path.of(where + "/body"), 0, 0, body.strip(), variant, errors);
+        Template textTemplate = fields.get("text") == null
+                ? null
+                : loader.compile(
+                        Path.of(where + "/text"), 0, 0, fields.get("text").strip(), plain, errors);
+        if (!errors.isEmpty()) {
+            return new Inline(null, errors);
+        }
+        return new Inline(
+                new MessageTemplate(name, channel, locale, headers, bodyTemplate, textTemplate, where), errors);
+    }
+
     private MessageTemplate pick(Map<String, MessageTemplate> locales, String locale) {
         if (locale != null && !locale.isBlank()) {
             String tag = locale.replace('_', '-');

@@ -117,4 +117,45 @@ class TemplateSetTest {
         }
         assertThat(rendered).hasSizeGreaterThanOrEqualTo(7);
     }
+
+    @Test
+    void inlineContentFollowsTheRulesOfATemplateFileAndSaysWhereItIsWrong() throws Exception {
+        TemplateSet.Inline ok = TemplateSet.inline(
+                TemplateSet.engine(),
+                "b-1",
+                Channel.EMAIL,
+                null,
+                Map.of("subject", "Hi {user.traits.firstName ?: 'there'}", "body", "<p>{user.traits.firstName}</p>"),
+                "/content/email");
+        assertThat(ok.problems()).isEmpty();
+        Rendered mail = TemplateSet.render(ok.template(), data(Map.of("firstName", "<Ana>")));
+        assertThat(mail.header("subject")).isEqualTo("Hi <Ana>");
+        assertThat(mail.body()).isEqualTo("<p>&lt;Ana&gt;</p>");
+        assertThat(mail.text()).contains("<Ana>");
+
+        TemplateSet.Inline bad = TemplateSet.inline(
+                TemplateSet.engine(),
+                "b-1",
+                Channel.IN_APP,
+                "fr",
+                Map.of("body", "Bonjour\n{#if}", "colour", "red"),
+                "/content/in_app/locales/fr");
+        assertThat(bad.ok()).isFalse();
+        assertThat(bad.problems())
+                .extracting(TemplateProblem::file)
+                .containsExactlyInAnyOrder("/content/in_app/locales/fr/colour", "/content/in_app/locales/fr/title");
+
+        TemplateSet.Inline unknownRoot = TemplateSet.inline(
+                TemplateSet.engine(),
+                "b-1",
+                Channel.SMS,
+                null,
+                Map.of("body", "Hello\nfrom {team.name}"),
+                "/content/sms");
+        assertThat(unknownRoot.problems()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo("/content/sms/body");
+            assertThat(p.line()).isEqualTo(2);
+            assertThat(p.message()).contains("'team'");
+        });
+    }
 }

@@ -67,7 +67,10 @@ public final class Broadcasting {
         return switch (verdict) {
             case SendPolicy.Send send -> {
                 String messageId = MessageIds.ofBroadcast(broadcast.id(), user);
-                Object locale = profile.traits().get("locale");
+                Object trait = profile.traits().get("locale");
+                String locale = trait instanceof String l && !l.isBlank() ? l : null;
+                Map<Channel, Map<String, String>> content = new LinkedHashMap<>();
+                broadcast.content().forEach((channel, c) -> content.put(channel, c.forLocale(locale)));
                 MessageRequest message = new MessageRequest(
                         messageId,
                         broadcast.incident() == null ? MessageRequest.Origin.BROADCAST : MessageRequest.Origin.INCIDENT,
@@ -82,13 +85,14 @@ public final class Broadcasting {
                         send.channel(),
                         send.fallbacks(),
                         broadcast.template(),
-                        locale instanceof String l && !l.isBlank() ? l : null,
+                        locale,
                         user,
                         profile.traits(),
                         context(broadcast, ask.zone()),
                         broadcast.sender(),
                         now,
-                        now);
+                        now,
+                        content);
                 List<Profile.Sent> recent = new ArrayList<>(profile.recent());
                 recent.add(new Profile.Sent(send.channel(), now));
                 String fallback =
@@ -100,7 +104,7 @@ public final class Broadcasting {
                         0,
                         null,
                         Kind.MESSAGE_SENT,
-                        "broadcast by " + send.channel() + " (" + broadcast.template() + ")" + fallback,
+                        "broadcast by " + send.channel() + " (" + broadcast.written() + ")" + fallback,
                         messageId);
                 Map<String, String> blocked = profile.blocked();
                 if (broadcast.holdsNudges() && broadcast.incident() != null) {

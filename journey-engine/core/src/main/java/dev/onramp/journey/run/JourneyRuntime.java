@@ -623,7 +623,8 @@ public final class JourneyRuntime {
                         e.triggerProperties,
                         next.sender().orElse(null),
                         work.now,
-                        work.now));
+                        work.now,
+                        Map.of()));
                 e.sent.add(new SentMessage(
                         messageId,
                         next.id(),

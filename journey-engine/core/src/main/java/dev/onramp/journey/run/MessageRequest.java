@@ -22,6 +22,9 @@ import java.util.Map;
  * @param traits the user's traits, for templates
  * @param context the properties of the event that enrolled the user
  * @param sender the teammate who signs it; null when the product itself does
+ * @param template the template it is written in; null when it carries its own {@code content}
+ * @param content a broadcast's inline content in the user's locale, by channel (header fields and {@code body});
+ *     empty when it names a template
  */
 public record MessageRequest(
         String messageId,
@@ -43,10 +46,12 @@ public record MessageRequest(
         Map<String, Object> context,
         Teammate sender,
         Instant notBefore,
-        Instant createdAt) {
+        Instant createdAt,
+        Map<Channel, Map<String, String>> content) {
 
     public MessageRequest {
         fallbackChannels = List.copyOf(fallbackChannels);
+        content = content == null ? Map.of() : Map.copyOf(content);
     }
 
     /** What sent a message ({@code origin} in the contract). */

@@ -28,7 +28,18 @@ class BroadcastingTest {
 
     static Broadcast broadcast(Priority priority, Category category, Channel... channels) {
         return new Broadcast(
-                "b-1", "Outage", List.of(channels), "outage", priority, category, QUIET, null, null, null, false);
+                "b-1",
+                "Outage",
+                List.of(channels),
+                "outage",
+                Map.of(),
+                priority,
+                category,
+                QUIET,
+                null,
+                null,
+                null,
+                false);
     }
 
     static UserState ada(Map<String, String> blocked, Profile.Sent... recent) {
@@ -66,6 +77,7 @@ class BroadcastingTest {
                 "Update",
                 List.of(EMAIL),
                 "outage",
+                Map.of(),
                 Priority.URGENT,
                 Category.PRODUCT,
                 QUIET,
@@ -133,5 +145,35 @@ class BroadcastingTest {
                 .isEqualTo("no channel reaches the user: email (unsubscribed)");
         assertThat(marketing.outcome().messages()).isEmpty();
         assertThat(marketing.outcome().state()).isEqualTo(ada(Map.of("email", "unsubscribed")));
+    }
+
+    @Test
+    void inlineContentGoesInTheRecipientsLocaleAndNamesNoTemplate() {
+        Broadcast.Content email = new Broadcast.Content(
+                Map.of("subject", "We are down", "body", "<p>Sorry.</p>"),
+                Map.of("fr", Map.of("subject", "Nous sommes en panne", "body", "<p>Pardon.</p>")));
+        Broadcast inline = new Broadcast(
+                "b-3",
+                "Outage",
+                List.of(EMAIL),
+                null,
+                Map.of(EMAIL, email),
+                Priority.URGENT,
+                Category.PRODUCT,
+                QUIET,
+                null,
+                null,
+                null,
+                false);
+
+        Broadcasting.Sent sent = (Broadcasting.Sent) ONE_EMAIL_A_DAY.deliver(ada(Map.of()), inline, NOON);
+        MessageRequest m = sent.outcome().messages().getFirst();
+
+        assertThat(m.template()).isNull();
+        assertThat(m.content()).containsOnlyKeys(EMAIL);
+        assertThat(m.content().get(EMAIL)).containsEntry("subject", "Nous sommes en panne");
+        assertThat(sent.outcome().decisions().getFirst().detail()).contains("(inline)");
+        assertThat(email.forLocale("fr-CA")).containsEntry("body", "<p>Pardon.</p>");
+        assertThat(email.forLocale("de")).containsEntry("subject", "We are down");
     }
 }

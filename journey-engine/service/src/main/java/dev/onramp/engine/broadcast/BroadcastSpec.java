@@ -16,6 +16,9 @@ import dev.onramp.journey.run.Broadcast;
 import dev.onramp.journey.run.SendPolicy;
 import dev.onramp.pipeline.problem.Problem;
 import dev.onramp.pipeline.problem.ProblemException;
+import dev.onramp.templates.TemplateProblem;
+import dev.onramp.templates.TemplateSet;
+import io.quarkus.qute.Engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -24,9 +27,11 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -36,6 +41,8 @@ import java.util.Set;
  * signing teammate as they were then, so that the send reads the same whatever {@code team.yaml} says later.
  *
  * @param users the listed audience; empty unless {@code audience} is {@link Audience#USERS}
+ * @param template the template of the templates folder it is written in; null when its content is inline
+ * @param content its own content per channel (docs/broadcasts.md, "Inline content"); empty when it names a template
  * @param where the condition of a {@link Audience#WHERE} audience; null otherwise
  * @param startAt when sending starts; null for at once
  * @param maxLateness recipients not reached this long after the start are counted as expired; null for no limit
@@ -51,6 +58,7 @@ public record BroadcastSpec(
         List<String> users,
         List<Channel> channels,
         String template,
+        Map<Channel, Broadcast.Content> content,
         SendPolicy.Priority priority,
         SendPolicy.Category category,
         Teammate sender,
@@ -78,8 +86,8 @@ public record BroadcastSpec(
         }
     }
 
-    private static final Set<String> MESSAGE_FIELDS =
-            Set.of("channels", "template", "priority", "category", "sender", "quietHours", "maxLateness", "rate");
+    private static final Set<String> MESSAGE_FIELDS = Set.of(
+            "channels", "template", "content", "priority", "category", "sender", "quietHours", "maxLateness", "rate");
 
     /** What a request describes: a broadcast, an incident's first notice, or an update or resolve of one. */
     public enum Form {
@@ -211,9 +219,20 @@ public record BroadcastSpec(
         }
 
         String template = text(body, "template");
-        if (template == null || !template.matches("[a-z0-9][a-z0-9_-]*")) {
+        Map<Channel, Broadcast.Content> content = Map.of();
+        JsonNode contentNode = body.get("content");
+        if (contentNode != null && !contentNode.isNull()) {
+            if (template != null) {
+                errors.add(new Problem.FieldError(
+                        "/content", "a message names a template or has content of its own, not both"));
+            } else {
+                content = content(contentNode, channels, name, errors);
+            }
+        } else if (template == null || !template.matches("[a-z0-9][a-z0-9_-]*")) {
             errors.add(new Problem.FieldError(
-                    "/template", "the name of a template in the templates folder (lower case, digits, - and _)"));
+                    "/template",
+                    "the name of a template in the templates folder (lower case, digits, - and _), or the message"
+                            + " written inline in content"));
         } else {
             for (Channel channel : channels) {
                 if (!context.templates().has(template, channel)) {
@@ -331,6 +350,7 @@ public record BroadcastSpec(
                 users,
                 channels,
                 template,
+                content,
                 priority,
                 category,
                 sender,
@@ -352,6 +372,7 @@ public record BroadcastSpec(
                 users,
                 channels,
                 template,
+                content,
                 priority,
                 category,
                 sender,
@@ -371,6 +392,7 @@ public record BroadcastSpec(
                 name,
                 channels,
                 template,
+                content,
                 priority,
                 category,
                 quietHours,
@@ -402,7 +424,23 @@ public record BroadcastSpec(
         }
         ArrayNode list = out.putArray("channels");
         channels.forEach(c -> list.add(c.wireName()));
-        out.put("template", template);
+        if (template != null) {
+            out.put("template", template);
+        }
+        if (!content.isEmpty()) {
+            ObjectNode c = out.putObject("content");
+            content.forEach((channel, written) -> {
+                ObjectNode one = c.putObject(channel.wireName());
+                written.fields().forEach(one::put);
+                if (!written.locales().isEmpty()) {
+                    ObjectNode locales = one.putObject("locales");
+                    written.locales().forEach((locale, fields) -> {
+                        ObjectNode l = locales.putObject(locale);
+                        fields.forEach(l::put);
+                    });
+                }
+            });
+        }
         out.put("priority", priority.wireName());
         out.put("category", category.wireName());
         if (sender != null) {
@@ -461,7 +499,8 @@ public record BroadcastSpec(
                 text(node, "where"),
                 List.of(),
                 channels,
-                node.get("template").asText(),
+                text(node, "template"),
+                node.has("content") ? content(node.get("content"), channels, null, null) : Map.of(),
                 SendPolicy.Priority.valueOf(node.get("priority").asText().toUpperCase(Locale.ROOT)),
                 SendPolicy.Category.valueOf(node.get("category").asText().toUpperCase(Locale.ROOT)),
                 sender,
@@ -476,6 +515,117 @@ public record BroadcastSpec(
                 text(node, "incident"),
                 text(node, "nextUpdateBy") == null ? null : Instant.parse(text(node, "nextUpdateBy")),
                 node.path("holdNudges").asBoolean(false));
+    }
+
+    private static final Engine QUTE = TemplateSet.engine();
+    private static final java.util.regex.Pattern LOCALE =
+            java.util.regex.Pattern.compile("[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?");
+
+    /**
+     * Reads {@code content}: per channel, its fields and translations ({@code locales}); checks each version by the rules
+     * of a template file when {@code errors} is given (a request), and trusts it when not (the stored spec).
+     */
+    private static Map<Channel, Broadcast.Content> content(
+            JsonNode node, List<Channel> channels, String name, List<Problem.FieldError> errors) {
+        Map<Channel, Broadcast.Content> content = new LinkedHashMap<>();
+        if (!node.isObject() || node.isEmpty()) {
+            if (errors != null) {
+                errors.add(new Problem.FieldError(
+                        "/content", "per channel, its fields: {\"email\": {\"subject\": \"...\", \"body\": \"...\"}}"));
+            }
+            return content;
+        }
+        for (var entry : node.properties()) {
+            String where = "/content/" + entry.getKey();
+            Optional<Channel> channel = Channel.of(entry.getKey());
+            if (errors != null && (channel.isEmpty() || !channels.contains(channel.get()))) {
+                errors.add(new Problem.FieldError(
+                        where,
+                        channel.isEmpty()
+                                ? "not a channel: in_app, email, sms or webhook"
+                                : "is not one of the message's channels"));
+                continue;
+            }
+            Map<String, String> fields = new LinkedHashMap<>();
+            Map<String, Map<String, String>> locales = new LinkedHashMap<>();
+            JsonNode one = entry.getValue();
+            if (!one.isObject()) {
+                if (errors != null) {
+                    errors.add(new Problem.FieldError(where, "an object of fields, such as subject and body"));
+                }
+                continue;
+            }
+            for (var field : one.properties()) {
+                if (field.getKey().equals("locales")) {
+                    if (!field.getValue().isObject()) {
+                        if (errors != null) {
+                            errors.add(new Problem.FieldError(
+                                    where + "/locales", "per locale tag (fr, pt-BR), the same fields translated"));
+                        }
+                        continue;
+                    }
+                    for (var locale : field.getValue().properties()) {
+                        if (errors != null && !LOCALE.matcher(locale.getKey()).matches()) {
+                            errors.add(new Problem.FieldError(
+                                    where + "/locales/" + locale.getKey(), "not a locale tag, such as fr or pt-BR"));
+                            continue;
+                        }
+                        locales.put(
+                                locale.getKey(),
+                                strings(locale.getValue(), where + "/locales/" + locale.getKey(), errors));
+                    }
+                } else if (field.getValue().isTextual()) {
+                    fields.put(field.getKey(), field.getValue().asText());
+                } else if (errors != null) {
+                    errors.add(new Problem.FieldError(where + "/" + field.getKey(), "a string"));
+                }
+            }
+            if (errors != null) {
+                dev.onramp.templates.Channel rendered = dev.onramp.templates.Channel.of(
+                                channel.get().wireName())
+                        .orElseThrow();
+                check(TemplateSet.inline(QUTE, name, rendered, null, fields, where), errors);
+                locales.forEach((locale, translated) -> check(
+                        TemplateSet.inline(QUTE, name, rendered, locale, translated, where + "/locales/" + locale),
+                        errors));
+            }
+            content.put(channel.orElseThrow(), new Broadcast.Content(fields, locales));
+        }
+        if (errors != null) {
+            for (Channel c : channels) {
+                if (!content.containsKey(c) && !node.has(c.wireName())) {
+                    errors.add(new Problem.FieldError(
+                            "/content/" + c.wireName(),
+                            "the message goes by " + c + ", so it needs " + c + " content"));
+                }
+            }
+        }
+        return content;
+    }
+
+    private static Map<String, String> strings(JsonNode node, String where, List<Problem.FieldError> errors) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (!node.isObject()) {
+            if (errors != null) {
+                errors.add(new Problem.FieldError(where, "an object of fields, such as subject and body"));
+            }
+            return fields;
+        }
+        for (var field : node.properties()) {
+            if (field.getValue().isTextual()) {
+                fields.put(field.getKey(), field.getValue().asText());
+            } else if (errors != null) {
+                errors.add(new Problem.FieldError(where + "/" + field.getKey(), "a string"));
+            }
+        }
+        return fields;
+    }
+
+    private static void check(TemplateSet.Inline inline, List<Problem.FieldError> errors) {
+        for (TemplateProblem p : inline.problems()) {
+            errors.add(new Problem.FieldError(
+                    p.file(), p.line() > 0 ? p.line() + ":" + p.column() + ": " + p.message() : p.message()));
+        }
     }
 
     private static <E extends Enum<E>> E choice(

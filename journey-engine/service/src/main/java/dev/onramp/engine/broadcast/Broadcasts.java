@@ -40,6 +40,7 @@ public class Broadcasts {
             String category,
             List<String> channels,
             String template,
+            Map<String, dev.onramp.journey.run.Broadcast.Content> content,
             String sender,
             Audience audience,
             Instant createdAt,
@@ -214,6 +215,7 @@ public class Broadcasts {
                 spec.category().wireName(),
                 spec.channels().stream().map(Channel::wireName).toList(),
                 spec.template(),
+                spec.content().isEmpty() ? null : byWireName(spec.content()),
                 spec.sender() == null ? null : spec.sender().id(),
                 new Audience(
                         spec.audience().wireName(),
@@ -236,6 +238,12 @@ public class Broadcasts {
                 Funnel.of(counts.outcomes()),
                 counts.sentBy(),
                 counts.reasons());
+    }
+
+    private static <V> Map<String, V> byWireName(Map<Channel, V> byChannel) {
+        Map<String, V> out = new java.util.LinkedHashMap<>();
+        byChannel.forEach((channel, v) -> out.put(channel.wireName(), v));
+        return out;
     }
 
     public static ProblemException notFound(String id) {

@@ -111,7 +111,16 @@ public class Records {
         out.put("channel", m.channel().wireName());
         var fallback = out.putArray("fallbackChannels");
         m.fallbackChannels().forEach(c -> fallback.add(c.wireName()));
-        out.put("template", m.template());
+        if (m.template() != null) {
+            out.put("template", m.template());
+        }
+        if (!m.content().isEmpty()) {
+            ObjectNode content = out.putObject("content");
+            m.content().forEach((channel, fields) -> {
+                ObjectNode c = content.putObject(channel.wireName());
+                fields.forEach(c::put);
+            });
+        }
         if (m.locale() == null) {
             out.putNull("locale");
         } else {

@@ -96,9 +96,13 @@ public class Routing {
         for (int index = fromIndex; index < channels.size(); index++) {
             Channel channel = channels.get(index);
             String address = request.address(channel);
-            if (!templates.has(request.template(), channel)) {
+            if (!request.writtenFor(channel, templates::has)) {
                 skipped.add(new Skip(
-                        channel, "template '" + request.template() + "' has no " + channel + " version", null));
+                        channel,
+                        request.template() == null
+                                ? "the broadcast has no " + channel + " content"
+                                : "template '" + request.template() + "' has no " + channel + " version",
+                        null));
                 continue;
             }
             if (address == null) {
@@ -126,8 +130,15 @@ public class Routing {
                     clock.instant());
             Rendered rendered;
             try {
-                rendered = templates.render(
-                        request.template(), channel, request.locale(), data(request, channel, messageLinks));
+                Map<String, Object> data = data(request, channel, messageLinks);
+                rendered = request.template() == null
+                        ? templates.renderInline(
+                                request.broadcast(),
+                                channel,
+                                request.locale(),
+                                request.content().get(channel),
+                                data)
+                        : templates.render(request.template(), channel, request.locale(), data);
             } catch (TemplateException e) {
                 skipped.add(new Skip(channel, e.getMessage(), null));
                 continue;

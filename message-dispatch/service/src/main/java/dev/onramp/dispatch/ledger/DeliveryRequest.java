@@ -24,6 +24,9 @@ import java.util.Objects;
  * @param broadcast the broadcast it is a message of; null for a journey's message
  * @param incident the incident it is the notice, an update or the resolve of ({@code context.incident} of a message
  *     of origin {@code incident}); null otherwise
+ * @param template the template of the templates folder it is written in; null when it carries its own content
+ * @param content a broadcast's inline content in the user's locale, per channel: header fields, {@code body} and an
+ *     email's optional {@code text}; null when it names a template
  */
 public record DeliveryRequest(
         String messageId,
@@ -39,7 +42,8 @@ public record DeliveryRequest(
         Sender sender,
         Category category,
         String broadcast,
-        String incident) {
+        String incident,
+        Map<Channel, Map<String, String>> content) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -50,6 +54,15 @@ public record DeliveryRequest(
         traits = traits == null ? Map.of() : traits;
         context = context == null ? Map.of() : context;
         category = category == null ? Category.PRODUCT : category;
+        content = content == null ? null : Map.copyOf(content);
+        if (template == null && content == null) {
+            throw new IllegalArgumentException("a message request names a template or carries its content");
+        }
+    }
+
+    /** Whether it has something to say by this channel: a version of its template, or content of its own. */
+    public boolean writtenFor(Channel channel, java.util.function.BiPredicate<String, Channel> templateHas) {
+        return content != null ? content.containsKey(channel) : templateHas.test(template, channel);
     }
 
     /**
@@ -90,7 +103,8 @@ public record DeliveryRequest(
             throw new Invalid("not a JSON object");
         }
         List<String> missing = new ArrayList<>();
-        for (String field : List.of("messageId", "channel", "template")) {
+        boolean inline = node.hasNonNull("content");
+        for (String field : inline ? List.of("messageId", "channel") : List.of("messageId", "channel", "template")) {
             if (!node.hasNonNull(field)
                     || !node.get(field).isTextual()
                     || node.get(field).asText().isBlank()) {
@@ -124,6 +138,7 @@ public record DeliveryRequest(
                 throw new Invalid("notBefore is not a date-time: " + notBeforeText);
             }
         }
+        Map<Channel, Map<String, String>> content = inline ? content(node.get("content")) : null;
         Sender sender = sender(node.get("sender"));
         String categoryText = text(node, "category");
         Category category = categoryText == null
@@ -134,7 +149,7 @@ public record DeliveryRequest(
                 text(node, "journey"),
                 text(node, "step"),
                 channels,
-                node.get("template").asText(),
+                inline ? null : node.get("template").asText(),
                 text(node, "locale"),
                 user.get("id").asText(),
                 traits != null && traits.isObject() ? json.convertValue(traits, MAP) : Map.of(),
@@ -145,7 +160,31 @@ public record DeliveryRequest(
                 text(node, "broadcast"),
                 "incident".equals(text(node, "origin")) && context != null && context.hasNonNull("incident")
                         ? context.get("incident").asText()
-                        : null);
+                        : null,
+                content);
+    }
+
+    private static Map<Channel, Map<String, String>> content(JsonNode node) throws Invalid {
+        if (!node.isObject() || node.isEmpty()) {
+            throw new Invalid("content is not an object of channels");
+        }
+        Map<Channel, Map<String, String>> content = new LinkedHashMap<>();
+        for (var entry : node.properties()) {
+            Channel channel = Channel.of(entry.getKey())
+                    .orElseThrow(() -> new Invalid("content names an unknown channel " + entry.getKey()));
+            if (!entry.getValue().isObject()) {
+                throw new Invalid("content." + entry.getKey() + " is not an object of fields");
+            }
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (var field : entry.getValue().properties()) {
+                if (!field.getValue().isTextual()) {
+                    throw new Invalid("content." + entry.getKey() + "." + field.getKey() + " is not a string");
+                }
+                fields.put(field.getKey(), field.getValue().asText());
+            }
+            content.put(channel, fields);
+        }
+        return content;
     }
 
     private static Sender sender(JsonNode node) throws Invalid {

@@ -2,6 +2,7 @@ package dev.onramp.dispatch.template;
 
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.templates.Channel;
+import dev.onramp.templates.MessageTemplate;
 import dev.onramp.templates.Rendered;
 import dev.onramp.templates.TemplateException;
 import dev.onramp.templates.TemplateProblem;
@@ -95,6 +96,38 @@ public class Templates {
             throws TemplateException {
         return current.render(name, channel, locale, data);
     }
+
+    /**
+     * Renders content a message carries itself (a broadcast's inline content, already in the user's locale). Compiled
+     * once per distinct content: every recipient of a broadcast in one locale shares it.
+     *
+     * @param name what the rendered message is called: the broadcast's id
+     */
+    public Rendered renderInline(
+            String name, Channel channel, String locale, Map<String, String> fields, Map<String, Object> data)
+            throws TemplateException {
+        InlineKey key = new InlineKey(name, channel, fields);
+        MessageTemplate template = inline.get(key);
+        if (template == null) {
+            TemplateSet.Inline compiled =
+                    TemplateSet.inline(engine, name, channel, locale, fields, "content/" + channel);
+            if (!compiled.ok()) {
+                throw new TemplateException("its " + channel + " content cannot be rendered: "
+                        + compiled.problems().getFirst());
+            }
+            template = compiled.template();
+            if (inline.size() >= INLINE_CACHE) {
+                inline.clear();
+            }
+            inline.put(key, template);
+        }
+        return TemplateSet.render(template, data);
+    }
+
+    private record InlineKey(String name, Channel channel, Map<String, String> fields) {}
+
+    private static final int INLINE_CACHE = 512;
+    private final Map<InlineKey, MessageTemplate> inline = new java.util.concurrent.ConcurrentHashMap<>();
 
     public boolean has(String name, Channel channel) {
         return current.has(name, channel);
