@@ -155,6 +155,11 @@ public final class Broadcasting {
         return new Outcome(state, List.of(decision), List.of());
     }
 
+    /** What a recipient with these traits would see as {@code context}: for the console's preview. */
+    public Map<String, Object> templateContext(Broadcast broadcast, Map<String, Object> traits) {
+        return context(broadcast, zoneOf(traits));
+    }
+
     /**
      * What the template sees as {@code context}: for an incident's message, the incident's id and when the next update
      * comes — as an instant, and as the time on the recipient's clock ("14:00 CET").

@@ -3,6 +3,8 @@ package dev.onramp.engine.broadcast;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.journey.cel.CelValues;
+import dev.onramp.journey.model.Condition;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -447,7 +449,51 @@ public class BroadcastStore {
     }
 
     /** A known user's traits, as the scan reads them. */
-    public record Candidate(String userId, Map<String, Object> traits) {}
+    public record Candidate(String userId, Map<String, Object> traits) {
+
+        /** Whether the audience's condition holds for them; one that cannot be evaluated for them leaves them out. */
+        public boolean matches(Condition where, Instant now) {
+            if (where.isAlways()) {
+                return true;
+            }
+            Map<String, Object> user = Map.of("id", userId, "traits", CelValues.map(traits));
+            return where.program().evaluate(user, Map.of(), now).value();
+        }
+    }
+
+    /** Those an update or the resolve of the incident whose notice this is would go to, now. */
+    public long followUpAudience(Connection c, String notice) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT count(*) FROM broadcast_recipients
+                WHERE broadcast = ? AND status = 'sent' AND coalesce(outcome, '') NOT IN ('unsubscribed', 'failed')
+                  AND user_id NOT LIKE 'erased:%'""")) {
+            ps.setString(1, notice);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** A known user, with their traits. */
+    public Optional<Candidate> candidate(Connection c, String user) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, traits FROM profiles WHERE user_id = ?")) {
+            ps.setString(1, user);
+            return candidatesOf(ps).stream().findFirst();
+        }
+    }
+
+    /** One of them, to preview the message with: the first by user id; empty when there is nobody. */
+    public Optional<Candidate> firstFollowUpRecipient(Connection c, String notice) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT p.user_id, p.traits FROM broadcast_recipients r JOIN profiles p USING (user_id)
+                WHERE r.broadcast = ? AND r.status = 'sent' AND coalesce(r.outcome, '') NOT IN ('unsubscribed', 'failed')
+                ORDER BY r.user_id LIMIT 1""")) {
+            ps.setString(1, notice);
+            List<Candidate> found = candidatesOf(ps);
+            return found.stream().findFirst();
+        }
+    }
 
     /**
      * The next users after {@code after} in user-id order whom the engine knew at {@code startsAt}: known (not only an
@@ -461,16 +507,20 @@ public class BroadcastStore {
             ps.setString(1, after == null ? "" : after);
             ps.setObject(2, time(startsAt));
             ps.setInt(3, limit);
-            List<Candidate> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Candidate(rs.getString(1), json.readValue(rs.getString(2), OBJECT)));
-                }
-            } catch (JsonProcessingException e) {
-                throw new SQLException("stored traits are not JSON", e);
-            }
-            return out;
+            return candidatesOf(ps);
         }
+    }
+
+    private List<Candidate> candidatesOf(PreparedStatement ps) throws SQLException {
+        List<Candidate> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Candidate(rs.getString(1), json.readValue(rs.getString(2), OBJECT)));
+            }
+        } catch (JsonProcessingException e) {
+            throw new SQLException("stored traits are not JSON", e);
+        }
+        return out;
     }
 
     public void advanceScan(Connection c, String id, String after, int scanned, boolean done) throws SQLException {

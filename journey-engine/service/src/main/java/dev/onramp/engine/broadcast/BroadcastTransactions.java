@@ -6,7 +6,6 @@ import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.Batch;
 import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
-import dev.onramp.journey.cel.CelValues;
 import dev.onramp.journey.cel.Conditions;
 import dev.onramp.journey.model.Condition;
 import dev.onramp.journey.run.Broadcast;
@@ -22,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -92,14 +90,7 @@ public class BroadcastTransactions {
             Condition where = sending.get().spec().condition(conditions);
             List<String> matching = new ArrayList<>();
             for (BroadcastStore.Candidate candidate : candidates) {
-                if (where.isAlways()) {
-                    matching.add(candidate.userId());
-                    continue;
-                }
-                Map<String, Object> user =
-                        Map.of("id", candidate.userId(), "traits", CelValues.map(candidate.traits()));
-                // A condition that cannot be evaluated for a user (a trait of another type) leaves them out.
-                if (where.program().evaluate(user, Map.of(), now).value()) {
+                if (candidate.matches(where, now)) {
                     matching.add(candidate.userId());
                 }
             }

@@ -681,7 +681,7 @@ public class ConsoleResource {
         return redirect("/console/login").cookie(cookie(uri, SESSION, "", 0)).build();
     }
 
-    private static Response.ResponseBuilder page(TemplateInstance page, int status) {
+    static Response.ResponseBuilder page(TemplateInstance page, int status) {
         return Response.status(status)
                 .type("text/html; charset=UTF-8")
                 .entity(page.render())
@@ -694,7 +694,7 @@ public class ConsoleResource {
                 .header("Referrer-Policy", "no-referrer");
     }
 
-    private static Response.ResponseBuilder redirect(String path) {
+    static Response.ResponseBuilder redirect(String path) {
         return Response.seeOther(URI.create(path)).header("Cache-Control", "no-store");
     }
 
