@@ -156,6 +156,9 @@ public class IncidentConsole {
         }
     }
 
+    /** The form shown again — with its errors, its preview, or why the preview no longer holds. */
+    private record Again(String session, String part, String id, String title, Form form) {}
+
     private static final Map<String, String> LABELS = Map.ofEntries(
             Map.entry("/title", "Title"),
             Map.entry("/name", "Title"),
@@ -296,25 +299,17 @@ public class IncidentConsole {
         if (form.key == null || !form.key.matches("console-[0-9a-f-]{36}")) {
             form.key = "console-" + UUID.randomUUID();
         }
+        Again again = new Again(session, part, id, title, form);
         List<String> errors = new ArrayList<>();
         ObjectNode body = body(part, form, errors);
         if (!errors.isEmpty()) {
-            return form(session, part, id, title, form, errors, null, null, 400);
+            return page(again, errors, null, null, 400);
         }
         Incidents.Draft draft;
         try {
             draft = part.equals("notice") ? incidents.draftNotice(body) : incidents.draftFollowUp(id, part, body);
         } catch (ProblemException e) {
-            return form(
-                    session,
-                    part,
-                    id,
-                    title,
-                    form,
-                    describe(e.problem()),
-                    null,
-                    null,
-                    e.problem().status());
+            return page(again, describe(e.problem()), null, null, e.problem().status());
         }
         byte[] bytes;
         try {
@@ -323,35 +318,17 @@ public class IncidentConsole {
             throw new IllegalStateException(e);
         }
         String digest = Broadcasts.digest(bytes);
-        if (!"send".equals(form.action)) {
-            form.previewed = digest;
-            return form(session, part, id, title, form, List.of(), draft, null, 200);
-        }
+        String changed = null;
         if (!digest.equals(form.previewed)) {
-            form.previewed = digest;
-            return form(
-                    session,
-                    part,
-                    id,
-                    title,
-                    form,
-                    List.of(),
-                    draft,
-                    "The message changed after its preview: check this preview and confirm again.",
-                    409);
+            changed = "The message changed after its preview: check this preview and confirm again.";
+        } else if (form.recipients == null || form.recipients != draft.recipients()) {
+            changed = "It would now go to " + draft.recipients() + " recipients, not the " + form.recipients
+                    + " shown before: check the preview and confirm again.";
         }
-        if (form.recipients == null || form.recipients != draft.recipients()) {
-            return form(
-                    session,
-                    part,
-                    id,
-                    title,
-                    form,
-                    List.of(),
-                    draft,
-                    "It would now go to " + draft.recipients() + " recipients, not the " + form.recipients
-                            + " shown before: check the preview and confirm again.",
-                    409);
+        if (!"send".equals(form.action) || changed != null) {
+            form.previewed = digest;
+            boolean refused = "send".equals(form.action);
+            return page(again, List.of(), draft, refused ? changed : null, refused ? 409 : 200);
         }
         Incidents.Result result;
         try {
@@ -359,16 +336,7 @@ public class IncidentConsole {
                     ? incidents.open(form.key, bytes)
                     : incidents.followUp(id, part, form.key, bytes);
         } catch (ProblemException e) {
-            return form(
-                    session,
-                    part,
-                    id,
-                    title,
-                    form,
-                    describe(e.problem()),
-                    draft,
-                    null,
-                    e.problem().status());
+            return page(again, describe(e.problem()), draft, null, e.problem().status());
         }
         return ConsoleResource.redirect("/console/incidents/" + result.view().id())
                 .build();
@@ -459,6 +427,11 @@ public class IncidentConsole {
             out.add(label + ": " + e.detail());
         }
         return out;
+    }
+
+    private Response page(Again again, List<String> errors, Incidents.Draft draft, String changed, int status) {
+        return form(
+                again.session(), again.part(), again.id(), again.title(), again.form(), errors, draft, changed, status);
     }
 
     private Response form(
