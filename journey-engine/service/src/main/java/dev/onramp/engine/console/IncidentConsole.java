@@ -207,10 +207,7 @@ public class IncidentConsole {
         }
         var found = incidents.find(id);
         if (found.isEmpty()) {
-            return Response.status(404)
-                    .type(MediaType.TEXT_PLAIN_TYPE)
-                    .entity("No incident " + id)
-                    .build();
+            return noIncident(id);
         }
         boolean sending = found.get().timeline().stream()
                 .anyMatch(p -> p.broadcast().state().equals("sending")
@@ -240,10 +237,7 @@ public class IncidentConsole {
         }
         var incident = incidents.find(id);
         if (incident.isEmpty()) {
-            return Response.status(404)
-                    .type(MediaType.TEXT_PLAIN_TYPE)
-                    .entity("No incident " + id)
-                    .build();
+            return noIncident(id);
         }
         return form(session, part, id, incident.get().title(), Form.fresh(part), List.of(), null, null, 200);
     }
@@ -270,10 +264,7 @@ public class IncidentConsole {
         var incident =
                 sessions.valid(session) ? incidents.find(id) : java.util.Optional.<Incidents.IncidentView>empty();
         if (sessions.valid(session) && incident.isEmpty()) {
-            return Response.status(404)
-                    .type(MediaType.TEXT_PLAIN_TYPE)
-                    .entity("No incident " + id)
-                    .build();
+            return noIncident(id);
         }
         return submit(
                 session,
@@ -455,6 +446,13 @@ public class IncidentConsole {
                                 sessions.csrf(session),
                                 new FormPage(part, id, title, form, errors, draft, senders, changed)),
                         status)
+                .build();
+    }
+
+    private static Response noIncident(String id) {
+        return Response.status(404)
+                .type(MediaType.TEXT_PLAIN_TYPE)
+                .entity("No incident " + id)
                 .build();
     }
 
