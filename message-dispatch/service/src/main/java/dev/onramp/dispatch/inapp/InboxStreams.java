@@ -47,6 +47,9 @@ public class InboxStreams {
     /** Streams open or being opened, per user and in all: each holds a connection and a little memory. */
     private final Map<String, Integer> reserved = new ConcurrentHashMap<>();
 
+    /** Users whose send runs now; true when another change came while it ran, so it reads once more. */
+    private final Map<String, Boolean> pending = new ConcurrentHashMap<>();
+
     private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
     private final Loop loop;
     /** The connection that listens, kept across rounds; null until it is (re)opened. */
@@ -118,8 +121,8 @@ public class InboxStreams {
                 set.remove(subscriber);
                 return set.isEmpty() ? null : set;
             }));
-            // Off the I/O thread: reading the inbox blocks.
-            Infrastructure.getDefaultWorkerPool().execute(() -> send(userId, Set.of(subscriber)));
+            // Off the I/O thread (reading the inbox blocks), and in turn with the user's other sends.
+            tell(userId);
         });
         Multi<OutboundSseEvent> heartbeats = Multi.createFrom()
                 .ticks()
@@ -163,7 +166,7 @@ public class InboxStreams {
                         continue; // changed here, and this instance's streams were told on commit
                     }
                     // From another instance (<instance>:<user>), or from one older than the instance prefix.
-                    tellOpen(colon == INSTANCE.length() ? payload.substring(colon + 1) : payload);
+                    tell(colon == INSTANCE.length() ? payload.substring(colon + 1) : payload);
                 }
             }
             return Loop.Next.AGAIN;
@@ -183,18 +186,43 @@ public class InboxStreams {
         if (open.isEmpty()) {
             return;
         }
+        open.forEach(this::tell);
+    }
+
+    /**
+     * The user's inbox, read after this call, to the streams open for them here. One user's sends run one at a time,
+     * and changes that arrive while one runs make one more: two reads racing could otherwise deliver an older inbox
+     * after a newer one (the badge showing a message read a moment ago as unread), and a burst of changes costs at most
+     * two reads.
+     */
+    private void tell(String userId) {
+        boolean[] start = {false};
+        pending.compute(userId, (k, again) -> {
+            start[0] = again == null;
+            return start[0] ? Boolean.FALSE : Boolean.TRUE;
+        });
+        if (!start[0]) {
+            return;
+        }
         try {
-            Infrastructure.getDefaultWorkerPool().execute(() -> open.forEach(this::tellOpen));
+            Infrastructure.getDefaultWorkerPool().execute(() -> drain(userId));
         } catch (RuntimeException rejected) {
-            LOG.debugf("stopping: the live streams of %d user(s) are not told of their change", open.size());
+            pending.remove(userId);
+            LOG.debugf("stopping: the live streams of %s are not told of their change", userId);
         }
     }
 
-    /** The user's inbox now, to the streams open for them here, if any. */
-    private void tellOpen(String userId) {
-        Set<Subscriber> open = subscribers.get(userId);
-        if (open != null && !open.isEmpty()) {
-            send(userId, Set.copyOf(open));
+    private void drain(String userId) {
+        boolean[] again = {true};
+        while (again[0]) {
+            Set<Subscriber> open = subscribers.get(userId);
+            if (open != null && !open.isEmpty()) {
+                send(userId, Set.copyOf(open));
+            }
+            pending.compute(userId, (k, more) -> {
+                again[0] = Boolean.TRUE.equals(more);
+                return again[0] ? Boolean.FALSE : null;
+            });
         }
     }
 
