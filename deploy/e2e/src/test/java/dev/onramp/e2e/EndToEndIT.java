@@ -208,6 +208,75 @@ class EndToEndIT {
         assertThat(firstInboxMessage(user)).isNull();
     }
 
+    @Test
+    void aBroadcastFileIsSentOnceByTheCliHoweverOftenItIsSent() throws Exception {
+        String user = "file-" + UUID.randomUUID();
+        signUp("visitor-" + UUID.randomUUID(), user, user + "@example.com");
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> firstInboxMessage(user), m -> m != null);
+        String name = "Maintenance " + UUID.randomUUID();
+        java.nio.file.Path folder = java.nio.file.Files.createTempDirectory("broadcast-file");
+        java.nio.file.Path file = folder.resolve("maintenance.yaml");
+        String yaml = """
+                # Sent by hand: onramp broadcast send %s
+                name: %s
+                audience:
+                  users: [%s]
+                channels: [in_app]
+                priority: product
+                category: product
+                content:
+                  in_app:
+                    title: Maintenance tonight
+                    body: "Onramp is read-only from 22:00 to 22:30 UTC; nothing you write is lost."
+                """.formatted(file, name, user);
+        java.nio.file.Files.writeString(file, yaml);
+        java.nio.file.Path token = java.nio.file.Files.createTempFile("admin-token", "");
+        java.nio.file.Files.writeString(token, ADMIN_TOKEN);
+        String[] send = {
+            "broadcast",
+            "send",
+            file.toString(),
+            "--journeys",
+            JOURNEYS.toString(),
+            "--engine",
+            engine.url(),
+            "--token-file",
+            token.toString()
+        };
+
+        assertThat(dev.onramp.cli.Onramp.run(send)).isZero();
+        // Sent again, and again with its comment changed and its lines re-indented: the same broadcast.
+        assertThat(dev.onramp.cli.Onramp.run(send)).isZero();
+        java.nio.file.Files.writeString(
+                file, yaml.replace("# Sent by hand", "# Sent at 21:00 by Ada").replace("    title", "    title"));
+        assertThat(dev.onramp.cli.Onramp.run(send)).isZero();
+        java.nio.file.Files.delete(token);
+
+        JsonNode page = json.readTree(get(engine.url() + "/v1/broadcasts?limit=500", "Bearer " + ADMIN_TOKEN)
+                .body());
+        List<JsonNode> mine = new java.util.ArrayList<>();
+        page.get("broadcasts").forEach(b -> {
+            if (b.get("name").asText().equals(name)) {
+                mine.add(b);
+            }
+        });
+        assertThat(mine).hasSize(1);
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(inboxTitles(user)).containsOnlyOnce("Maintenance tonight"));
+    }
+
+    /** The titles of the user's inbox messages, newest first. */
+    private List<String> inboxTitles(String user) throws Exception {
+        JsonNode inbox =
+                json.readTree(get(dispatch.url() + "/v1/inbox/" + user + "/messages?userHash=" + hash(user), null)
+                        .body());
+        List<String> titles = new java.util.ArrayList<>();
+        inbox.get("messages").forEach(m -> titles.add(m.path("title").asText()));
+        return titles;
+    }
+
     /** A sign-up form: it tracks first, under the browser's anonymousId, then identifies the new user (two partitions). */
     private void signUp(String visitor, String user, String address) throws Exception {
         post("/v1/track", "{\"anonymousId\":\"" + visitor + "\",\"event\":\"Signed Up\"}");

@@ -27,12 +27,8 @@ final class EraseCommand implements Callable<Integer> {
     @Parameters(paramLabel = "USER_ID", description = "The user to erase.")
     String userId;
 
-    @Option(
-            names = "--engine",
-            paramLabel = "URL",
-            defaultValue = "${env:ONRAMP_ENGINE_URL:-http://127.0.0.1:8082}",
-            description = "journey-engine's address (default: $ONRAMP_ENGINE_URL or ${DEFAULT-VALUE}).")
-    String engine;
+    @picocli.CommandLine.Mixin
+    EngineOptions engine;
 
     @Option(
             names = "--wait",
@@ -42,22 +38,13 @@ final class EraseCommand implements Callable<Integer> {
                     + " PT0S to only send the request.")
     Duration wait;
 
-    @Option(
-            names = "--token-file",
-            paramLabel = "FILE",
-            description = "A file holding journey-engine's admin token (instead of $ONRAMP_ADMIN_TOKEN).")
-    java.nio.file.Path tokenFile;
-
     @Override
     public Integer call() throws Exception {
-        String token = tokenFile != null
-                ? java.nio.file.Files.readString(tokenFile).strip()
-                : System.getenv("ONRAMP_ADMIN_TOKEN");
-        if (token == null || token.isBlank()) {
-            System.err.println("Set ONRAMP_ADMIN_TOKEN to journey-engine's admin token, or give --token-file.");
+        String token = engine.token();
+        if (token == null) {
             return 2;
         }
-        URI uri = URI.create(engine.replaceAll("/+$", "") + "/v1/users/"
+        URI uri = URI.create(engine.url() + "/v1/users/"
                 + URLEncoder.encode(userId, StandardCharsets.UTF_8).replace("+", "%20") + "/erasure");
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -71,7 +58,7 @@ final class EraseCommand implements Callable<Integer> {
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            System.err.println("journey-engine at " + engine + " did not answer: " + e.getMessage());
+            System.err.println("journey-engine at " + engine.url() + " did not answer: " + e.getMessage());
             return 1;
         }
         if (sent.statusCode() != 202) {

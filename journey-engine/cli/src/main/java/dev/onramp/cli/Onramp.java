@@ -8,8 +8,16 @@ import picocli.CommandLine.Command;
         name = "onramp",
         mixinStandardHelpOptions = true,
         version = "onramp 0.1",
-        description = "Check, test and preview onboarding journeys before they reach users; erase a user.",
-        subcommands = {ValidateCommand.class, TestCommand.class, PreviewCommand.class, EraseCommand.class})
+        description =
+                "Check, test and preview onboarding journeys and broadcasts before they reach users; send a broadcast"
+                        + " file; erase a user.",
+        subcommands = {
+            ValidateCommand.class,
+            TestCommand.class,
+            PreviewCommand.class,
+            BroadcastCommand.class,
+            EraseCommand.class
+        })
 public final class Onramp implements Runnable {
 
     @CommandLine.Spec

@@ -1,5 +1,7 @@
 package dev.onramp.cli;
 
+import dev.onramp.broadcast.BroadcastFile;
+import dev.onramp.broadcast.BroadcastSpec;
 import dev.onramp.journey.cel.Conditions;
 import dev.onramp.journey.load.JourneyDirectory;
 import dev.onramp.journey.model.Channel;
@@ -7,6 +9,9 @@ import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Step;
 import dev.onramp.journey.model.Teammate;
+import dev.onramp.journey.run.Broadcast;
+import dev.onramp.journey.run.Broadcasting;
+import dev.onramp.journey.run.EngineSettings;
 import dev.onramp.templates.MessageTemplate;
 import dev.onramp.templates.Rendered;
 import dev.onramp.templates.TemplateData;
@@ -26,20 +31,26 @@ import picocli.CommandLine.Option;
         name = "preview",
         mixinStandardHelpOptions = true,
         description = {
-            "Renders a step's messages for a sample user into files.",
-            "Its nudge and reminders, in every channel they may use and every locale written: HTML for email and",
-            "in-app, text for SMS."
+            "Renders a step's messages, or a broadcast file, for a sample user into files.",
+            "Its nudge and reminders (or the broadcast), in every channel they may use and every locale written: HTML",
+            "for email and in-app, text for SMS. Previewing a broadcast never sends it."
         })
 final class PreviewCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Parameters(paramLabel = "DIR", description = "The journeys folder.")
     Path directory;
 
-    @Option(names = "--journey", required = true, description = "The journey's id.")
+    @Option(names = "--journey", description = "The journey's id (with --step).")
     String journeyId;
 
-    @Option(names = "--step", required = true, description = "The step's id.")
+    @Option(names = "--step", description = "The step's id.")
     String stepId;
+
+    @Option(
+            names = "--broadcast",
+            paramLabel = "FILE",
+            description = "A broadcast file (DIR/broadcasts/...), instead of --journey and --step.")
+    Path broadcast;
 
     @Option(names = "--user", paramLabel = "ID", defaultValue = "preview-user", description = "The sample user's id.")
     String userId;
@@ -79,6 +90,13 @@ final class PreviewCommand implements Callable<Integer> {
             loaded.problems().forEach(System.err::println);
             System.err.println("fix these first: onramp validate " + directory);
             return 1;
+        }
+        if (broadcast != null) {
+            return broadcast(journeys, loaded);
+        }
+        if (journeyId == null || stepId == null) {
+            System.err.println("give --journey and --step, or --broadcast FILE");
+            return 2;
         }
         Journey journey = journeys.journeys().get(journeyId).orElse(null);
         if (journey == null) {
@@ -127,7 +145,7 @@ final class PreviewCommand implements Callable<Integer> {
                         Rendered rendered = TemplateSet.render(version, data);
                         Path file = out.resolve(
                                 name + (channel == Channel.SMS || channel == Channel.WEBHOOK ? ".txt" : ".html"));
-                        Files.writeString(file, page(channel, message, rendered, version));
+                        Files.writeString(file, page(channel, about(message, channel, version), rendered));
                         written.add(file.toString());
                     } catch (TemplateException e) {
                         System.err.println(version.file() + ": " + e.getMessage());
@@ -142,13 +160,96 @@ final class PreviewCommand implements Callable<Integer> {
         return failures == 0 ? 0 : 1;
     }
 
-    private static String page(Channel channel, MessageSpec message, Rendered m, MessageTemplate version) {
-        String about = message.kind() + " by " + channel + ", "
+    /**
+     * The broadcast file's message in each of its channels and locales, from its template or its inline content, for
+     * the sample user.
+     */
+    private int broadcast(JourneyDirectory.Loaded journeys, TemplateSet.Loaded loaded) throws java.io.IOException {
+        Conditions conditions = new Conditions();
+        BroadcastFile.Read read =
+                BroadcastFile.read(broadcast, broadcast.toString(), Validation.context(journeys, conditions));
+        if (!read.ok()) {
+            read.problems().forEach(System.err::println);
+            System.err.println("fix these first: onramp validate " + directory);
+            return 1;
+        }
+        BroadcastSpec spec = read.spec();
+        String stem = broadcast.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        Files.createDirectories(out);
+        List<String> written = new ArrayList<>();
+        int failures = 0;
+        for (Channel channel : spec.channels()) {
+            dev.onramp.templates.Channel templateChannel =
+                    dev.onramp.templates.Channel.of(channel.wireName()).orElseThrow();
+            List<MessageTemplate> versions = new ArrayList<>();
+            if (spec.template() != null) {
+                loaded.templates().versions(spec.template()).stream()
+                        .filter(v -> v.channel() == templateChannel)
+                        .forEach(versions::add);
+            } else if (spec.content().containsKey(channel)) {
+                Broadcast.Content content = spec.content().get(channel);
+                String where = "/content/" + channel.wireName();
+                versions.add(TemplateSet.inline(
+                                TemplateSet.engine(), spec.name(), templateChannel, null, content.fields(), where)
+                        .template());
+                content.locales()
+                        .forEach((locale, fields) -> versions.add(TemplateSet.inline(
+                                        TemplateSet.engine(),
+                                        spec.name(),
+                                        templateChannel,
+                                        locale,
+                                        fields,
+                                        where + "/locales/" + locale)
+                                .template()));
+            }
+            for (MessageTemplate version : versions) {
+                String name =
+                        "broadcast." + stem + "." + channel + (version.locale() == null ? "" : "." + version.locale());
+                // As the engine writes it: the incident, and when the next update comes on the user's clock.
+                Map<String, Object> broadcastContext = new LinkedHashMap<>(new Broadcasting(EngineSettings.defaults())
+                        .templateContext(spec.toBroadcast("preview"), new LinkedHashMap<>(traits)));
+                broadcastContext.putAll(context);
+                Map<String, Object> data = TemplateData.of(
+                        userId,
+                        new LinkedHashMap<>(traits),
+                        broadcastContext,
+                        "broadcast",
+                        stem,
+                        "preview-" + name,
+                        templateChannel,
+                        Map.of("app", appUrl),
+                        spec.sender() == null ? Map.of() : spec.sender().templateData());
+                try {
+                    Rendered rendered = TemplateSet.render(version, data);
+                    Path file = out.resolve(
+                            name + (channel == Channel.SMS || channel == Channel.WEBHOOK ? ".txt" : ".html"));
+                    String about = "broadcast '" + spec.name() + "' by " + channel + ", "
+                            + spec.priority().wireName() + ", "
+                            + spec.category().wireName() + " — " + broadcast;
+                    Files.writeString(file, page(channel, about, rendered));
+                    written.add(file.toString());
+                } catch (TemplateException e) {
+                    System.err.println(broadcast + " (" + channel + "): " + e.getMessage());
+                    failures++;
+                }
+            }
+        }
+        written.forEach(System.out::println);
+        System.err.println(written.size() + " preview(s) in " + out
+                + (failures == 0 ? "" : "; " + failures + " could not be rendered") + "; nothing was sent");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static String about(MessageSpec message, Channel channel, MessageTemplate version) {
+        return message.kind() + " by " + channel + ", "
                 + dev.onramp.journey.model.Durations.format(message.after()) + " after "
                 + (message.kind() == dev.onramp.journey.model.MessageKind.NUDGE
                         ? "the step became next"
                         : "the previous message")
                 + " — " + version.file();
+    }
+
+    private static String page(Channel channel, String about, Rendered m) {
         return switch (channel) {
             case EMAIL ->
                 html(

@@ -1,5 +1,7 @@
 package dev.onramp.cli;
 
+import dev.onramp.broadcast.BroadcastFile;
+import dev.onramp.broadcast.BroadcastSpec;
 import dev.onramp.journey.cel.Conditions;
 import dev.onramp.journey.load.JourneyDirectory;
 import dev.onramp.journey.load.Problem;
@@ -31,8 +33,9 @@ import java.util.regex.Pattern;
 
 /**
  * Everything {@code onramp validate} checks: what the engine checks when it loads the journeys, what message-dispatch
- * checks when it loads the templates, that every template a journey uses renders for a user who has no traits, and
- * steps and messages that can never happen.
+ * checks when it loads the templates, that every template a journey uses renders for a user who has no traits, steps
+ * and messages that can never happen, and the broadcast files of {@code broadcasts/} as {@code POST /v1/broadcasts}
+ * would take them.
  */
 public final class Validation {
 
@@ -52,6 +55,7 @@ public final class Validation {
                 problems.add(new Problem(p.file(), p.line(), p.column(), Severity.ERROR, p.message()));
             }
         }
+        problems.addAll(broadcasts(journeys, loaded));
         if (!loaded.hasErrors()) {
             for (Journey journey : loaded.journeys().all()) {
                 lint(journey, problems);
@@ -63,6 +67,27 @@ public final class Validation {
         problems.sort(Problem.ORDER);
         return List.copyOf(new LinkedHashSet<>(problems));
     }
+
+    /**
+     * The files of {@code broadcasts/}, by the rules of {@code POST /v1/broadcasts}, against the templates and the team
+     * of this folder. Checking one never sends it.
+     */
+    private List<Problem> broadcasts(Path journeys, JourneyDirectory.Loaded loaded) {
+        List<Problem> problems = new ArrayList<>();
+        BroadcastSpec.Context context = context(loaded, conditions);
+        for (Path file : BroadcastFile.files(journeys)) {
+            problems.addAll(BroadcastFile.read(file, file.toString(), context).problems());
+        }
+        return problems;
+    }
+
+    /** What a broadcast file is checked against: the folder's templates and team, the engine's default limits. */
+    static BroadcastSpec.Context context(JourneyDirectory.Loaded loaded, Conditions conditions) {
+        return new BroadcastSpec.Context(conditions, loaded.templates(), loaded.team(), MAX_LISTED_USERS);
+    }
+
+    /** {@code onramp.engine.broadcasts.max-listed-users}'s default. */
+    static final int MAX_LISTED_USERS = 100_000;
 
     /** Every template a journey may send, in every channel and locale, renders for a user with no traits. */
     private static void renders(Journey journey, TemplateSet templates, List<Problem> problems) {

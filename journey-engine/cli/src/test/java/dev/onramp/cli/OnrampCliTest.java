@@ -183,4 +183,78 @@ class OnrampCliTest {
                 .contains(
                         "has no step 'nope'; it has: set-display-name, create-channel, invite-teammate, install-desktop-app");
     }
+
+    @Test
+    void checksBroadcastFilesAtTheirLineAndColumnAndSendsNothing(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("broadcasts"));
+        Files.writeString(dir.resolve("broadcasts/outage.yaml"), """
+                name: Outage
+                audience: { where: 'user.traits.plan = "pro"' }
+                channels: [in_app, pigeon]
+                content:
+                  in_app: { title: "Sign-in is failing", body: "Next update by {contxt.nextUpdateAt}." }
+                """);
+
+        Run run = onramp("validate", dir.toString());
+
+        String file = dir + "/broadcasts/outage.yaml";
+        assertThat(run.lines())
+                .containsExactly(
+                        file + ":2:38: error: audience.where: syntax error: token recognition error at: '= '"
+                                + " (to compare, write ==)",
+                        file + ":3:20: error: channels.1: one of in_app, email, sms, webhook",
+                        file + ":5:64: error: content.in_app.body: {contxt.nextUpdateAt} uses 'contxt', which"
+                                + " templates do not have; they have context, journey, links, message, sender, step, user");
+        assertThat(run.status()).isEqualTo(1);
+        // Nor is it a journey.
+        assertThat(run.err()).endsWith(": 3 error(s), 0 warning(s)\n");
+    }
+
+    @Test
+    void previewsABroadcastFileInEachChannelAndShowsTheRequestItWouldSend(@TempDir Path out) throws Exception {
+        Path file = shipped().resolve("broadcasts/weekly-tips.yaml");
+        Run run = onramp(
+                "preview",
+                shipped().toString(),
+                "--broadcast",
+                file.toString(),
+                "--trait",
+                "firstName=Ada",
+                "--out",
+                out.toString());
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.lines())
+                .containsExactly(
+                        out.resolve("broadcast.weekly-tips.in_app.html").toString(),
+                        out.resolve("broadcast.weekly-tips.email.html").toString());
+        assertThat(Files.readString(out.resolve("broadcast.weekly-tips.email.html")))
+                .contains("Three shortcuts, Ada");
+        assertThat(run.err()).contains("nothing was sent");
+
+        Run dry = onramp("broadcast", "send", file.toString(), "--dry-run");
+        assertThat(dry.status()).as(dry.err()).isZero();
+        assertThat(dry.lines().get(0)).isEqualTo("POST /v1/broadcasts");
+        assertThat(dry.lines().get(1)).matches("Idempotency-Key: onramp-broadcast-file:[0-9a-f]{64}");
+        assertThat(dry.out()).contains("\"localStartAt\" : \"2026-12-08T09:00\"");
+        Run incident = onramp(
+                "broadcast",
+                "send",
+                shipped().resolve("broadcasts/security-notice.yaml").toString(),
+                "--dry-run");
+        assertThat(incident.lines().get(0)).isEqualTo("POST /v1/incidents");
+        // An incident's notice shows the time of the next update on the recipient's clock.
+        Run previewed = onramp(
+                "preview",
+                shipped().toString(),
+                "--broadcast",
+                shipped().resolve("broadcasts/security-notice.yaml").toString(),
+                "--trait",
+                "timezone=Europe/Paris",
+                "--out",
+                out.toString());
+        assertThat(previewed.status()).as(previewed.err()).isZero();
+        assertThat(Files.readString(out.resolve("broadcast.security-notice.in_app.html")))
+                .contains("Next update by 15:00 CET.");
+    }
 }

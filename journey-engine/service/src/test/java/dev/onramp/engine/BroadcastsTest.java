@@ -18,6 +18,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -329,5 +330,56 @@ class BroadcastsTest {
         assertThat(waiting.at("/reasons/deferred").fieldNames().next()).contains("quiet hours");
         assertThat(requestsOf(marketing, Duration.ofSeconds(1))).isEmpty();
         assertThat(requestsOf(urgent, Duration.ZERO)).hasSize(1);
+    }
+
+    @Test
+    void aLocalTimeScheduleReachesEachRecipientAtThatTimeInTheirOwnZone() throws Exception {
+        String utc = knownUsers(1, "{\"email\":\"$USER@example.com\",\"timezone\":\"UTC\"}")
+                .getFirst();
+        String newYork = knownUsers(1, "{\"email\":\"$USER@example.com\",\"timezone\":\"America/New_York\"}")
+                .getFirst();
+        String tokyo = knownUsers(1, "{\"email\":\"$USER@example.com\",\"timezone\":\"Asia/Tokyo\"}")
+                .getFirst();
+        // Ten minutes ago in UTC: come for the UTC user, hours away in New York, hours past in Tokyo.
+        LocalDateTime at = LocalDateTime.now(ZoneOffset.UTC).minusMinutes(10).truncatedTo(ChronoUnit.MINUTES);
+        String body = """
+                {"name": "Tips at 9", "audience": {"users": [%s]}, "channels": ["email"], "template": "verify-email",
+                 "priority": "product", "category": "product", "localStartAt": "%s", "maxLateness": "1h"}""".formatted(listed(List.of(utc, newYork, tokyo)), at);
+
+        post(null, body.replace("\"localStartAt\"", "\"startAt\": \"2026-12-08T09:00:00Z\", \"localStartAt\""))
+                .statusCode(400)
+                .body("errors.pointer", hasItem("/localStartAt"));
+        post(null, body.replace(at.toString(), "9am tomorrow"))
+                .statusCode(400)
+                .body("errors.pointer", hasItem("/localStartAt"));
+
+        String id = post(null, body).statusCode(201).extract().path("id");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode v = view(id);
+            assertThat(v.at("/counts/sent").asLong()).isEqualTo(1);
+            assertThat(v.at("/counts/expired").asLong()).isEqualTo(1);
+        });
+        JsonNode v = view(id);
+        assertThat(v.get("state").asText()).isEqualTo("sending");
+        assertThat(v.at("/counts/pending").asLong()).isEqualTo(1);
+        assertThat(v.get("localStartAt").asText()).startsWith(at.toString());
+        assertThat(v.at("/reasons/pending").fieldNames().next())
+                .isEqualTo("waiting for " + at.toLocalTime() + " America/New_York");
+        assertThat(v.at("/reasons/expired").fieldNames().next())
+                .contains("of their local " + at.toLocalTime())
+                .contains("maximum lateness");
+        // The New York user is due at their own nine o'clock, not before.
+        assertThat(Db.count(
+                        "SELECT count(*) FROM engine.broadcast_recipients WHERE broadcast = ? AND user_id = ?"
+                                + " AND due_at = ?::timestamptz",
+                        id,
+                        newYork,
+                        at.atZone(java.time.ZoneId.of("America/New_York"))
+                                .toOffsetDateTime()
+                                .toString()))
+                .isEqualTo(1);
+        List<ConsumerRecord<String, String>> sent = requestsOf(id, Duration.ofSeconds(2));
+        assertThat(sent).hasSize(1);
+        assertThat(sent.getFirst().key()).isEqualTo(utc);
     }
 }

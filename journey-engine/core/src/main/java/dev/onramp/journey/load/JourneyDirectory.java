@@ -167,7 +167,13 @@ public final class JourneyDirectory {
         return problems;
     }
 
-    /** The journey files under {@code directory}, in a stable order: not scenarios, not {@code team.yaml}. */
+    /** The folder of broadcast files ({@code onramp broadcast send}): not journeys, and never sent by a load. */
+    public static final String BROADCASTS = "broadcasts";
+
+    /**
+     * The journey files under {@code directory}, in a stable order: not scenarios, not {@code team.yaml}, not the
+     * broadcast files of {@code broadcasts/}.
+     */
     public static List<Path> journeyFiles(Path directory) {
         try (Stream<Path> files = Files.walk(directory, 8)) {
             return files.filter(Files::isRegularFile)
@@ -179,6 +185,7 @@ public final class JourneyDirectory {
                     })
                     .filter(f -> !hidden(directory.relativize(f)))
                     .filter(f -> !f.equals(directory.resolve(TeamParser.FILE)))
+                    .filter(f -> !directory.relativize(f).startsWith(BROADCASTS))
                     .sorted()
                     .toList();
         } catch (IOException e) {

@@ -180,7 +180,8 @@ public final class Broadcasting {
         return context;
     }
 
-    private ZoneId zoneOf(Map<String, Object> traits) {
+    /** The user's time zone: their {@code timezone} trait when it names one, else the engine's default zone. */
+    public ZoneId zoneOf(Map<String, Object> traits) {
         if (traits.get("timezone") instanceof String tz) {
             try {
                 return ZoneId.of(tz);

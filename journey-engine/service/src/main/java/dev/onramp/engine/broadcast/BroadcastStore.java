@@ -3,8 +3,11 @@ package dev.onramp.engine.broadcast;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.broadcast.BroadcastSpec;
+import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.journey.cel.CelValues;
 import dev.onramp.journey.model.Condition;
+import dev.onramp.journey.run.Broadcasting;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,11 +16,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,9 +55,11 @@ public class BroadcastStore {
     }
 
     private final ObjectMapper json;
+    private final JourneyRegistry registry;
 
-    BroadcastStore(ObjectMapper json) {
+    BroadcastStore(ObjectMapper json, JourneyRegistry registry) {
         this.json = json;
+        this.registry = registry;
     }
 
     /** A stored broadcast: the row as written, and where it stands. */
@@ -90,8 +97,8 @@ public class BroadcastStore {
             String part,
             String notice)
             throws SQLException {
-        Instant startsAt = spec.startAt() == null || spec.startAt().isBefore(now) ? now : spec.startAt();
-        Instant expiresAt = spec.maxLateness() == null ? null : startsAt.plus(spec.maxLateness());
+        Instant startsAt = spec.startsAt(now);
+        Instant expiresAt = spec.expiresAt(startsAt);
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO broadcasts (id, name, idempotency_key, request_hash, spec, state, created_at, starts_at,
                                         expires_at, rate_per_second, incident, part)
@@ -124,7 +131,9 @@ public class BroadcastStore {
                 ps.executeUpdate();
             }
         }
-        if (spec.audience() == BroadcastSpec.Audience.USERS) {
+        if (spec.audience() == BroadcastSpec.Audience.USERS && spec.localStartAt() != null) {
+            addRecipients(c, id, spec, candidates(c, spec.users()), spec.users(), startsAt, now);
+        } else if (spec.audience() == BroadcastSpec.Audience.USERS) {
             addRecipients(c, id, spec.users(), startsAt, now);
         } else if (spec.audience() == BroadcastSpec.Audience.INCIDENT) {
             // Exactly those the notice reached: not who joined later, was skipped, or unsubscribed from it.
@@ -156,6 +165,60 @@ public class BroadcastStore {
             ps.setObject(2, time(dueAt));
             ps.setObject(3, time(now));
             ps.setArray(4, c.createArrayOf("text", users.toArray()));
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Adds recipients of a local-time schedule, each due at its local time in their own zone (with their own deadline
+     * when the broadcast has a maximum lateness); a listed user the engine does not know is due at the start, to be
+     * skipped then as unknown.
+     *
+     * @param known those of {@code users} the engine knows, with their traits
+     */
+    public int addRecipients(
+            Connection c,
+            String id,
+            BroadcastSpec spec,
+            List<Candidate> known,
+            Collection<String> users,
+            Instant startsAt,
+            Instant now)
+            throws SQLException {
+        Map<String, Candidate> byId = new HashMap<>();
+        known.forEach(k -> byId.put(k.userId(), k));
+        List<String> ids = new ArrayList<>();
+        List<OffsetDateTime> due = new ArrayList<>();
+        List<OffsetDateTime> expires = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        for (String user : users) {
+            Candidate candidate = byId.get(user);
+            Instant at = startsAt;
+            String reason = null;
+            if (candidate != null) {
+                ZoneId zone = new Broadcasting(registry.settings()).zoneOf(candidate.traits());
+                at = spec.dueAt(zone);
+                reason = "waiting for " + spec.localStartAt().toLocalTime() + " " + zone.getId();
+            }
+            ids.add(user);
+            due.add(time(at));
+            expires.add(spec.maxLateness() == null ? null : time(at.plus(spec.maxLateness())));
+            reasons.add(reason);
+        }
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO broadcast_recipients (broadcast, user_id, status, due_at, expires_at, reason, updated_at)
+                SELECT ?, u, 'pending', d, e, r, ?
+                FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS t (u, d, e, r)
+                ON CONFLICT (broadcast, user_id) DO NOTHING""")) {
+            ps.setString(1, id);
+            ps.setObject(2, time(now));
+            ps.setArray(3, c.createArrayOf("text", ids.toArray()));
+            ps.setArray(4, c.createArrayOf("timestamptz", due.toArray()));
+            ps.setArray(5, c.createArrayOf("timestamptz", expires.toArray()));
+            ps.setArray(6, c.createArrayOf("text", reasons.toArray()));
             return ps.executeUpdate();
         }
     }
@@ -242,7 +305,7 @@ public class BroadcastStore {
         Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
         Map<String, Long> outcomes = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT status, channel, CASE WHEN status IN ('skipped', 'deferred', 'expired') THEN reason END, count(*),
+                SELECT status, channel, CASE WHEN status IN ('pending', 'skipped', 'deferred', 'expired') THEN reason END, count(*),
                        outcome
                 FROM broadcast_recipients WHERE broadcast = ? GROUP BY 1, 2, 3, 5 ORDER BY 4 DESC""")) {
             ps.setString(1, id);
@@ -373,18 +436,21 @@ public class BroadcastStore {
         }
     }
 
+    /** A recipient claimed to be handled, and after when they may no longer be sent (null for no such limit). */
+    public record Due(String userId, Instant expiresAt) {}
+
     /** Claims up to {@code limit} of the broadcast's recipients that are due, skipping those another round holds. */
-    public List<String> claimDue(Connection c, String id, Instant now, int limit) throws SQLException {
+    public List<Due> claimDue(Connection c, String id, Instant now, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT user_id FROM broadcast_recipients WHERE broadcast = ? AND due_at <= ?
+                SELECT user_id, expires_at FROM broadcast_recipients WHERE broadcast = ? AND due_at <= ?
                 ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED""")) {
             ps.setString(1, id);
             ps.setObject(2, time(now));
             ps.setInt(3, limit);
-            List<String> users = new ArrayList<>();
+            List<Due> users = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    users.add(rs.getString(1));
+                    users.add(new Due(rs.getString(1), instant(rs.getTimestamp(2))));
                 }
             }
             return users;
@@ -480,6 +546,14 @@ public class BroadcastStore {
         try (PreparedStatement ps = c.prepareStatement("SELECT user_id, traits FROM profiles WHERE user_id = ?")) {
             ps.setString(1, user);
             return candidatesOf(ps).stream().findFirst();
+        }
+    }
+
+    /** Those of these users the engine knows, with their traits. */
+    public List<Candidate> candidates(Connection c, Collection<String> users) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, traits FROM profiles WHERE user_id = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("text", users.toArray()));
+            return candidatesOf(ps);
         }
     }
 

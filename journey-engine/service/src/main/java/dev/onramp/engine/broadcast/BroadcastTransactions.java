@@ -1,5 +1,6 @@
 package dev.onramp.engine.broadcast;
 
+import dev.onramp.broadcast.BroadcastSpec;
 import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.engine.outbox.OutboxRelay;
@@ -8,6 +9,7 @@ import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.cel.Conditions;
 import dev.onramp.journey.model.Condition;
+import dev.onramp.journey.model.Durations;
 import dev.onramp.journey.run.Broadcast;
 import dev.onramp.journey.run.Broadcasting;
 import dev.onramp.journey.run.Decision;
@@ -88,13 +90,21 @@ public class BroadcastTransactions {
             List<BroadcastStore.Candidate> candidates =
                     broadcasts.candidates(c, scan.after(), sending.get().startsAt(), chunk);
             Condition where = sending.get().spec().condition(conditions);
-            List<String> matching = new ArrayList<>();
+            List<BroadcastStore.Candidate> matching = new ArrayList<>();
             for (BroadcastStore.Candidate candidate : candidates) {
                 if (candidate.matches(where, now)) {
-                    matching.add(candidate.userId());
+                    matching.add(candidate);
                 }
             }
-            broadcasts.addRecipients(c, scan.id(), matching, sending.get().startsAt(), now);
+            List<String> ids =
+                    matching.stream().map(BroadcastStore.Candidate::userId).toList();
+            BroadcastSpec spec = sending.get().spec();
+            if (spec.localStartAt() != null) {
+                broadcasts.addRecipients(
+                        c, scan.id(), spec, matching, ids, sending.get().startsAt(), now);
+            } else {
+                broadcasts.addRecipients(c, scan.id(), ids, sending.get().startsAt(), now);
+            }
             String last =
                     candidates.isEmpty() ? scan.after() : candidates.getLast().userId();
             broadcasts.advanceScan(c, scan.id(), last, candidates.size(), candidates.size() < chunk);
@@ -127,8 +137,30 @@ public class BroadcastTransactions {
             if (allowed == 0) {
                 return 0;
             }
-            claimed.addAll(broadcasts.claimDue(c, id, now, allowed));
-            handle(c, b, claimed, now);
+            // A recipient of a local-time schedule whose own deadline passed (their time came during an outage, or
+            // had come before the broadcast was made) is counted as expired, never sent late.
+            List<String> due = new ArrayList<>();
+            List<BroadcastStore.Change> expired = new ArrayList<>();
+            for (BroadcastStore.Due d : broadcasts.claimDue(c, id, now, allowed)) {
+                claimed.add(d.userId());
+                if (d.expiresAt() != null && now.isAfter(d.expiresAt())) {
+                    expired.add(new BroadcastStore.Change(
+                            d.userId(),
+                            BroadcastStore.Status.EXPIRED,
+                            null,
+                            null,
+                            null,
+                            "not reached within " + Durations.format(b.spec().maxLateness()) + " of their local "
+                                    + b.spec().localStartAt().toLocalTime()
+                                    + " (the broadcast's maximum lateness)"));
+                } else {
+                    due.add(d.userId());
+                }
+            }
+            broadcasts.record(c, id, expired, now);
+            meters.counter("onramp.engine.broadcasts.recipients", "status", "expired")
+                    .increment(expired.size());
+            handle(c, b, due, now);
             return claimed.size();
         }
     }

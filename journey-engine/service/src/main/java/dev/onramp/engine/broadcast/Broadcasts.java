@@ -3,6 +3,7 @@ package dev.onramp.engine.broadcast;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.broadcast.BroadcastSpec;
 import dev.onramp.engine.EngineConfig;
 import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.journey.cel.Conditions;
@@ -45,6 +46,7 @@ public class Broadcasts {
             Audience audience,
             Instant createdAt,
             Instant startsAt,
+            java.time.LocalDateTime localStartAt,
             Instant expiresAt,
             Instant finishedAt,
             Instant cancelledAt,
@@ -224,6 +226,7 @@ public class Broadcasts {
                         row.snapshotDone() || row.state().equals("cancelled")),
                 row.createdAt(),
                 row.startsAt(),
+                spec.localStartAt(),
                 row.expiresAt(),
                 row.finishedAt(),
                 row.cancelledAt(),
@@ -244,6 +247,34 @@ public class Broadcasts {
         Map<String, V> out = new java.util.LinkedHashMap<>();
         byChannel.forEach((channel, v) -> out.put(channel.wireName(), v));
         return out;
+    }
+
+    /**
+     * Reads and checks a request body as a broadcast or an incident's message; a {@code 400} naming every bad field.
+     *
+     * @param incident for the incident forms: the incident's id
+     * @param defaultName for a follow-up without a name
+     */
+    public static BroadcastSpec read(
+            JsonNode body,
+            BroadcastSpec.Context context,
+            BroadcastSpec.Form form,
+            String incident,
+            String defaultName) {
+        try {
+            return BroadcastSpec.read(body, context, form, incident, defaultName);
+        } catch (BroadcastSpec.Invalid e) {
+            throw new ProblemException(Problem.of(
+                    400,
+                    "bad-request",
+                    "Bad request",
+                    e.getMessage(),
+                    e.errors().isEmpty()
+                            ? null
+                            : e.errors().stream()
+                                    .map(f -> new Problem.FieldError(f.pointer(), f.detail()))
+                                    .toList()));
+        }
     }
 
     public static ProblemException notFound(String id) {

@@ -1,5 +1,6 @@
 package dev.onramp.engine.broadcast;
 
+import dev.onramp.broadcast.BroadcastSpec;
 import dev.onramp.engine.broadcast.Broadcasts.View;
 import dev.onramp.pipeline.problem.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -58,7 +59,8 @@ public class BroadcastsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response create(@HeaderParam("Idempotency-Key") String key, byte[] body) {
         String scopedKey = Broadcasts.key(key) == null ? null : "POST /v1/broadcasts " + key;
-        BroadcastSpec spec = BroadcastSpec.read(broadcasts.body(body), broadcasts.context());
+        BroadcastSpec spec =
+                Broadcasts.read(broadcasts.body(body), broadcasts.context(), BroadcastSpec.Form.BROADCAST, null, null);
         String hash = Broadcasts.digest(body);
         Broadcasts.Created created = QuarkusTransaction.requiringNew().call(() -> {
             try (Connection c = dataSource.getConnection()) {

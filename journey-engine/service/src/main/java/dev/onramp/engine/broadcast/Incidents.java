@@ -1,6 +1,7 @@
 package dev.onramp.engine.broadcast;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.onramp.broadcast.BroadcastSpec;
 import dev.onramp.engine.broadcast.Broadcasts.View;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.Condition;
@@ -113,7 +114,7 @@ public class Incidents {
         if (hold != null && !hold.isBoolean()) {
             throw ProblemException.badField("/holdNudges", "true or false");
         }
-        return BroadcastSpec.read(tree, broadcasts.context(), BroadcastSpec.Form.INCIDENT_NOTICE, id, null)
+        return Broadcasts.read(tree, broadcasts.context(), BroadcastSpec.Form.INCIDENT_NOTICE, id, null)
                 .holdingNudges(hold == null || hold.asBoolean());
     }
 
@@ -282,7 +283,7 @@ public class Incidents {
 
     private BroadcastSpec followUpSpec(
             JsonNode tree, BroadcastSpec.Context context, IncidentStore.Row incident, String part) {
-        return BroadcastSpec.read(
+        return Broadcasts.read(
                 tree,
                 context,
                 BroadcastSpec.Form.INCIDENT_FOLLOW_UP,

@@ -1,4 +1,4 @@
-package dev.onramp.engine.broadcast;
+package dev.onramp.broadcast;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,15 +14,16 @@ import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.model.Teammate;
 import dev.onramp.journey.run.Broadcast;
 import dev.onramp.journey.run.SendPolicy;
-import dev.onramp.pipeline.problem.Problem;
-import dev.onramp.pipeline.problem.ProblemException;
 import dev.onramp.templates.TemplateProblem;
 import dev.onramp.templates.TemplateSet;
 import io.quarkus.qute.Engine;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,7 +45,9 @@ import java.util.Set;
  * @param template the template of the templates folder it is written in; null when its content is inline
  * @param content its own content per channel (docs/broadcasts.md, "Inline content"); empty when it names a template
  * @param where the condition of a {@link Audience#WHERE} audience; null otherwise
- * @param startAt when sending starts; null for at once
+ * @param startAt when sending starts; null for at once (or at {@code localStartAt})
+ * @param localStartAt a date and time of day in each recipient's own time zone (their {@code timezone} trait, else
+ *     the engine's default zone), when each is sent; null unless the broadcast is scheduled so
  * @param maxLateness recipients not reached this long after the start are counted as expired; null for no limit
  * @param rate the most messages handed to dispatch in one second, across instances; 0 for no limit
  * @param incident the incident it is the notice, an update or the resolve of; null for a broadcast of its own
@@ -64,6 +67,7 @@ public record BroadcastSpec(
         Teammate sender,
         Optional<QuietHours> quietHours,
         Instant startAt,
+        LocalDateTime localStartAt,
         Duration maxLateness,
         int rate,
         String incident,
@@ -91,7 +95,7 @@ public record BroadcastSpec(
 
     /** What a request describes: a broadcast, an incident's first notice, or an update or resolve of one. */
     public enum Form {
-        BROADCAST(Set.of("name", "audience", "startAt")),
+        BROADCAST(Set.of("name", "audience", "startAt", "localStartAt")),
         INCIDENT_NOTICE(Set.of("title", "audience", "holdNudges", "nextUpdateBy")),
         INCIDENT_FOLLOW_UP(Set.of("name", "nextUpdateBy"));
 
@@ -104,34 +108,57 @@ public record BroadcastSpec(
         }
     }
 
+    /** How the detail of a field that is not one begins. */
+    public static final String NOT_A_FIELD = "is not a field of";
+
+    /** One wrong field, named by its JSON Pointer ({@code /audience/where}, {@code /channels/0}). */
+    public record FieldError(String pointer, String detail) {}
+
+    /**
+     * A body that is not a broadcast, with every wrong field: the engine answers it as a {@code 400}
+     * {@code problem+json}, the CLI as {@code file:line:col} of each field.
+     */
+    public static final class Invalid extends RuntimeException {
+        private final transient List<FieldError> errors;
+
+        public Invalid(String detail, List<FieldError> errors) {
+            super(detail, null, false, false);
+            this.errors = List.copyOf(errors);
+        }
+
+        public List<FieldError> errors() {
+            return errors;
+        }
+    }
+
     /** What a spec needs from the journeys folder: the compiler, the templates there are, the team. */
     public record Context(Conditions conditions, TemplateCatalog templates, Roster team, int maxListedUsers) {}
 
-    /** Reads and checks a broadcast's body; throws a 400 naming every bad field. */
+    /** Reads and checks a broadcast's body; throws {@link Invalid} naming every bad field. */
     public static BroadcastSpec read(JsonNode body, Context context) {
         return read(body, context, Form.BROADCAST, null, null);
     }
 
     /**
-     * Reads and checks a request body; throws a 400 naming every bad field.
+     * Reads and checks a request body; throws {@link Invalid} naming every bad field.
      *
      * @param incident for the incident forms: the incident's id
      * @param defaultName for a follow-up without a name
      */
     public static BroadcastSpec read(JsonNode body, Context context, Form form, String incident, String defaultName) {
-        List<Problem.FieldError> errors = new ArrayList<>();
+        List<FieldError> errors = new ArrayList<>();
         if (body == null || !body.isObject()) {
-            throw ProblemException.badRequest("The body must be a JSON object (docs/broadcasts.md).");
+            throw new Invalid("The body must be a JSON object (docs/broadcasts.md).", List.of());
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String field = names.next();
             if (!form.fields.contains(field)) {
-                errors.add(new Problem.FieldError(
+                errors.add(new FieldError(
                         "/" + field,
                         field.equals("audience")
                                 ? "an update or resolve goes to exactly the first notice's recipients: it has no"
                                         + " audience of its own"
-                                : "is not a field of "
+                                : NOT_A_FIELD + " "
                                         + (form == Form.BROADCAST ? "a broadcast" : "an incident's message")));
             }
         }
@@ -141,7 +168,7 @@ public record BroadcastSpec(
             name = defaultName;
         }
         if (name == null || name.isBlank() || name.length() > 200) {
-            errors.add(new Problem.FieldError("/" + nameField, "1 to 200 characters"));
+            errors.add(new FieldError("/" + nameField, "1 to 200 characters"));
         }
 
         Audience audience = null;
@@ -151,23 +178,23 @@ public record BroadcastSpec(
         if (form == Form.INCIDENT_FOLLOW_UP) {
             audience = Audience.INCIDENT;
         } else if (a == null || !a.isObject() || a.size() != 1) {
-            errors.add(new Problem.FieldError(
+            errors.add(new FieldError(
                     "/audience",
                     "one of {\"all\": true}, {\"where\": \"<CEL over user.traits>\"} or {\"users\": [\"id\", ...]}"));
         } else if (a.has("all")) {
             if (!a.get("all").isBoolean() || !a.get("all").asBoolean()) {
-                errors.add(new Problem.FieldError("/audience/all", "must be true"));
+                errors.add(new FieldError("/audience/all", "must be true"));
             }
             audience = Audience.ALL;
         } else if (a.has("where")) {
             audience = Audience.WHERE;
             where = a.get("where").isTextual() ? a.get("where").asText() : null;
             if (where == null || where.isBlank()) {
-                errors.add(new Problem.FieldError("/audience/where", "a CEL condition over user.traits"));
+                errors.add(new FieldError("/audience/where", "a CEL condition over user.traits"));
             } else {
                 Conditions.Compiled compiled = context.conditions().compile(where);
                 for (Conditions.Issue issue : compiled.issues()) {
-                    errors.add(new Problem.FieldError(
+                    errors.add(new FieldError(
                             "/audience/where", issue.line() + ":" + issue.column() + ": " + issue.message()));
                 }
             }
@@ -175,9 +202,9 @@ public record BroadcastSpec(
             audience = Audience.USERS;
             JsonNode list = a.get("users");
             if (!list.isArray() || list.isEmpty()) {
-                errors.add(new Problem.FieldError("/audience/users", "a non-empty list of user ids"));
+                errors.add(new FieldError("/audience/users", "a non-empty list of user ids"));
             } else if (list.size() > context.maxListedUsers()) {
-                errors.add(new Problem.FieldError(
+                errors.add(new FieldError(
                         "/audience/users",
                         "lists " + list.size() + " users; one call may list up to " + context.maxListedUsers()));
             } else {
@@ -185,7 +212,7 @@ public record BroadcastSpec(
                 for (int i = 0; i < list.size(); i++) {
                     JsonNode id = list.get(i);
                     if (!id.isTextual() || id.asText().isBlank() || id.asText().length() > 1_024) {
-                        errors.add(new Problem.FieldError("/audience/users/" + i, "a user id, 1 to 1,024 characters"));
+                        errors.add(new FieldError("/audience/users/" + i, "a user id, 1 to 1,024 characters"));
                         if (errors.size() > 20) {
                             break;
                         }
@@ -196,22 +223,22 @@ public record BroadcastSpec(
                 users = List.copyOf(ids);
             }
         } else {
-            errors.add(new Problem.FieldError("/audience", "one of all, where or users"));
+            errors.add(new FieldError("/audience", "one of all, where or users"));
         }
 
         List<Channel> channels = new ArrayList<>();
         JsonNode ch = body.get("channels");
         if (ch == null || !ch.isArray() || ch.isEmpty()) {
-            errors.add(new Problem.FieldError(
+            errors.add(new FieldError(
                     "/channels", "a list of channels in order of preference: in_app, email, sms, webhook"));
         } else {
             for (int i = 0; i < ch.size(); i++) {
                 Optional<Channel> c =
                         ch.get(i).isTextual() ? Channel.of(ch.get(i).asText()) : Optional.empty();
                 if (c.isEmpty()) {
-                    errors.add(new Problem.FieldError("/channels/" + i, "one of in_app, email, sms, webhook"));
+                    errors.add(new FieldError("/channels/" + i, "one of in_app, email, sms, webhook"));
                 } else if (channels.contains(c.get())) {
-                    errors.add(new Problem.FieldError("/channels/" + i, c.get() + " is listed twice"));
+                    errors.add(new FieldError("/channels/" + i, c.get() + " is listed twice"));
                 } else {
                     channels.add(c.get());
                 }
@@ -223,20 +250,20 @@ public record BroadcastSpec(
         JsonNode contentNode = body.get("content");
         if (contentNode != null && !contentNode.isNull()) {
             if (template != null) {
-                errors.add(new Problem.FieldError(
-                        "/content", "a message names a template or has content of its own, not both"));
+                errors.add(
+                        new FieldError("/content", "a message names a template or has content of its own, not both"));
             } else {
                 content = content(contentNode, channels, name, errors);
             }
         } else if (template == null || !template.matches("[a-z0-9][a-z0-9_-]*")) {
-            errors.add(new Problem.FieldError(
+            errors.add(new FieldError(
                     "/template",
                     "the name of a template in the templates folder (lower case, digits, - and _), or the message"
                             + " written inline in content"));
         } else {
             for (Channel channel : channels) {
                 if (!context.templates().has(template, channel)) {
-                    errors.add(new Problem.FieldError(
+                    errors.add(new FieldError(
                             "/template",
                             "there is no " + channel + " version of template '" + template + "' (a file named "
                                     + template + "." + channel.wireName() + ".* in the templates folder)"));
@@ -256,11 +283,11 @@ public record BroadcastSpec(
         Teammate sender = null;
         String senderId = text(body, "sender");
         if (body.has("sender") && senderId == null) {
-            errors.add(new Problem.FieldError("/sender", "the id of a teammate in team.yaml"));
+            errors.add(new FieldError("/sender", "the id of a teammate in team.yaml"));
         } else if (senderId != null) {
             sender = context.team().teammate(senderId).orElse(null);
             if (sender == null) {
-                errors.add(new Problem.FieldError(
+                errors.add(new FieldError(
                         "/sender",
                         "no teammate '" + senderId + "' in team.yaml"
                                 + (context.team().teammateIds().isEmpty()
@@ -278,7 +305,7 @@ public record BroadcastSpec(
                 quietHours =
                         Optional.of(new QuietHours(LocalTime.parse(text(q, "from")), LocalTime.parse(text(q, "to"))));
             } catch (RuntimeException e) {
-                errors.add(new Problem.FieldError(
+                errors.add(new FieldError(
                         "/quietHours", "{\"from\": \"21:00\", \"to\": \"08:00\"}, in each recipient's time zone"));
             }
         }
@@ -289,8 +316,25 @@ public record BroadcastSpec(
             try {
                 startAt = OffsetDateTime.parse(start).toInstant();
             } catch (DateTimeParseException e) {
-                errors.add(new Problem.FieldError(
-                        "/startAt", "a date-time with its offset, such as 2026-12-07T09:00:00Z"));
+                errors.add(new FieldError("/startAt", "a date-time with its offset, such as 2026-12-07T09:00:00Z"));
+            }
+        }
+        LocalDateTime localStartAt = null;
+        String local = text(body, "localStartAt");
+        if (local != null) {
+            try {
+                localStartAt = LocalDateTime.parse(local);
+            } catch (DateTimeParseException e) {
+                errors.add(new FieldError(
+                        "/localStartAt",
+                        "a date and time of day without an offset, such as 2026-12-08T09:00: 09:00 in each"
+                                + " recipient's own time zone"));
+            }
+            if (start != null) {
+                errors.add(new FieldError(
+                        "/localStartAt",
+                        "give startAt (one instant for all) or localStartAt (each recipient's own"
+                                + " time), not both"));
             }
         }
 
@@ -300,8 +344,8 @@ public record BroadcastSpec(
             try {
                 nextUpdateBy = OffsetDateTime.parse(next).toInstant();
             } catch (DateTimeParseException e) {
-                errors.add(new Problem.FieldError(
-                        "/nextUpdateBy", "a date-time with its offset, such as 2026-12-07T14:00:00Z"));
+                errors.add(
+                        new FieldError("/nextUpdateBy", "a date-time with its offset, such as 2026-12-07T14:00:00Z"));
             }
         }
 
@@ -312,7 +356,7 @@ public record BroadcastSpec(
                     .filter(d -> !d.isNegative() && !d.isZero())
                     .orElse(null);
             if (maxLateness == null) {
-                errors.add(new Problem.FieldError("/maxLateness", "a duration such as 30m, 6h or 2d"));
+                errors.add(new FieldError("/maxLateness", "a duration such as 30m, 6h or 2d"));
             }
         }
 
@@ -320,17 +364,14 @@ public record BroadcastSpec(
         JsonNode r = body.get("rate");
         if (r != null && !r.isNull()) {
             if (!r.canConvertToInt() || !r.isIntegralNumber() || r.asInt() < 1 || r.asInt() > 1_000_000) {
-                errors.add(new Problem.FieldError("/rate", "messages per second, 1 to 1,000,000"));
+                errors.add(new FieldError("/rate", "messages per second, 1 to 1,000,000"));
             } else {
                 rate = r.asInt();
             }
         }
 
         if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.of(
-                    400,
-                    "bad-request",
-                    "Bad request",
+            throw new Invalid(
                     errors.size() == 1
                             ? errors.getFirst().pointer().substring(1) + ": "
                                     + errors.getFirst().detail()
@@ -341,7 +382,7 @@ public record BroadcastSpec(
                                                     .map(e -> e.pointer().substring(1))
                                                     .distinct()
                                                     .toList()),
-                    List.copyOf(errors)));
+                    errors);
         }
         return new BroadcastSpec(
                 name,
@@ -356,6 +397,7 @@ public record BroadcastSpec(
                 sender,
                 quietHours,
                 startAt,
+                localStartAt,
                 maxLateness,
                 rate,
                 incident,
@@ -378,11 +420,44 @@ public record BroadcastSpec(
                 sender,
                 quietHours,
                 startAt,
+                localStartAt,
                 maxLateness,
                 rate,
                 incident,
                 nextUpdateBy,
                 hold);
+    }
+
+    /** The zone furthest ahead (UTC+14) reaches a local time first, the one furthest behind (UTC-12) last. */
+    private static final ZoneOffset FIRST_ZONE = ZoneOffset.ofHours(14);
+
+    private static final ZoneOffset LAST_ZONE = ZoneOffset.ofHours(-12);
+
+    /**
+     * When sending starts: {@code startAt}, or for a local-time schedule the moment its time comes first anywhere
+     * (UTC+14); never before {@code now}.
+     */
+    public Instant startsAt(Instant now) {
+        Instant start = localStartAt != null ? localStartAt.atOffset(FIRST_ZONE).toInstant() : startAt;
+        return start == null || start.isBefore(now) ? now : start;
+    }
+
+    /**
+     * After when nobody is sent any more: the start plus {@code maxLateness}, for a local-time schedule the moment its
+     * time comes last anywhere (UTC-12) plus it; null for no limit. Each recipient of a local-time schedule also has
+     * their own: {@link #dueAt} plus {@code maxLateness}.
+     */
+    public Instant expiresAt(Instant startsAt) {
+        if (maxLateness == null) {
+            return null;
+        }
+        Instant latest = localStartAt != null ? localStartAt.atOffset(LAST_ZONE).toInstant() : startsAt;
+        return (latest.isBefore(startsAt) ? startsAt : latest).plus(maxLateness);
+    }
+
+    /** For a local-time schedule: when it is {@code localStartAt} in this zone. */
+    public Instant dueAt(ZoneId zone) {
+        return localStartAt.atZone(zone).toInstant();
     }
 
     /** The broadcast as the send policy sees it. */
@@ -460,6 +535,9 @@ public record BroadcastSpec(
         if (startAt != null) {
             out.put("startAt", startAt.toString());
         }
+        if (localStartAt != null) {
+            out.put("localStartAt", localStartAt.toString());
+        }
         if (maxLateness != null) {
             out.put("maxLateness", Durations.format(maxLateness));
         }
@@ -508,6 +586,7 @@ public record BroadcastSpec(
                         ? Optional.empty()
                         : Optional.of(new QuietHours(LocalTime.parse(text(q, "from")), LocalTime.parse(text(q, "to")))),
                 text(node, "startAt") == null ? null : Instant.parse(text(node, "startAt")),
+                text(node, "localStartAt") == null ? null : LocalDateTime.parse(text(node, "localStartAt")),
                 text(node, "maxLateness") == null
                         ? null
                         : Durations.parse(text(node, "maxLateness")).orElseThrow(),
@@ -526,11 +605,11 @@ public record BroadcastSpec(
      * of a template file when {@code errors} is given (a request), and trusts it when not (the stored spec).
      */
     private static Map<Channel, Broadcast.Content> content(
-            JsonNode node, List<Channel> channels, String name, List<Problem.FieldError> errors) {
+            JsonNode node, List<Channel> channels, String name, List<FieldError> errors) {
         Map<Channel, Broadcast.Content> content = new LinkedHashMap<>();
         if (!node.isObject() || node.isEmpty()) {
             if (errors != null) {
-                errors.add(new Problem.FieldError(
+                errors.add(new FieldError(
                         "/content", "per channel, its fields: {\"email\": {\"subject\": \"...\", \"body\": \"...\"}}"));
             }
             return content;
@@ -539,7 +618,7 @@ public record BroadcastSpec(
             String where = "/content/" + entry.getKey();
             Optional<Channel> channel = Channel.of(entry.getKey());
             if (errors != null && (channel.isEmpty() || !channels.contains(channel.get()))) {
-                errors.add(new Problem.FieldError(
+                errors.add(new FieldError(
                         where,
                         channel.isEmpty()
                                 ? "not a channel: in_app, email, sms or webhook"
@@ -551,7 +630,7 @@ public record BroadcastSpec(
             JsonNode one = entry.getValue();
             if (!one.isObject()) {
                 if (errors != null) {
-                    errors.add(new Problem.FieldError(where, "an object of fields, such as subject and body"));
+                    errors.add(new FieldError(where, "an object of fields, such as subject and body"));
                 }
                 continue;
             }
@@ -559,14 +638,14 @@ public record BroadcastSpec(
                 if (field.getKey().equals("locales")) {
                     if (!field.getValue().isObject()) {
                         if (errors != null) {
-                            errors.add(new Problem.FieldError(
+                            errors.add(new FieldError(
                                     where + "/locales", "per locale tag (fr, pt-BR), the same fields translated"));
                         }
                         continue;
                     }
                     for (var locale : field.getValue().properties()) {
                         if (errors != null && !LOCALE.matcher(locale.getKey()).matches()) {
-                            errors.add(new Problem.FieldError(
+                            errors.add(new FieldError(
                                     where + "/locales/" + locale.getKey(), "not a locale tag, such as fr or pt-BR"));
                             continue;
                         }
@@ -577,7 +656,7 @@ public record BroadcastSpec(
                 } else if (field.getValue().isTextual()) {
                     fields.put(field.getKey(), field.getValue().asText());
                 } else if (errors != null) {
-                    errors.add(new Problem.FieldError(where + "/" + field.getKey(), "a string"));
+                    errors.add(new FieldError(where + "/" + field.getKey(), "a string"));
                 }
             }
             if (errors != null) {
@@ -594,7 +673,7 @@ public record BroadcastSpec(
         if (errors != null) {
             for (Channel c : channels) {
                 if (!content.containsKey(c) && !node.has(c.wireName())) {
-                    errors.add(new Problem.FieldError(
+                    errors.add(new FieldError(
                             "/content/" + c.wireName(),
                             "the message goes by " + c + ", so it needs " + c + " content"));
                 }
@@ -603,11 +682,11 @@ public record BroadcastSpec(
         return content;
     }
 
-    private static Map<String, String> strings(JsonNode node, String where, List<Problem.FieldError> errors) {
+    private static Map<String, String> strings(JsonNode node, String where, List<FieldError> errors) {
         Map<String, String> fields = new LinkedHashMap<>();
         if (!node.isObject()) {
             if (errors != null) {
-                errors.add(new Problem.FieldError(where, "an object of fields, such as subject and body"));
+                errors.add(new FieldError(where, "an object of fields, such as subject and body"));
             }
             return fields;
         }
@@ -615,21 +694,21 @@ public record BroadcastSpec(
             if (field.getValue().isTextual()) {
                 fields.put(field.getKey(), field.getValue().asText());
             } else if (errors != null) {
-                errors.add(new Problem.FieldError(where + "/" + field.getKey(), "a string"));
+                errors.add(new FieldError(where + "/" + field.getKey(), "a string"));
             }
         }
         return fields;
     }
 
-    private static void check(TemplateSet.Inline inline, List<Problem.FieldError> errors) {
+    private static void check(TemplateSet.Inline inline, List<FieldError> errors) {
         for (TemplateProblem p : inline.problems()) {
-            errors.add(new Problem.FieldError(
+            errors.add(new FieldError(
                     p.file(), p.line() > 0 ? p.line() + ":" + p.column() + ": " + p.message() : p.message()));
         }
     }
 
     private static <E extends Enum<E>> E choice(
-            JsonNode body, String field, Class<E> type, E absent, List<Problem.FieldError> errors) {
+            JsonNode body, String field, Class<E> type, E absent, List<FieldError> errors) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
             return absent;
@@ -643,7 +722,7 @@ public record BroadcastSpec(
         for (E e : type.getEnumConstants()) {
             names.add(e.name().toLowerCase(Locale.ROOT));
         }
-        errors.add(new Problem.FieldError("/" + field, "one of " + String.join(", ", names)));
+        errors.add(new FieldError("/" + field, "one of " + String.join(", ", names)));
         return absent;
     }
 
