@@ -382,4 +382,37 @@ class BroadcastsTest {
         assertThat(sent).hasSize(1);
         assertThat(sent.getFirst().key()).isEqualTo(utc);
     }
+
+    @Test
+    void anUnsubscribeFromMarketingSkipsTheNextMarketingBroadcastAndNotAProductOne() throws Exception {
+        String user = knownUsers(1, "{\"email\":\"$USER@example.com\"}").getFirst();
+        // As message-dispatch reports a newsletter's one-click unsubscribe.
+        String report = """
+                {"messageId":"pref-%s","userId":"%s","journey":null,"step":null,"channel":"email","status":"unsubscribed",
+                 "at":"%s","detail":"from the preference page","scope":"category","category":"marketing"}""".formatted(UUID.randomUUID(), user, java.time.Instant.now());
+        Contracts.check(Contracts.DELIVERY_EVENTS, report);
+        Events.sendTo("onramp.delivery-events", null, user, report);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count(
+                                "SELECT count(*) FROM engine.profiles WHERE user_id = ? AND blocked->>? = 'unsubscribed'",
+                                user,
+                                "email:category:marketing")
+                        == 1);
+
+        String marketing =
+                post(null, """
+                {"name": "Newsletter", "audience": {"users": ["%s"]}, "channels": ["email"], "template": "verify-email",
+                 "priority": "marketing", "category": "marketing"}""".formatted(user)).statusCode(201).extract().path("id");
+        String product =
+                post(null, """
+                {"name": "New feature", "audience": {"users": ["%s"]}, "channels": ["email"], "template": "verify-email",
+                 "priority": "product", "category": "product"}""".formatted(user)).statusCode(201).extract().path("id");
+
+        JsonNode skipped = awaitEnded(marketing);
+        assertThat(skipped.at("/counts/skipped").asLong()).isEqualTo(1);
+        assertThat(skipped.at("/reasons/skipped").fieldNames().next())
+                .isEqualTo("no channel reaches the user: email (unsubscribed from marketing messages)");
+        assertThat(awaitEnded(product).at("/counts/sent").asLong()).isEqualTo(1);
+        assertThat(requestsOf(marketing, Duration.ofSeconds(1))).isEmpty();
+    }
 }

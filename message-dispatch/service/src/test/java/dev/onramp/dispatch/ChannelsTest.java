@@ -17,6 +17,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.onramp.dispatch.inapp.UserHash;
 import dev.onramp.dispatch.preferences.Preferences;
+import dev.onramp.infra.Contracts;
 import dev.onramp.infra.Infra;
 import dev.onramp.infra.ReceivedMail;
 import dev.onramp.infra.TopicReader;
@@ -224,6 +225,80 @@ class ChannelsTest {
         String third = Requests.newId();
         Requests.send(user, Requests.request(third, user, "email", "[]", "welcome", null, traits));
         await().atMost(Duration.ofSeconds(30)).until(() -> Infra.smtp().mailsTo(address), m -> m.size() == 2);
+    }
+
+    @Test
+    void aNewslettersUnsubscribeStopsTheMarketingAndNotTheOnboarding() {
+        String user = newUser();
+        String address = user + "@example.com";
+        String traits = "{\"email\":\"" + address + "\"}";
+        String news = Requests.newId();
+        Requests.send(
+                user,
+                Requests.ofBroadcast(
+                        Requests.inCategory(
+                                Requests.request(news, user, "email", "[]", "welcome", null, traits), "marketing"),
+                        "b-newsletter"));
+        ReceivedMail mail = await().atMost(Duration.ofSeconds(30))
+                .until(() -> Infra.smtp().mailsTo(address), mails -> !mails.isEmpty())
+                .getFirst();
+        Matcher link = Pattern.compile("<(http[^>]+/v1/unsubscribe/[^>]+)>").matcher(mail.header("List-Unsubscribe"));
+        assertThat(link.find()).isTrue();
+        String unsubscribe = link.group(1);
+        assertThat(given().get(path(unsubscribe))
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString())
+                .contains("Stop receiving marketing messages (news, offers) by email?");
+
+        // One click: no more marketing by email, and the engine is told which category.
+        given().contentType("application/x-www-form-urlencoded")
+                .body("List-Unsubscribe=One-Click")
+                .post(path(unsubscribe))
+                .then()
+                .statusCode(200)
+                .body(containsString("no more marketing messages (news, offers) by email"));
+        JsonNode unsubscribed = eventsOf(
+                        user, 1, e -> "unsubscribed".equals(e.path("status").asText()))
+                .getFirst();
+        Contracts.check(Contracts.DELIVERY_EVENTS, unsubscribed.toString());
+        assertThat(unsubscribed.path("scope").asText()).isEqualTo("category");
+        assertThat(unsubscribed.path("category").asText()).isEqualTo("marketing");
+        assertThat(unsubscribed.path("journey").isNull()).isTrue();
+
+        // The next newsletter is held back; the onboarding email still goes.
+        String next = Requests.newId();
+        Requests.send(
+                user,
+                Requests.ofBroadcast(
+                        Requests.inCategory(
+                                Requests.request(next, user, "email", "[]", "welcome", null, traits), "marketing"),
+                        "b-newsletter-2"));
+        JsonNode held = eventsOf(user, 1, e -> next.equals(e.path("messageId").asText()))
+                .getFirst();
+        assertThat(held.path("status").asText()).isEqualTo("suppressed");
+        assertThat(held.path("detail").asText()).contains("unsubscribed from marketing messages by email");
+        String onboarding = Requests.newId();
+        Requests.send(user, Requests.request(onboarding, user, "email", "[]", "welcome", null, traits));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Infra.smtp().mailsTo(address), m -> m.size() == 2);
+
+        // The preference page has a row per category: marketing unticked, product still on.
+        String page =
+                given().get(path(unsubscribe)).then().statusCode(200).extract().asString();
+        Matcher prefs =
+                Pattern.compile("href=\"(http[^\"]+/v1/preferences/[^\"]+)\"").matcher(page);
+        assertThat(prefs.find()).isTrue();
+        String form = given().get(path(prefs.group(1).replace("&amp;", "&")))
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(form)
+                .contains("<th>Marketing messages (news, offers)</th>")
+                .contains("name=\"on:category:marketing|email\">")
+                .contains("name=\"on:category:product|email\" checked")
+                .doesNotContain("<th>category:");
     }
 
     @Test

@@ -130,9 +130,7 @@ public final class JourneyRuntime {
             }
         }
         if (report.channel() != null) {
-            String key = report.scope() == DeliveryReport.Scope.JOURNEY && report.journey() != null
-                    ? report.channel().wireName() + ":" + report.journey()
-                    : report.channel().wireName();
+            String key = report.blockedKey();
             switch (report.status()) {
                 // An unsubscribe never replaces a suppression (a hard bounce outlives any preference), and subscribing
                 // again lifts only the unsubscribe.

@@ -169,13 +169,21 @@ public final class SendPolicy {
         return null;
     }
 
+    /** The key of {@link Recipient#blocked} for an unsubscribe from every message of a category on a channel. */
+    public static String categoryKey(Channel channel, Category category) {
+        return channel.wireName() + ":category:" + category.wireName();
+    }
+
     /** Why {@code channel} does not reach the user for this ask, or null when it does. */
     private static String unreachable(Ask ask, Recipient user, Channel channel) {
         String blocked = user.blocked().get(channel.wireName());
         if (blocked == null && ask.journey() != null) {
             blocked = user.blocked().get(channel.wireName() + ":" + ask.journey());
         }
-        if (blocked != null && !(ask.category() == Category.SECURITY && blocked.equals("unsubscribed"))) {
+        if (blocked == null && "unsubscribed".equals(user.blocked().get(categoryKey(channel, ask.category())))) {
+            blocked = "unsubscribed from " + ask.category().wireName() + " messages";
+        }
+        if (blocked != null && !(ask.category() == Category.SECURITY && blocked.startsWith("unsubscribed"))) {
             return blocked;
         }
         return switch (channel) {

@@ -340,7 +340,8 @@ class JourneyRuntimeTest {
                                     "suppressed",
                                     "the user unsubscribed from all messages by email",
                                     null,
-                                    "unsubscribed"))
+                                    "unsubscribed",
+                                    null))
                     .deliveryReport(m(4), emailPreference("subscribed"));
 
             assertThat(sim.state.profile().blocked()).doesNotContainKey("email");

@@ -157,4 +157,45 @@ class SendPolicyTest {
         assertThat(urgent).isInstanceOf(Send.class);
         assertThat(broadcast).isInstanceOf(Send.class);
     }
+
+    @Test
+    void anUnsubscribeFromACategoryStopsThatCategoryOnThatChannelAndSecurityPassesIt() {
+        var blocked = ada(Map.of(SendPolicy.categoryKey(EMAIL, Category.MARKETING), "unsubscribed"));
+
+        // A newsletter's unsubscribe: no more marketing by email, in-app still; product messages still by email.
+        assertThat(ONE_EMAIL_A_DAY.decide(
+                        ask(Priority.MARKETING, Category.MARKETING, EMAIL, IN_APP), blocked, DAY_IN_PARIS))
+                .isEqualTo(new Send(IN_APP, List.of(), List.of("email (unsubscribed from marketing messages)")));
+        assertThat(ONE_EMAIL_A_DAY.decide(ask(Priority.PRODUCT, Category.PRODUCT, EMAIL), blocked, DAY_IN_PARIS))
+                .isEqualTo(new Send(EMAIL, List.of(), List.of()));
+        assertThat(ONE_EMAIL_A_DAY.decide(ask(Priority.URGENT, Category.SECURITY, EMAIL), blocked, DAY_IN_PARIS))
+                .isEqualTo(new Send(EMAIL, List.of(), List.of()));
+        // The journeys' messages are product messages: an unsubscribe from product stops them too.
+        var noProduct = ada(Map.of(SendPolicy.categoryKey(EMAIL, Category.PRODUCT), "unsubscribed"));
+        assertThat(ONE_EMAIL_A_DAY.decide(
+                        Ask.journey(List.of(EMAIL), "onboarding", false, Optional.empty(), PARIS),
+                        noProduct,
+                        DAY_IN_PARIS))
+                .isEqualTo(new Skip("no channel reaches the user: email (unsubscribed from product messages)"));
+    }
+
+    @Test
+    void aReportedUnsubscribeFromACategoryBlocksItsOwnKey() {
+        var report = new DeliveryReport(
+                "pref-1",
+                null,
+                null,
+                EMAIL,
+                "unsubscribed",
+                null,
+                DeliveryReport.Scope.CATEGORY,
+                null,
+                Category.MARKETING);
+
+        assertThat(report.blockedKey()).isEqualTo("email:category:marketing");
+        assertThat(new DeliveryReport(
+                                "pref-2", "onboarding", null, EMAIL, "unsubscribed", null, DeliveryReport.Scope.JOURNEY)
+                        .blockedKey())
+                .isEqualTo("email:onboarding");
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.run.DeliveryReport;
 import dev.onramp.journey.run.MessageRequest;
+import dev.onramp.journey.run.SendPolicy;
 import dev.onramp.journey.run.UserEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -86,10 +87,25 @@ public class Records {
                         channel,
                         status,
                         text(node, "detail"),
-                        "journey".equals(scope) ? DeliveryReport.Scope.JOURNEY : DeliveryReport.Scope.CHANNEL,
-                        text(node, "cause")),
+                        switch (scope == null ? "" : scope) {
+                            case "journey" -> DeliveryReport.Scope.JOURNEY;
+                            case "category" -> DeliveryReport.Scope.CATEGORY;
+                            default -> DeliveryReport.Scope.CHANNEL;
+                        },
+                        text(node, "cause"),
+                        category(text(node, "category"))),
                 text(node, "at"),
                 text(node, "broadcast"));
+    }
+
+    /** A category as the delivery events name it; null for none or one this engine does not know. */
+    private static SendPolicy.Category category(String wireName) {
+        for (SendPolicy.Category c : SendPolicy.Category.values()) {
+            if (c.wireName().equals(wireName)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     public String messageRequest(MessageRequest m) {

@@ -314,7 +314,8 @@ public class DeliveryRounds {
                             event.detail(),
                             null,
                             event.cause(),
-                            request.broadcast()),
+                            request.broadcast(),
+                            null),
                     now);
             if (!event.status().equals("suppressed")) {
                 meters.counter(
@@ -372,6 +373,7 @@ public class DeliveryRounds {
                 String unsubscribed = Preferences.unsubscribed(
                         unsubscriptions.getOrDefault(request.userId(), List.of()),
                         request.journey(),
+                        request.category(),
                         channel.wireName());
                 if (unsubscribed != null) {
                     return new Routing.Blocked(unsubscribed, Routing.UNSUBSCRIBED);

@@ -4,6 +4,7 @@ import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.inapp.ActionUrl;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.preferences.Links;
+import dev.onramp.dispatch.preferences.Preferences;
 import dev.onramp.dispatch.send.PhoneNumbers;
 import dev.onramp.dispatch.template.Templates;
 import dev.onramp.templates.Channel;
@@ -124,7 +125,7 @@ public class Routing {
             }
             Links.ForMessage messageLinks = links.forMessage(
                     request.userId(),
-                    request.journey(),
+                    unsubscribeScope(request),
                     channel.wireName(),
                     channel == Channel.IN_APP ? null : address,
                     clock.instant());
@@ -174,5 +175,17 @@ public class Routing {
                 channel,
                 linkMap,
                 request.sender() == null ? Map.of() : request.sender().templateData());
+    }
+
+    /**
+     * What the message's unsubscribe link stops: its journey's messages; for a broadcast, every message of its
+     * category on the channel (a newsletter's link stops the marketing, not the onboarding); for a security notice,
+     * which passes unsubscribes, the channel as before.
+     */
+    static String unsubscribeScope(DeliveryRequest request) {
+        if (request.journey() != null || !request.category().obeysUnsubscribes()) {
+            return request.journey();
+        }
+        return Preferences.categoryScope(request.category());
     }
 }

@@ -133,7 +133,8 @@ public class InboxResource {
                             null,
                             null,
                             null,
-                            changed.get().broadcast),
+                            changed.get().broadcast,
+                            null),
                     now);
         }
         return Response.noContent().build();

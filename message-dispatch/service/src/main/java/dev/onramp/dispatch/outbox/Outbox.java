@@ -80,6 +80,9 @@ public class Outbox {
             if (event.broadcast() != null) {
                 out.put("broadcast", event.broadcast());
             }
+            if (event.category() != null) {
+                out.put("category", event.category());
+            }
             rows.add(new Row(
                     config.topics().deliveryEvents(),
                     event.userId(),

@@ -1,5 +1,6 @@
 package dev.onramp.dispatch.preferences;
 
+import dev.onramp.dispatch.ledger.Category;
 import dev.onramp.dispatch.ledger.Delivery;
 import dev.onramp.pipeline.Tombstones;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What each user unsubscribed from, and the addresses that must not be used again (bounces, STOP replies). Both are
@@ -41,14 +43,41 @@ public class Preferences {
         return result;
     }
 
-    /** Why these unsubscriptions stop this journey's messages on this channel, or null when they do not. */
-    public static String unsubscribed(List<Unsubscription> unsubscriptions, String journey, String channel) {
+    /**
+     * What a row of {@code preferences} unsubscribes from besides a journey: all of a category's messages on a channel
+     * ({@code category:marketing}). Journey ids cannot hold a colon, so the two never meet.
+     */
+    public static final String CATEGORY = "category:";
+
+    /** The scope of an unsubscribe from all of a category's messages. */
+    public static String categoryScope(Category category) {
+        return CATEGORY + category.wireName();
+    }
+
+    /** The category a scope unsubscribes from; empty for a journey or everything. */
+    public static Optional<Category> categoryOf(String scope) {
+        return scope != null && scope.startsWith(CATEGORY)
+                ? Category.of(scope.substring(CATEGORY.length()))
+                : Optional.empty();
+    }
+
+    /**
+     * Why these unsubscriptions stop a message of this journey (null for none) and category on this channel, or null
+     * when they do not.
+     */
+    public static String unsubscribed(
+            List<Unsubscription> unsubscriptions, String journey, Category category, String channel) {
         String j = journey == null ? "*" : journey;
+        String c = categoryScope(category);
         for (Unsubscription u : unsubscriptions) {
             boolean allJourneys = u.journey.equals("*");
             boolean allChannels = u.channel.equals("*");
-            if ((allJourneys || u.journey.equals(j)) && (allChannels || u.channel.equals(channel))) {
-                return "the user unsubscribed from " + (allJourneys ? "all messages" : "this journey's messages")
+            boolean ofCategory = u.journey.equals(c);
+            if ((allJourneys || ofCategory || u.journey.equals(j)) && (allChannels || u.channel.equals(channel))) {
+                return "the user unsubscribed from "
+                        + (allJourneys
+                                ? "all messages"
+                                : ofCategory ? category.wireName() + " messages" : "this journey's messages")
                         + (allChannels ? "" : " by " + channel);
             }
         }

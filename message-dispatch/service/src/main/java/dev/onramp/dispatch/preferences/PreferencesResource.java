@@ -52,7 +52,7 @@ public class PreferencesResource {
     @Produces(MediaType.TEXT_HTML)
     public String unsubscribePage(@PathParam("token") String token) {
         Links.Subject s = subject(token, Links.Purpose.UNSUBSCRIBE);
-        String what = s.journey() == null ? "these messages" : "messages of " + Html.escape(s.journey());
+        String what = s.journey() == null ? "these messages" : Html.escape(scopeLabel(s.journey()));
         return Html.page(
                 "Unsubscribe",
                 "<p>Stop receiving " + what + " by " + Html.escape(label(s.channel())) + "?</p>"
@@ -76,9 +76,8 @@ public class PreferencesResource {
         boolean wholeChannel = "channel".equals(form == null ? null : form.getFirst("scope"));
         String journey = wholeChannel ? null : s.journey();
         change(s.userId(), journey, s.channel(), false);
-        String what = journey == null
-                ? "every " + label(s.channel())
-                : "messages of " + journey + " by " + label(s.channel());
+        String what =
+                journey == null ? "every " + label(s.channel()) : scopeLabel(journey) + " by " + label(s.channel());
         return Response.ok(Html.page(
                         "Unsubscribed",
                         "<p>Done: no more " + Html.escape(what) + ".</p>"
@@ -102,6 +101,14 @@ public class PreferencesResource {
         table.append("</tr><tr><th>Everything</th>");
         CHANNELS.forEach(ch -> table.append(box("*", ch, !off.contains("*|" + ch) && !off.contains("*|*"))));
         table.append("</tr>");
+        for (String category : CATEGORIES) {
+            table.append("<tr><th>")
+                    .append(Html.escape(capitalized(scopeLabel(category))))
+                    .append("</th>");
+            CHANNELS.forEach(ch -> table.append(
+                    box(category, ch, !off.contains(category + "|" + ch) && !off.contains(category + "|*"))));
+            table.append("</tr>");
+        }
         for (String journey : journeys) {
             table.append("<tr><th>").append(Html.escape(journey)).append("</th>");
             CHANNELS.forEach(ch ->
@@ -127,6 +134,7 @@ public class PreferencesResource {
         }
         Set<String> journeys = shownJourneys(s, preferences.of(s.userId()));
         journeys.add("*");
+        journeys.addAll(CATEGORIES);
         Set<String> shown = new LinkedHashSet<>();
         if (form.get("shown") != null) {
             shown.addAll(form.get("shown"));
@@ -156,16 +164,22 @@ public class PreferencesResource {
                 ? preferences.resubscribe(userId, journey, channel)
                 : preferences.unsubscribe(userId, journey, channel, now);
         if (changed) {
+            String category = Preferences.categoryOf(journey)
+                    .map(dev.onramp.dispatch.ledger.Category::wireName)
+                    .orElse(null);
             outbox.publish(
                     new DeliveryEvent(
                             "pref-" + UUID.randomUUID(),
                             userId,
-                            journey,
+                            category != null ? null : journey,
                             null,
                             channel,
                             subscribed ? "subscribed" : "unsubscribed",
                             "from the preference page",
-                            journey == null ? "channel" : "journey"),
+                            journey == null ? "channel" : category != null ? "category" : "journey",
+                            null,
+                            null,
+                            category),
                     now);
         }
         return changed;
@@ -205,6 +219,8 @@ public class PreferencesResource {
         if (s.journey() != null) {
             journeys.add(s.journey());
         }
+        // The categories have rows of their own, always shown.
+        journeys.removeIf(j -> j.startsWith(Preferences.CATEGORY));
         return journeys;
     }
 
@@ -225,9 +241,32 @@ public class PreferencesResource {
         String key = journey + "|" + channel;
         return "<td><input type=\"hidden\" name=\"shown\" value=\"" + Html.escape(key)
                 + "\"><input type=\"checkbox\" aria-label=\""
-                + Html.escape((journey.equals("*") ? "everything" : journey) + " by " + label(channel))
+                + Html.escape((journey.equals("*")
+                                ? "everything"
+                                : journey.startsWith(Preferences.CATEGORY) ? scopeLabel(journey) : journey)
+                        + " by " + label(channel))
                 + "\" name=\"on:" + Html.escape(key) + "\""
                 + (on ? " checked" : "") + "></td>";
+    }
+
+    /** The category rows of the preference page: a security notice passes them, so it has none. */
+    static final List<String> CATEGORIES = List.of(
+            Preferences.categoryScope(dev.onramp.dispatch.ledger.Category.MARKETING),
+            Preferences.categoryScope(dev.onramp.dispatch.ledger.Category.PRODUCT));
+
+    /** What a scope stops, in the user's words: "marketing messages", "messages of onboarding". */
+    static String scopeLabel(String scope) {
+        return Preferences.categoryOf(scope)
+                .map(c -> switch (c) {
+                    case MARKETING -> "marketing messages (news, offers)";
+                    case PRODUCT -> "product messages (tips, onboarding, announcements)";
+                    case SECURITY -> "security notices";
+                })
+                .orElse("messages of " + scope);
+    }
+
+    private static String capitalized(String text) {
+        return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     static String label(String channel) {
