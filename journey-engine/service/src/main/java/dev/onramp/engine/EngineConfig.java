@@ -85,6 +85,13 @@ public interface EngineConfig {
         @WithDefault("400d")
         Duration decisions();
 
+        /**
+         * The recipients of a broadcast that ended (sent or cancelled; for an incident's message, once the incident is
+         * resolved) this long ago are deleted, their counts kept on the broadcast; 0 keeps them forever.
+         */
+        @WithDefault("90d")
+        Duration broadcastRecipients();
+
         /** How often the purge runs when the last one found nothing more to delete. */
         @WithDefault("1h")
         Duration interval();

@@ -415,4 +415,29 @@ class BroadcastsTest {
         assertThat(awaitEnded(product).at("/counts/sent").asLong()).isEqualTo(1);
         assertThat(requestsOf(marketing, Duration.ofSeconds(1))).isEmpty();
     }
+
+    @Test
+    void theRecipientsOfABroadcastThatEndedLongAgoAreDeletedAndItsCountsKept() throws Exception {
+        List<String> users = knownUsers(2, "{\"email\":\"$USER@example.com\"}");
+        String id = post(null, """
+                {"name": "Old news", "audience": {"users": [%s]}, "channels": ["in_app"], "template": "verify-email"}""".formatted(listed(users)))
+                .statusCode(201)
+                .extract()
+                .path("id");
+        JsonNode ended = awaitEnded(id);
+        assertThat(ended.at("/counts/sent").asLong()).isEqualTo(2);
+
+        // As if it had ended 100 days ago, past the retention of 90 days.
+        try (var c = Db.connect();
+                var ps = c.prepareStatement(
+                        "UPDATE engine.broadcasts SET finished_at = now() - interval '100 days' WHERE id = ?")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count("SELECT count(*) FROM engine.broadcast_recipients WHERE broadcast = ?", id) == 0);
+        JsonNode kept = view(id);
+        assertThat(kept.get("counts")).isEqualTo(ended.get("counts"));
+        assertThat(kept.at("/audience/size").asLong()).isEqualTo(2);
+    }
 }

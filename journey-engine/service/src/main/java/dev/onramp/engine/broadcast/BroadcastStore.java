@@ -296,7 +296,75 @@ public class BroadcastStore {
         }
     }
 
+    /** The counts of a broadcast: as its recipients stand, or as they were when they were purged. */
     public Counts counts(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT final_counts FROM broadcasts WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1) != null) {
+                    return json.readValue(rs.getString(1), Counts.class);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new SQLException("stored broadcast counts are not JSON", e);
+        }
+        return countRecipients(c, id);
+    }
+
+    /**
+     * Takes one broadcast whose recipients are due for deletion, its row locked: it ended before {@code endedBefore}
+     * and, for an incident's message, its incident was resolved before then too (an open incident's updates go to
+     * its notice's recipients).
+     */
+    public Optional<String> claimPurge(Connection c, Instant endedBefore) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT b.id FROM broadcasts b
+                WHERE b.recipients_purged_at IS NULL AND b.state IN ('sent', 'cancelled') AND b.finished_at < ?
+                  AND (b.incident IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = b.incident
+                                                     AND i.resolved_at IS NOT NULL AND i.resolved_at < ?))
+                ORDER BY b.finished_at LIMIT 1 FOR UPDATE OF b SKIP LOCKED""")) {
+            ps.setObject(1, time(endedBefore));
+            ps.setObject(2, time(endedBefore));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Keeps the broadcast's counts on its row (once), then deletes up to {@code limit} of its recipients; when none is
+     * left it is marked purged.
+     *
+     * @return how many recipients were deleted
+     */
+    public int purgeRecipients(Connection c, String id, int limit, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE broadcasts SET final_counts = ?::jsonb WHERE id = ? AND final_counts IS NULL")) {
+            ps.setString(1, write(countRecipients(c, id)));
+            ps.setString(2, id);
+            ps.executeUpdate();
+        }
+        int deleted;
+        try (PreparedStatement ps = c.prepareStatement("""
+                DELETE FROM broadcast_recipients WHERE broadcast = ? AND user_id = ANY(ARRAY(
+                    SELECT user_id FROM broadcast_recipients WHERE broadcast = ? LIMIT ?))""")) {
+            ps.setString(1, id);
+            ps.setString(2, id);
+            ps.setInt(3, limit);
+            deleted = ps.executeUpdate();
+        }
+        if (deleted < limit) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE broadcasts SET recipients_purged_at = ? WHERE id = ?")) {
+                ps.setObject(1, time(now));
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
+        }
+        return deleted;
+    }
+
+    private Counts countRecipients(Connection c, String id) throws SQLException {
         Map<String, Long> byStatus = new LinkedHashMap<>();
         for (Status s : Status.values()) {
             byStatus.put(s.wireName(), 0L);
