@@ -191,12 +191,13 @@ public class BroadcastStore {
         List<OffsetDateTime> due = new ArrayList<>();
         List<OffsetDateTime> expires = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
+        Broadcasting zones = new Broadcasting(registry.settings());
         for (String user : users) {
             Candidate candidate = byId.get(user);
             Instant at = startsAt;
             String reason = null;
             if (candidate != null) {
-                ZoneId zone = new Broadcasting(registry.settings()).zoneOf(candidate.traits());
+                ZoneId zone = zones.zoneOf(candidate.traits());
                 at = spec.dueAt(zone);
                 reason = "waiting for " + spec.localStartAt().toLocalTime() + " " + zone.getId();
             }
@@ -338,11 +339,22 @@ public class BroadcastStore {
      * @return how many recipients were deleted
      */
     public int purgeRecipients(Connection c, String id, int limit, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE broadcasts SET final_counts = ?::jsonb WHERE id = ? AND final_counts IS NULL")) {
-            ps.setString(1, write(countRecipients(c, id)));
-            ps.setString(2, id);
-            ps.executeUpdate();
+        // Counted once, before the first batch goes: later batches find the counts kept.
+        boolean kept;
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT final_counts IS NOT NULL FROM broadcasts WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                kept = rs.next() && rs.getBoolean(1);
+            }
+        }
+        if (!kept) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE broadcasts SET final_counts = ?::jsonb WHERE id = ?")) {
+                ps.setString(1, write(countRecipients(c, id)));
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
         }
         int deleted;
         try (PreparedStatement ps = c.prepareStatement("""
