@@ -1,5 +1,6 @@
 /*
- * Onramp in-app inbox widget: a bell with an unread badge and a panel of messages, live.
+ * Onramp in-app inbox widget: a bell with an unread badge and a panel of messages, live. Users can reply to messages
+ * that take replies and send feedback; a teammate's answer arrives in the same thread (docs/conversations.md).
  * No dependencies. Embed it with one tag; your backend computes the user hash:
  *
  *   <script src="https://onramp.example.com/widget.js" async
@@ -43,7 +44,25 @@
     ".onramp-thread-label{margin:0 0 6px;color:#c2410c;font-size:12px;font-weight:700;text-transform:uppercase;letter-spacing:.04em}",
     ".onramp-earlier{margin:8px 0 0;padding:8px 0 0;border-top:1px dashed #e4e7eb;list-style:none}",
     ".onramp-earlier li{margin:0 0 6px;color:#52606d;font-size:13px}",
-    ".onramp-earlier time{color:#7b8794;margin-right:6px;font-variant-numeric:tabular-nums}"
+    ".onramp-earlier time{color:#7b8794;margin-right:6px;font-variant-numeric:tabular-nums}",
+    ".onramp-head{display:flex;align-items:center;justify-content:space-between;gap:8px}",
+    ".onramp-link{border:0;background:none;color:#3b5bdb;font:inherit;font-size:13px;font-weight:600;cursor:pointer;padding:2px 4px;border-radius:4px}",
+    ".onramp-link:hover{background:#eef2ff}",
+    ".onramp-chat{margin:8px 0 0;padding:0;list-style:none;display:flex;flex-direction:column;gap:6px}",
+    ".onramp-bubble{max-width:85%;padding:6px 10px;border-radius:12px;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".onramp-bubble.onramp-mine{align-self:flex-end;background:#3b5bdb;color:#fff}",
+    ".onramp-bubble .onramp-sender{margin:0 0 4px}",
+    ".onramp-who{display:block;font-size:12px;font-weight:600;opacity:.8;margin:0 0 2px}",
+    ".onramp-form{margin:8px 0 0;display:flex;flex-direction:column;gap:6px}",
+    ".onramp-form textarea{font:inherit;min-height:56px;padding:6px 8px;border:1px solid #cbd2d9;border-radius:6px;resize:vertical}",
+    ".onramp-form select{font:inherit;padding:4px 6px;border:1px solid #cbd2d9;border-radius:6px;background:#fff}",
+    ".onramp-form-row{display:flex;gap:8px;justify-content:flex-end;align-items:center}",
+    ".onramp-send{padding:5px 12px;border:0;border-radius:6px;background:#3b5bdb;color:#fff;font:inherit;font-weight:600;cursor:pointer}",
+    ".onramp-send[disabled]{opacity:.6;cursor:default}",
+    ".onramp-note{font-size:13px;color:#52606d;margin:0}",
+    ".onramp-note.onramp-error{color:#c92a2a}",
+    ".onramp-feedback{padding:10px 16px;border-bottom:1px solid #eef0f3;background:#fafbfc}",
+    ".onramp-conversation-label{color:#3b5bdb}"
   ].join("");
 
   var BELL = '<svg width="22" height="22" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"' +
@@ -83,18 +102,20 @@
 
   /**
    * The messages as the panel shows them, newest first: an incident's notice, updates and resolve together as one
-   * thread (placed where its newest message is), every other message on its own.
+   * thread, and a conversation (the message replied to, what the user wrote, the team's answers) as another, each
+   * placed where its newest message is; every other message on its own.
    */
   function entries(messages) {
     var out = [];
     var threads = {};
     messages.forEach(function (m) {
-      if (m.incident) {
-        if (!threads[m.incident]) {
-          threads[m.incident] = { incident: m.incident, messages: [] };
-          out.push(threads[m.incident]);
+      var key = m.incident ? "i:" + m.incident : m.conversation ? "c:" + m.conversation : null;
+      if (key) {
+        if (!threads[key]) {
+          threads[key] = { incident: m.incident || null, conversation: m.incident ? null : m.conversation, messages: [] };
+          out.push(threads[key]);
         }
-        threads[m.incident].messages.push(m);
+        threads[key].messages.push(m);
       } else {
         out.push({ messages: [m] });
       }
@@ -115,6 +136,9 @@
     this.userId = options.userId;
     this.userHash = options.userHash;
     this.title = options.title || "Updates";
+    this.feedback = null;   // what the server takes back: { categories: [...] }, or null when conversations are off
+    this.composing = null;  // the form being written: { key, text, category }, kept across live updates
+    this.notes = {};        // per form: what the last send said
     this.messages = [];
     this.unread = 0;
     this.build(options.mount);
@@ -178,7 +202,25 @@
     });
   };
 
+  /** Writes back: feedback (no replyTo) or a reply to a message; resolves to the server's answer or rejects. */
+  Inbox.prototype.write = function (body) {
+    body.id = "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); // the same try sent twice counts once
+    return fetch(this.endpoint("/conversations"), {
+      method: "POST",
+      headers: { "X-Onramp-User-Hash": this.userHash, "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      if (r.ok) return r.json();
+      return r.json().catch(function () { return {}; }).then(function (problem) {
+        var error = new Error(problem.detail || ("HTTP " + r.status));
+        error.status = r.status;
+        throw error;
+      });
+    });
+  };
+
   Inbox.prototype.update = function (state) {
+    this.feedback = state.feedback || null;
     this.messages = state.messages || [];
     this.unread = state.unread || 0;
     this.render();
@@ -190,26 +232,52 @@
     this.badge.textContent = this.unread > 99 ? "99+" : String(this.unread);
     this.bell.setAttribute("aria-label", this.title + (this.unread ? ", " + this.unread + " unread" : ""));
     this.panel.textContent = "";
-    this.panel.appendChild(el("div", "onramp-head", this.title));
+    var self = this;
+    var head = el("div", "onramp-head");
+    head.appendChild(el("span", null, this.title));
+    if (this.feedback) {
+      var open = el("button", "onramp-link onramp-feedback-open", "Send feedback");
+      open.type = "button";
+      open.addEventListener("click", function () {
+        self.composing = self.composing && self.composing.key === "feedback" ? null : { key: "feedback", text: "", category: "" };
+        self.notes.feedback = null;
+        self.render();
+      });
+      head.appendChild(open);
+    }
+    this.panel.appendChild(head);
+    if (this.feedback && (this.composing && this.composing.key === "feedback" || this.notes.feedback)) {
+      var box = el("div", "onramp-feedback");
+      if (this.composing && this.composing.key === "feedback") {
+        box.appendChild(this.form("feedback", "Tell us what you think, or what got in your way", null));
+      }
+      this.note(box, "feedback");
+      this.panel.appendChild(box);
+    }
     if (this.messages.length === 0) {
       this.panel.appendChild(el("div", "onramp-empty", "You're all caught up."));
       return;
     }
-    var self = this;
     entries(this.messages).forEach(function (entry) {
-      var m = entry.messages[0];
+      // A conversation's card is the message it answers; feedback has none, only what was said.
+      var m = entry.conversation
+        ? entry.messages.filter(function (x) { return x.origin !== "user" && x.origin !== "teammate"; })[0] || null
+        : entry.messages[0];
       var unread = entry.messages.some(function (x) { return !x.readAt; });
-      var item = el("div", "onramp-item" + (entry.incident ? " onramp-thread" : "") + (unread ? " onramp-unread" : ""));
-      item.setAttribute("data-message-id", m.id);
+      var item = el("div", "onramp-item" + (entry.incident ? " onramp-thread" : "") +
+        (entry.conversation ? " onramp-conversation" : "") + (unread ? " onramp-unread" : ""));
+      item.setAttribute("data-message-id", (m || entry.messages[0]).id);
       if (entry.incident) {
         item.setAttribute("data-incident", entry.incident);
         var count = entry.messages.length;
         item.appendChild(el("div", "onramp-thread-label", count === 1 ? "Incident" : "Incident \u00b7 " + count + " messages"));
       }
-      if (m.sender && m.sender.name) item.appendChild(senderLine(m.sender));
-      item.appendChild(el("p", "onramp-item-title", m.title));
-      item.appendChild(el("p", "onramp-item-body", m.body));
-      if (m.action && m.action.url) {
+      if (entry.conversation) item.setAttribute("data-conversation", entry.conversation);
+      if (!m) item.appendChild(el("div", "onramp-thread-label onramp-conversation-label", "Your feedback"));
+      if (m && m.sender && m.sender.name) item.appendChild(senderLine(m.sender));
+      if (m) item.appendChild(el("p", "onramp-item-title", m.title));
+      if (m) item.appendChild(el("p", "onramp-item-body", m.body));
+      if (m && m.action && m.action.url) {
         var action = el("a", "onramp-action", m.action.label || "Open");
         // http(s) URLs and paths of this site only: not javascript:, not //host nor its browser spelling /\host.
         if (/^(https?:\/\/[^\\\s]+|\/(?![\/\\])[^\\\s]*)$/.test(m.action.url)) action.href = m.action.url;
@@ -220,7 +288,9 @@
         });
         item.appendChild(action);
       }
-      if (entry.messages.length > 1) {
+      if (entry.conversation) {
+        self.conversation(item, entry);
+      } else if (entry.messages.length > 1) {
         // The earlier messages of the incident, newest first, under the latest.
         var earlier = el("ol", "onramp-earlier");
         earlier.setAttribute("aria-label", "Earlier updates");
@@ -234,6 +304,9 @@
         });
         item.appendChild(earlier);
       }
+      if (!entry.conversation && !entry.incident && m.replies && self.feedback) {
+        self.replyBox(item, "r:" + m.id, m.id);
+      }
       var dismiss = el("button", "onramp-dismiss", "\u00d7");
       dismiss.type = "button";
       dismiss.setAttribute("aria-label", "Dismiss");
@@ -246,6 +319,111 @@
       item.appendChild(dismiss);
       self.panel.appendChild(item);
     });
+  };
+
+  /**
+   * A conversation under the message it answers (if that is still in the inbox): what the user wrote and the team's
+   * answers, oldest first, as a chat, then a reply box.
+   */
+  Inbox.prototype.conversation = function (item, entry) {
+    var oldestFirst = entry.messages.slice().reverse();
+    var chat = el("ol", "onramp-chat");
+    chat.setAttribute("aria-label", "Conversation");
+    oldestFirst.forEach(function (m) {
+      if (m.origin !== "user" && m.origin !== "teammate") return; // the message replied to is the card itself
+      var bubble = el("li", "onramp-bubble" + (m.origin === "user" ? " onramp-mine" : ""));
+      bubble.setAttribute("data-message-id", m.id);
+      if (m.origin === "user") {
+        bubble.appendChild(el("span", "onramp-who", "You"));
+      } else if (m.sender && m.sender.name) {
+        bubble.appendChild(senderLine(m.sender));
+      }
+      bubble.appendChild(document.createTextNode(m.body));
+      chat.appendChild(bubble);
+    });
+    item.appendChild(chat);
+    if (this.feedback) this.replyBox(item, "c:" + entry.conversation, entry.messages[0].id);
+  };
+
+  /** "Reply" under a message that takes replies, or a conversation; the box itself while the user writes. */
+  Inbox.prototype.replyBox = function (item, key, replyTo) {
+    var self = this;
+    if (this.composing && this.composing.key === key) {
+      item.appendChild(this.form(key, "Write a reply", replyTo));
+    } else {
+      var reply = el("button", "onramp-link onramp-reply", "Reply");
+      reply.type = "button";
+      reply.addEventListener("click", function () {
+        self.composing = { key: key, text: "", category: "" };
+        self.notes[key] = null;
+        self.render();
+      });
+      item.appendChild(reply);
+    }
+    this.note(item, key);
+  };
+
+  Inbox.prototype.note = function (into, key) {
+    var note = this.notes[key];
+    if (note) into.appendChild(el("p", "onramp-note" + (note.error ? " onramp-error" : ""), note.text));
+  };
+
+  /** A form that keeps what is typed when a live update redraws the panel. */
+  Inbox.prototype.form = function (key, label, replyTo) {
+    var self = this;
+    var state = this.composing;
+    var form = el("form", "onramp-form");
+    var text = el("textarea");
+    text.setAttribute("aria-label", label);
+    text.placeholder = label;
+    text.maxLength = 2000;
+    text.value = state.text;
+    text.addEventListener("input", function () { state.text = text.value; });
+    form.appendChild(text);
+    var select = null;
+    if (!replyTo && this.feedback.categories.length) {
+      select = el("select");
+      select.setAttribute("aria-label", "Topic");
+      select.appendChild(new Option("Topic (optional)", ""));
+      this.feedback.categories.forEach(function (c) { select.appendChild(new Option(c.charAt(0).toUpperCase() + c.slice(1), c)); });
+      select.value = state.category;
+      select.addEventListener("change", function () { state.category = select.value; });
+      form.appendChild(select);
+    }
+    var row = el("div", "onramp-form-row");
+    var cancel = el("button", "onramp-link", "Cancel");
+    cancel.type = "button";
+    cancel.addEventListener("click", function () { self.composing = null; self.render(); });
+    var send = el("button", "onramp-send", "Send");
+    send.type = "submit";
+    row.appendChild(cancel);
+    row.appendChild(send);
+    form.appendChild(row);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!state.text.trim()) { text.focus(); return; }
+      send.disabled = true;
+      var body = { text: state.text };
+      if (replyTo) body.replyTo = replyTo;
+      if (select && state.category) body.category = state.category;
+      self.write(body).then(function (written) {
+        self.composing = null;
+        var note = { text: replyTo ? "Sent." : "Thanks \u2014 the team reads every message." };
+        self.notes[key] = note;
+        // A first reply turns the message into a conversation: its card is then keyed by the conversation.
+        if (replyTo && written && written.conversationId) self.notes["c:" + written.conversationId] = note;
+        self.render();
+      }, function (error) {
+        send.disabled = false;
+        self.notes[key] = {
+          error: true,
+          text: error.status === 429 ? "You've written a lot just now \u2014 try again in a minute." : "Could not send: " + error.message
+        };
+        self.render();
+      });
+    });
+    setTimeout(function () { if (self.composing === state) { text.focus(); text.setSelectionRange(text.value.length, text.value.length); } }, 0);
+    return form;
   };
 
   /** Live updates over Server-Sent Events; EventSource reconnects by itself, and each (re)connect sends the inbox. */

@@ -27,6 +27,7 @@ public final class Contracts {
     public static final String MESSAGE_REQUESTS = "message-requests";
     public static final String DELIVERY_EVENTS = "delivery-events";
     public static final String ERASURES = "erasures";
+    public static final String CONVERSATIONS = "conversations";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, JsonSchema> SCHEMAS = new ConcurrentHashMap<>();

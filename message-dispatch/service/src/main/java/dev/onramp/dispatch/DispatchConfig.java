@@ -79,6 +79,27 @@ public interface DispatchConfig {
 
     Inbox inbox();
 
+    Conversations conversations();
+
+    /** What end users write back from the widget: replies to messages and feedback (docs/conversations.md). */
+    interface Conversations {
+        /** Whether the widget offers feedback and replies, and the inbox takes them. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The categories a user may give their feedback, in the order the widget lists them; none when unset. */
+        @WithDefault("question,bug,billing,idea")
+        Optional<java.util.List<String>> categories();
+
+        /** The longest text a user may send, in characters; a longer one gets 400. */
+        @WithDefault("2000")
+        int maxLength();
+
+        /** Messages one user may write per minute; one more gets 429 with {@code Retry-After}. */
+        @WithDefault("10")
+        int perUserPerMinute();
+    }
+
     Delivery delivery();
 
     Outbox outbox();
@@ -93,6 +114,10 @@ public interface DispatchConfig {
         /** Requests to erase a user everywhere (journey-engine's admin API writes them). */
         @WithDefault("onramp.erasures")
         String erasures();
+
+        /** What end users write back: published here for journey-engine to record, route and answer. */
+        @WithDefault("onramp.conversations")
+        String conversations();
 
         @WithDefault("6")
         int partitions();

@@ -26,7 +26,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Erasing a user from message-dispatch, from a request on {@code onramp.erasures}: deliveries, inbox, preferences go;
+ * Erasing a user from message-dispatch, from a request on {@code onramp.erasures}: deliveries, inbox, conversations,
+ * preferences go;
  * an address the user had unsubscribed from stays suppressed, as a digest only; a request decided before the erasure
  * but read after it is dropped. Against the real SMTP server, Kafka and PostgreSQL.
  */
@@ -56,6 +57,7 @@ class ErasureTest {
         return rows("SELECT count(*) FROM dispatch.deliveries WHERE user_id = ?", user)
                 + rows("SELECT count(*) FROM dispatch.inbox_messages WHERE user_id = ?", user)
                 + rows("SELECT count(*) FROM dispatch.preferences WHERE user_id = ?", user)
+                + rows("SELECT count(*) FROM dispatch.conversations WHERE user_id = ?", user)
                 + rows("SELECT count(*) FROM dispatch.outbox WHERE record_key = ?", user)
                 + rows("SELECT count(*) FROM dispatch.suppressions WHERE address = ?", address);
     }
@@ -87,7 +89,12 @@ class ErasureTest {
                 .statusCode(200);
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> rows("SELECT count(*) FROM dispatch.inbox_messages WHERE user_id = ?", user) == 1);
-        assertThat(about(user, address)).isGreaterThanOrEqualTo(4);
+        // ...who sent feedback
+        ConversationsTest.write(user, "{\"text\":\"My card is 4242 4242 4242 4242, please fix billing\"}")
+                .statusCode(201);
+        assertThat(rows("SELECT count(*) FROM dispatch.conversations WHERE user_id = ?", user))
+                .isEqualTo(1);
+        assertThat(about(user, address)).isGreaterThanOrEqualTo(6);
 
         // When the erasure request arrives
         Instant requestedAt = Instant.now();

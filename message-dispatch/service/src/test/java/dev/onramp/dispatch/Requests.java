@@ -84,6 +84,26 @@ final class Requests {
                 "\"origin\":\"broadcast\",\"broadcast\":\"" + broadcast + "\",");
     }
 
+    /** The same request taking replies, as journey-engine writes a step's or broadcast's with {@code replies: true}. */
+    static String replyable(String request) {
+        return request.replaceFirst("\"notBefore\"", "\"replies\":true,\"notBefore\"");
+    }
+
+    /** A teammate's answer in a conversation, as journey-engine writes one (origin answer). */
+    static String answer(String messageId, String user, String conversation, String text, String senderJson) {
+        return """
+                {"messageId":"%s","origin":"answer","conversation":"%s","text":%s,"channel":"in_app",
+                 "fallbackChannels":[],"locale":null,"user":{"id":"%s","traits":{}},"context":{},"sender":%s,
+                 "notBefore":"%s","createdAt":"%s"}""".formatted(
+                        messageId,
+                        conversation,
+                        new com.fasterxml.jackson.databind.node.TextNode(text).toString(),
+                        user,
+                        senderJson,
+                        Instant.now(),
+                        Instant.now());
+    }
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

@@ -201,6 +201,71 @@ class WidgetTest {
     }
 
     @Test
+    void theUserRepliesToAMessageSendsFeedbackAndSeesATeammatesAnswerArriveLive() {
+        String user = "user-" + UUID.randomUUID();
+        String hash = UserHash.of("test-inbox-secret", user);
+        String asked = Requests.newId();
+        Requests.send(
+                user,
+                Requests.replyable(
+                        Requests.request(asked, user, "in_app", "[]", "welcome", null, "{\"firstName\":\"Ada\"}")));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/unread-count", user)
+                .then()
+                .body("unread", equalTo(1)));
+
+        Page page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1100, 800));
+        page.onDialog(dialog -> {
+            throw new AssertionError("a message ran script: " + dialog.message());
+        });
+        page.navigate("http://localhost:" + RestAssured.port + "/demo.html?user=" + user + "&hash=" + hash);
+        page.locator(".onramp-bell").click();
+
+        // A reply, typed in the widget: it joins the message's card as the user's own words, shown as text.
+        Locator card = page.locator(".onramp-item[data-message-id='" + asked + "']");
+        card.locator(".onramp-reply").click();
+        card.locator("textarea").fill("Where is the invite link? <img src=x onerror=alert(1)>");
+        card.locator(".onramp-send").click();
+        Locator mine = card.locator(".onramp-bubble.onramp-mine");
+        assertThat(mine).hasText("YouWhere is the invite link? <img src=x onerror=alert(1)>");
+        assertThat(card.locator(".onramp-note")).hasText("Sent.");
+        assertThat(card.locator("img")).hasCount(0);
+        String conversation = card.getAttribute("data-conversation");
+
+        // Belle answers (journey-engine's answer request): it arrives live in the same thread, under her name.
+        Requests.send(
+                user,
+                Requests.answer(
+                        Requests.newId(),
+                        user,
+                        conversation,
+                        "Hi Ada! It's under Settings → Members → Invite.",
+                        Requests.BELLE.replace("https://acme.example/team/belle.png", "http://127.0.0.1:9/belle.png")));
+        Locator answer = card.locator(".onramp-bubble:not(.onramp-mine)");
+        assertThat(answer).containsText("Hi Ada! It's under Settings → Members → Invite.");
+        assertThat(answer.locator(".onramp-sender-name")).hasText("Belle");
+
+        // Feedback, with a topic, from the panel's header.
+        page.locator(".onramp-feedback-open").click();
+        page.locator(".onramp-feedback textarea").fill("Dark mode, please.");
+        page.locator(".onramp-feedback select").selectOption("idea");
+        page.locator(".onramp-feedback .onramp-send").click();
+        assertThat(page.locator(".onramp-feedback .onramp-note")).hasText("Thanks — the team reads every message.");
+        Locator feedback = page.locator(".onramp-conversation:has(.onramp-conversation-label)");
+        assertThat(feedback.locator(".onramp-bubble.onramp-mine")).hasText("YouDark mode, please.");
+        page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/widget-conversation.png")));
+
+        given().header("X-Onramp-User-Hash", hash)
+                .get("/v1/inbox/{user}/messages", user)
+                .then()
+                .body("messages.findAll { it.origin == 'user' }.size()", equalTo(2))
+                .body(
+                        "messages.find { it.body == 'Dark mode, please.' }.conversation",
+                        org.hamcrest.Matchers.notNullValue());
+        page.close();
+    }
+
+    @Test
     void aTeammateWhosePictureDoesNotLoadIsShownByTheirInitial() {
         String user = "user-" + UUID.randomUUID();
         String hash = UserHash.of("test-inbox-secret", user);

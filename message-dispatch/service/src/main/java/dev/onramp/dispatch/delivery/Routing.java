@@ -3,6 +3,7 @@ package dev.onramp.dispatch.delivery;
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.inapp.ActionUrl;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
+import dev.onramp.dispatch.preferences.Html;
 import dev.onramp.dispatch.preferences.Links;
 import dev.onramp.dispatch.preferences.Preferences;
 import dev.onramp.dispatch.send.PhoneNumbers;
@@ -132,14 +133,16 @@ public class Routing {
             Rendered rendered;
             try {
                 Map<String, Object> data = data(request, channel, messageLinks);
-                rendered = request.template() == null
-                        ? templates.renderInline(
-                                request.broadcast(),
-                                channel,
-                                request.locale(),
-                                request.content().get(channel),
-                                data)
-                        : templates.render(request.template(), channel, request.locale(), data);
+                rendered = request.isAnswer()
+                        ? answer(request, channel)
+                        : request.template() == null
+                                ? templates.renderInline(
+                                        request.broadcast(),
+                                        channel,
+                                        request.locale(),
+                                        request.content().get(channel),
+                                        data)
+                                : templates.render(request.template(), channel, request.locale(), data);
             } catch (TemplateException e) {
                 skipped.add(new Skip(channel, e.getMessage(), null));
                 continue;
@@ -157,6 +160,26 @@ public class Routing {
                     : new Send(index, channel, address, rendered, messageLinks.unsubscribe(), List.copyOf(skipped));
         }
         return new NoChannel(List.copyOf(skipped));
+    }
+
+    /**
+     * A teammate's answer as it is: text, never a template (what a person types is not Qute), escaped where a channel
+     * is HTML.
+     */
+    static Rendered answer(DeliveryRequest request, Channel channel) {
+        String text = request.text().strip();
+        String name = request.sender().name();
+        return switch (channel) {
+            case EMAIL ->
+                new Rendered(
+                        null,
+                        request.locale(),
+                        Map.of("subject", "A reply from " + name),
+                        "<p>" + Html.escape(text).replace("\n", "<br>\n") + "</p>\n<p>— " + Html.escape(name) + "</p>",
+                        text + "\n\n— " + name);
+            case SMS -> new Rendered(null, request.locale(), Map.of(), name + ": " + text, null);
+            default -> new Rendered(null, request.locale(), Map.of("title", ""), text, null);
+        };
     }
 
     /** What a template can use. */

@@ -79,6 +79,7 @@ public class Erasures {
         for (String delete : List.of(
                 "DELETE FROM deliveries WHERE user_id = ?",
                 "DELETE FROM inbox_messages WHERE user_id = ?",
+                "DELETE FROM conversations WHERE user_id = ?",
                 "DELETE FROM preferences WHERE user_id = ?",
                 "DELETE FROM outbox WHERE record_key = ?")) {
             try (PreparedStatement ps = c.prepareStatement(delete)) {

@@ -1,5 +1,6 @@
 package dev.onramp.dispatch.inapp;
 
+import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.pipeline.AfterCommit;
 import dev.onramp.templates.Rendered;
@@ -28,10 +29,26 @@ public class Inbox {
 
     private final InboxStreams streams;
     private final TransactionSynchronizationRegistry transactions;
+    private final Feedback feedback;
 
-    Inbox(InboxStreams streams, TransactionSynchronizationRegistry transactions) {
+    Inbox(InboxStreams streams, TransactionSynchronizationRegistry transactions, DispatchConfig config) {
         this.streams = streams;
         this.transactions = transactions;
+        this.feedback = config.conversations().enabled()
+                ? new Feedback(config.conversations().categories().orElse(List.of()))
+                : null;
+    }
+
+    /** What the widget offers for writing back: feedback with these categories to choose from. */
+    public record Feedback(List<String> categories) {
+        public Feedback {
+            categories = List.copyOf(categories);
+        }
+    }
+
+    /** Null when conversations are off: the widget then offers neither feedback nor replies. */
+    public Feedback feedback() {
+        return feedback;
     }
 
     /** A message in an inbox, as the API shows it. */
@@ -44,6 +61,9 @@ public class Inbox {
             String step,
             String broadcast,
             String incident,
+            String origin,
+            String conversation,
+            boolean replies,
             Sender sender,
             Instant createdAt,
             Instant readAt,
@@ -59,11 +79,25 @@ public class Inbox {
                     m.step,
                     m.broadcast,
                     m.incident,
+                    originOf(m),
+                    m.conversationId,
+                    m.replies || m.conversationId != null && !"user".equals(m.origin),
                     m.senderName == null ? null : new Sender(m.senderName, m.senderRole, m.senderAvatar),
                     m.createdAt,
                     m.readAt,
                     m.clickedAt);
         }
+    }
+
+    /** Who wrote it: the product (its journey, broadcast or incident), the user, or a teammate answering. */
+    private static String originOf(InboxMessage m) {
+        if (m.origin != null) {
+            return m.origin;
+        }
+        if (m.incident != null) {
+            return "incident";
+        }
+        return m.broadcast != null ? "broadcast" : "journey";
     }
 
     public record Action(String label, String url) {}
@@ -115,8 +149,9 @@ public class Inbox {
             session().doWork(c -> {
                 try (PreparedStatement insert = c.prepareStatement("""
                         INSERT INTO inbox_messages (message_id, user_id, journey, step, title, body, action_label,
-                            action_url, created_at, sender_name, sender_role, sender_avatar, broadcast, incident)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                            action_url, created_at, sender_name, sender_role, sender_avatar, broadcast, incident,
+                            origin, conversation_id, replies)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                     for (Row row : rows) {
                         DeliveryRequest request = row.request();
                         insert.setString(1, request.messageId());
@@ -134,6 +169,9 @@ public class Inbox {
                         insert.setString(12, sender == null ? null : sender.avatar());
                         insert.setString(13, request.broadcast());
                         insert.setString(14, request.incident());
+                        insert.setString(15, request.isAnswer() ? "teammate" : null);
+                        insert.setString(16, request.conversation());
+                        insert.setBoolean(17, request.replies());
                         insert.addBatch();
                     }
                     insert.executeBatch();
@@ -167,6 +205,11 @@ public class Inbox {
 
     private static Session session() {
         return InboxMessage.getEntityManager().unwrap(Session.class);
+    }
+
+    /** A stored message as the API shows it. */
+    public Message message(InboxMessage stored) {
+        return Message.of(stored);
     }
 
     /** The user's messages that are not dismissed, newest first. */

@@ -51,6 +51,17 @@ public class InboxMessage extends PanacheEntityBase {
     @Column(name = "sender_avatar")
     public String senderAvatar;
 
+    /** Null for the product's own messages; {@code user} for what the user wrote; {@code teammate} for an answer. */
+    public String origin;
+
+    /** The conversation it is part of: the message replied to, the user's words and the answers, as one thread. */
+    @Column(name = "conversation_id")
+    public String conversationId;
+
+    /** Whether the user may reply to it. */
+    @Column(nullable = false)
+    public boolean replies;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -41,16 +41,28 @@ public class InboxResource {
     private final Outbox outbox;
     private final InstantSource clock;
     private final InboxStreams streams;
+    private final InboxAccess access;
 
-    InboxResource(DispatchConfig config, Inbox inbox, Outbox outbox, InstantSource clock, InboxStreams streams) {
+    InboxResource(
+            DispatchConfig config,
+            Inbox inbox,
+            Outbox outbox,
+            InstantSource clock,
+            InboxStreams streams,
+            InboxAccess access) {
         this.streams = streams;
+        this.access = access;
         this.config = config;
         this.inbox = inbox;
         this.outbox = outbox;
         this.clock = clock;
     }
 
-    public record Messages(String userId, long unread, List<Inbox.Message> messages) {}
+    /**
+     * @param feedback what the widget offers for writing back: the categories a user may choose from (empty when none
+     *     are configured), or null when conversations are off
+     */
+    public record Messages(String userId, long unread, List<Inbox.Message> messages, Inbox.Feedback feedback) {}
 
     @GET
     @Path("messages")
@@ -63,7 +75,7 @@ public class InboxResource {
         if (limit < 1 || limit > 200) {
             throw ProblemException.badRequest("limit must be between 1 and 200");
         }
-        return new Messages(userId, inbox.unread(userId), inbox.list(userId, limit));
+        return new Messages(userId, inbox.unread(userId), inbox.list(userId, limit), inbox.feedback());
     }
 
     @GET
@@ -141,20 +153,6 @@ public class InboxResource {
     }
 
     private void authorize(String userId, String headerHash, String queryHash) {
-        String secret = config.inbox().secret().orElse(null);
-        if (secret == null || secret.isBlank()) {
-            throw forbidden("No inbox secret is configured (onramp.dispatch.inbox.secret), so inboxes are closed.");
-        }
-        String given = headerHash != null ? headerHash : queryHash;
-        String previous = config.inbox().secretPrevious().orElse(null);
-        if (!UserHash.matches(secret, userId, given)
-                && (previous == null || previous.isBlank() || !UserHash.matches(previous, userId, given))) {
-            throw forbidden("Send HMAC-SHA256(inbox secret, userId) in hex as the X-Onramp-User-Hash header"
-                    + " or the userHash query parameter; your backend computes it.");
-        }
-    }
-
-    private static ProblemException forbidden(String detail) {
-        return new ProblemException(Problem.of(403, "bad-user-hash", "Wrong or missing user hash", detail));
+        access.authorize(userId, headerHash, queryHash);
     }
 }

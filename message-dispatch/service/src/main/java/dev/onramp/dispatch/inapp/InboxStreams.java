@@ -241,8 +241,8 @@ public class InboxStreams {
         String payload;
         try {
             payload = QuarkusTransaction.requiringNew()
-                    .call(() -> json.writeValueAsString(Map.of(
-                            "userId", userId, "unread", inbox.unread(userId), "messages", inbox.list(userId, 20))));
+                    .call(() -> json.writeValueAsString(new InboxResource.Messages(
+                            userId, inbox.unread(userId), inbox.list(userId, 20), inbox.feedback())));
         } catch (RuntimeException e) {
             LOG.warnf("cannot read the inbox of %s for its stream: %s", userId, e.toString());
             return;

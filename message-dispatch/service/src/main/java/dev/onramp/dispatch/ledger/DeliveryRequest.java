@@ -27,6 +27,9 @@ import java.util.Objects;
  * @param template the template of the templates folder it is written in; null when it carries its own content
  * @param content a broadcast's inline content in the user's locale, per channel: header fields, {@code body} and an
  *     email's optional {@code text}; null when it names a template
+ * @param conversation the conversation a teammate's answer belongs to (origin {@code answer}); null otherwise
+ * @param text an answer's words: plain text, never a template; null otherwise
+ * @param replies whether the user may reply to it
  */
 public record DeliveryRequest(
         String messageId,
@@ -43,7 +46,10 @@ public record DeliveryRequest(
         Category category,
         String broadcast,
         String incident,
-        Map<Channel, Map<String, String>> content) {
+        Map<Channel, Map<String, String>> content,
+        String conversation,
+        String text,
+        boolean replies) {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -55,14 +61,25 @@ public record DeliveryRequest(
         context = context == null ? Map.of() : context;
         category = category == null ? Category.PRODUCT : category;
         content = content == null ? null : Map.copyOf(content);
-        if (template == null && content == null) {
-            throw new IllegalArgumentException("a message request names a template or carries its content");
+        if (template == null && content == null && text == null) {
+            throw new IllegalArgumentException("a message request names a template or carries its content or text");
         }
     }
 
-    /** Whether it has something to say by this channel: a version of its template, or content of its own. */
+    /**
+     * Whether it has something to say by this channel: a version of its template, content of its own, or an answer's
+     * text (which any channel can carry).
+     */
     public boolean writtenFor(Channel channel, java.util.function.BiPredicate<String, Channel> templateHas) {
+        if (text != null) {
+            return channel != Channel.WEBHOOK;
+        }
         return content != null ? content.containsKey(channel) : templateHas.test(template, channel);
+    }
+
+    /** A teammate's answer to what the user wrote: plain text in their thread. */
+    public boolean isAnswer() {
+        return conversation != null && text != null;
     }
 
     /**
@@ -104,7 +121,11 @@ public record DeliveryRequest(
         }
         List<String> missing = new ArrayList<>();
         boolean inline = node.hasNonNull("content");
-        for (String field : inline ? List.of("messageId", "channel") : List.of("messageId", "channel", "template")) {
+        boolean answer = "answer".equals(text(node, "origin"));
+        List<String> required = answer
+                ? List.of("messageId", "channel", "conversation", "text")
+                : inline ? List.of("messageId", "channel") : List.of("messageId", "channel", "template");
+        for (String field : required) {
             if (!node.hasNonNull(field)
                     || !node.get(field).isTextual()
                     || node.get(field).asText().isBlank()) {
@@ -138,8 +159,14 @@ public record DeliveryRequest(
                 throw new Invalid("notBefore is not a date-time: " + notBeforeText);
             }
         }
-        Map<Channel, Map<String, String>> content = inline ? content(node.get("content")) : null;
+        Map<Channel, Map<String, String>> content = inline && !answer ? content(node.get("content")) : null;
         Sender sender = sender(node.get("sender"));
+        if (answer && sender == null) {
+            throw new Invalid("an answer names the teammate who wrote it (sender)");
+        }
+        if (answer && node.get("text").asText().length() > 10_000) {
+            throw new Invalid("an answer's text is over 10000 characters");
+        }
         String categoryText = text(node, "category");
         Category category = categoryText == null
                 ? Category.PRODUCT
@@ -149,7 +176,7 @@ public record DeliveryRequest(
                 text(node, "journey"),
                 text(node, "step"),
                 channels,
-                inline ? null : node.get("template").asText(),
+                inline || answer ? null : node.get("template").asText(),
                 text(node, "locale"),
                 user.get("id").asText(),
                 traits != null && traits.isObject() ? json.convertValue(traits, MAP) : Map.of(),
@@ -161,7 +188,10 @@ public record DeliveryRequest(
                 "incident".equals(text(node, "origin")) && context != null && context.hasNonNull("incident")
                         ? context.get("incident").asText()
                         : null,
-                content);
+                content,
+                answer ? node.get("conversation").asText() : null,
+                answer ? node.get("text").asText() : null,
+                answer || node.path("replies").asBoolean(false));
     }
 
     private static Map<Channel, Map<String, String>> content(JsonNode node) throws Invalid {

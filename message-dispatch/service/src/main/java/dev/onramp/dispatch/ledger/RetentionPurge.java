@@ -13,7 +13,7 @@ import javax.sql.DataSource;
 
 /**
  * Deletes finished deliveries older than {@code onramp.dispatch.retention.deliveries} and inbox messages older than
- * {@code onramp.dispatch.retention.inbox-messages} (docs/security.md). A delivery still on its way is never deleted.
+ * {@code onramp.dispatch.retention.inbox-messages}, and conversations nobody wrote in for as long (docs/security.md). A delivery still on its way is never deleted.
  */
 @ApplicationScoped
 public class RetentionPurge {
@@ -33,6 +33,12 @@ public class RetentionPurge {
                         new Retention.Rule(
                                 "inbox_messages",
                                 "created_at",
+                                "",
+                                config.retention().inboxMessages()),
+                        // A conversation goes with its messages: when nothing was written in it for as long.
+                        new Retention.Rule(
+                                "conversations",
+                                "updated_at",
                                 "",
                                 config.retention().inboxMessages())),
                 10_000,

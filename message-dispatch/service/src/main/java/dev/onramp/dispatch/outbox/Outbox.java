@@ -91,6 +91,11 @@ public class Outbox {
                     at));
         }
 
+        /** Writes one record of another topic this service publishes ({@code onramp.conversations}), keyed by user. */
+        public void publish(String topic, String userId, ObjectNode record, Instant at) {
+            rows.add(new Row(topic, userId, record.toString().getBytes(StandardCharsets.UTF_8), Map.of(), at));
+        }
+
         /**
          * Parks a record on {@code <topic>.dlq}: as it was, with why and where it came from in the headers
          * ({@link DeadLetters}).

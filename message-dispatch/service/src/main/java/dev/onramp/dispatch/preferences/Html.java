@@ -1,7 +1,7 @@
 package dev.onramp.dispatch.preferences;
 
 /** The small pages end users see: plain, readable, escaped. */
-final class Html {
+public final class Html {
 
     private Html() {}
 
@@ -15,7 +15,7 @@ final class Html {
                 + body + "</html>";
     }
 
-    static String escape(String text) {
+    public static String escape(String text) {
         if (text == null) {
             return "";
         }

@@ -1,0 +1,227 @@
+package dev.onramp.dispatch.conversation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.inapp.Inbox;
+import dev.onramp.dispatch.inapp.InboxMessage;
+import dev.onramp.dispatch.outbox.Outbox;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.Session;
+
+/**
+ * What end users write back, taken in from their inbox: a reply to one of its messages continues that message's
+ * conversation (or opens it), feedback opens a new one. The user's words join their inbox as a message of the thread
+ * and leave for journey-engine on {@code onramp.conversations}, in the caller's transaction.
+ */
+@ApplicationScoped
+public class Conversations {
+
+    private final DispatchConfig config;
+    private final Inbox inbox;
+    private final Outbox outbox;
+    private final ObjectMapper json;
+
+    Conversations(DispatchConfig config, Inbox inbox, Outbox outbox, ObjectMapper json) {
+        this.config = config;
+        this.inbox = inbox;
+        this.outbox = outbox;
+        this.json = json;
+    }
+
+    /**
+     * What a user wrote, checked (see {@link ConversationsResource}).
+     *
+     * @param replyTo the message it answers; null for feedback
+     * @param clientId the caller's id for it, so that a call sent again is taken once; null when none
+     */
+    public record Written(String text, String category, String replyTo, String clientId) {}
+
+    /** How a message was taken. */
+    public sealed interface Outcome {}
+
+    /** Taken now: this is the user's message, in the conversation. */
+    public record Taken(Inbox.Message message) implements Outcome {}
+
+    /** Taken before, under the same client id: the first answer again. */
+    public record Repeated(Inbox.Message message) implements Outcome {}
+
+    /** No message of the user has that id. */
+    public record NoSuchMessage() implements Outcome {}
+
+    /** The message replied to takes no replies. */
+    public record NotReplyable() implements Outcome {}
+
+    /** The user wrote too much in the last minute. */
+    public record TooMany(int limit) implements Outcome {}
+
+    /** Takes what the user wrote, in the caller's transaction. */
+    public Outcome write(String userId, Written written, Instant now) throws SQLException {
+        String id = written.clientId() == null ? "w-" + UUID.randomUUID() : "w-" + digest(userId, written.clientId());
+        InboxMessage earlier = InboxMessage.findById(id);
+        if (earlier != null && earlier.userId.equals(userId)) {
+            return new Repeated(inbox.message(earlier));
+        }
+        long recent = InboxMessage.count(
+                "userId = ?1 and origin = 'user' and createdAt > ?2", userId, now.minus(1, ChronoUnit.MINUTES));
+        if (recent >= config.conversations().perUserPerMinute()) {
+            return new TooMany(config.conversations().perUserPerMinute());
+        }
+        Thread thread;
+        if (written.replyTo() == null) {
+            thread = new Thread("cv-" + UUID.randomUUID(), null, null, null, null, written.category(), true);
+        } else {
+            Optional<InboxMessage> found = InboxMessage.<InboxMessage>find(
+                            "messageId = ?1 and userId = ?2", written.replyTo(), userId)
+                    .withLock(LockModeType.PESSIMISTIC_WRITE)
+                    .firstResultOptional();
+            if (found.isEmpty()) {
+                return new NoSuchMessage();
+            }
+            InboxMessage answered = found.get();
+            if (answered.conversationId == null && !answered.replies) {
+                return new NotReplyable();
+            }
+            if (answered.conversationId != null) {
+                thread = existing(answered.conversationId, written.category());
+            } else {
+                thread = new Thread(
+                        "cv-" + digest(userId, answered.messageId),
+                        answered.messageId,
+                        answered.journey,
+                        answered.step,
+                        answered.broadcast,
+                        written.category(),
+                        true);
+                answered.conversationId = thread.id();
+            }
+        }
+        if (thread.opens()) {
+            open(userId, thread, now);
+        } else {
+            touch(thread.id(), now);
+        }
+        InboxMessage message = new InboxMessage();
+        message.messageId = id;
+        message.userId = userId;
+        message.origin = "user";
+        message.conversationId = thread.id();
+        message.journey = thread.journey();
+        message.step = thread.step();
+        message.broadcast = thread.broadcast();
+        message.title = "";
+        message.body = written.text();
+        message.createdAt = now;
+        message.readAt = now;
+        message.persist();
+
+        ObjectNode record = json.createObjectNode();
+        record.put("id", id);
+        record.put("conversationId", thread.id());
+        record.put("userId", userId);
+        record.put("kind", written.replyTo() == null ? "feedback" : "reply");
+        record.put("channel", "in_app");
+        putIfPresent(record, "messageId", written.replyTo());
+        putIfPresent(record, "journey", thread.journey());
+        putIfPresent(record, "step", thread.step());
+        putIfPresent(record, "broadcast", thread.broadcast());
+        record.put("text", written.text());
+        putIfPresent(record, "category", thread.category());
+        record.put("at", now.toString());
+        Outbox.Writer out = outbox.writer();
+        out.publish(config.topics().conversations(), userId, record, now);
+        InboxMessage.flush();
+        out.flush();
+        inbox.changed(List.of(userId));
+        return new Taken(inbox.message(message));
+    }
+
+    /** The conversation a message joins; {@code opens} when it is not stored yet. */
+    private record Thread(
+            String id, String answers, String journey, String step, String broadcast, String category, boolean opens) {}
+
+    private Thread existing(String conversationId, String category) {
+        Object[] row = (Object[]) session()
+                .createNativeQuery(
+                        "SELECT answers, journey, step, broadcast, category FROM conversations WHERE conversation_id = ?1",
+                        Object[].class)
+                .setParameter(1, conversationId)
+                .uniqueResultOptional()
+                .orElse(null);
+        if (row == null) {
+            // Opened by journey-engine's side only (an answer to a conversation this instance never stored): take it
+            // up.
+            return new Thread(conversationId, null, null, null, null, category, true);
+        }
+        return new Thread(
+                conversationId,
+                (String) row[0],
+                (String) row[1],
+                (String) row[2],
+                (String) row[3],
+                category != null ? category : (String) row[4],
+                false);
+    }
+
+    private void open(String userId, Thread thread, Instant now) {
+        session()
+                .createNativeMutationQuery("""
+                        INSERT INTO conversations (conversation_id, user_id, channel, answers, journey, step, broadcast,
+                            category, created_at, updated_at)
+                        VALUES (?1, ?2, 'in_app', ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                        ON CONFLICT (conversation_id) DO UPDATE SET updated_at = excluded.updated_at""")
+                .setParameter(1, thread.id())
+                .setParameter(2, userId)
+                .setParameter(3, thread.answers())
+                .setParameter(4, thread.journey())
+                .setParameter(5, thread.step())
+                .setParameter(6, thread.broadcast())
+                .setParameter(7, thread.category())
+                .setParameter(8, OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
+                .executeUpdate();
+    }
+
+    private void touch(String conversationId, Instant now) {
+        session()
+                .createNativeMutationQuery("UPDATE conversations SET updated_at = ?1 WHERE conversation_id = ?2")
+                .setParameter(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
+                .setParameter(2, conversationId)
+                .executeUpdate();
+    }
+
+    private static void putIfPresent(ObjectNode record, String field, String value) {
+        if (value != null) {
+            record.put(field, value);
+        }
+    }
+
+    private static Session session() {
+        return InboxMessage.getEntityManager().unwrap(Session.class);
+    }
+
+    /** A stable id from the user and another id: the same reply target or client id always gives the same. */
+    static String digest(String userId, String other) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(userId.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(other.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
