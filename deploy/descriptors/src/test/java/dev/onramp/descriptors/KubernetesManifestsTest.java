@@ -67,7 +67,9 @@ class KubernetesManifestsTest {
                         Set.of("onramp.erasures")),
                 "message-dispatch",
                 KafkaUse.ofChannels(
-                        Repo.path("message-dispatch/service/src/main/resources/application.properties"), Set.of()));
+                        Repo.path("message-dispatch/service/src/main/resources/application.properties"),
+                        // What users write back (Conversations), relayed from the outbox under its own topic.
+                        Set.of("onramp.conversations")));
     }
 
     private static DocumentedSecrets guide() {
@@ -237,7 +239,8 @@ class KubernetesManifestsTest {
 
         assertThat(services.get("event-ingest").writes()).containsExactly("onramp.events");
         assertThat(services.get("journey-engine").reads())
-                .containsExactlyInAnyOrder("onramp.events", "onramp.delivery-events", "onramp.erasures");
+                .containsExactlyInAnyOrder(
+                        "onramp.events", "onramp.delivery-events", "onramp.conversations", "onramp.erasures");
         assertThat(services.get("journey-engine").groups())
                 .containsExactlyInAnyOrder("journey-engine", "journey-engine-erasures");
         assertThat(services.get("journey-engine").writes())
@@ -247,7 +250,7 @@ class KubernetesManifestsTest {
         assertThat(services.get("message-dispatch").groups())
                 .containsExactlyInAnyOrder("message-dispatch", "message-dispatch-erasures");
         assertThat(services.get("message-dispatch").writes())
-                .contains("onramp.delivery-events", "onramp.message-requests.dlq");
+                .contains("onramp.delivery-events", "onramp.conversations", "onramp.message-requests.dlq");
     }
 
     @Test
@@ -325,20 +328,25 @@ class KubernetesManifestsTest {
         Map<String, KafkaTopic> topics = new java.util.HashMap<>();
         kit.all(KafkaTopic.class).forEach(t -> topics.put(KitChecks.topicName(t), t));
         long week = 7L * 24 * 3600 * 1000;
-        for (String topic : List.of("onramp.events", "onramp.message-requests", "onramp.delivery-events")) {
+        for (String topic :
+                List.of("onramp.events", "onramp.message-requests", "onramp.delivery-events", "onramp.conversations")) {
             assertThat(topics.get(topic).getSpec().getPartitions()).as(topic).isEqualTo(12);
             assertThat(retention(topics.get(topic))).as(topic).isEqualTo(week);
         }
         assertThat(retention(topics.get("onramp.erasures"))).isEqualTo(30 * week / 7);
-        for (String topic :
-                List.of("onramp.events", "onramp.message-requests", "onramp.delivery-events", "onramp.erasures")) {
+        for (String topic : List.of(
+                "onramp.events",
+                "onramp.message-requests",
+                "onramp.delivery-events",
+                "onramp.conversations",
+                "onramp.erasures")) {
             KafkaTopic dlq = topics.get(topic + ".dlq");
             assertThat(dlq).as(topic + ".dlq").isNotNull();
             assertThat(dlq.getSpec().getPartitions()).isEqualTo(1);
             assertThat(retention(dlq)).isEqualTo(30 * week / 7);
             assertThat(dlq.getMetadata().getName()).isEqualTo(topic.replace('.', '-') + "-dlq");
         }
-        assertThat(topics).hasSize(8);
+        assertThat(topics).hasSize(10);
     }
 
     private static long retention(KafkaTopic topic) {

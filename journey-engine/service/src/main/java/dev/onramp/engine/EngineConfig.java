@@ -128,6 +128,10 @@ public interface EngineConfig {
         @WithDefault("onramp.erasures")
         String erasures();
 
+        /** What users write back (replies, feedback), from message-dispatch: recorded, routed and answered here. */
+        @WithDefault("onramp.conversations")
+        String conversations();
+
         /** Partitions of the topics this service creates. */
         @WithDefault("6")
         int partitions();

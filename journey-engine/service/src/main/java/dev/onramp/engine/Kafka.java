@@ -37,7 +37,7 @@ public class Kafka {
         Topics.ensure(
                 config,
                 Topics.withDeadLetters(
-                        List.of(t.events(), t.messageRequests(), t.deliveryEvents(), t.erasures()),
+                        List.of(t.events(), t.messageRequests(), t.deliveryEvents(), t.erasures(), t.conversations()),
                         t.partitions(),
                         t.replicationFactor(),
                         t.deadLetterRetention()));

@@ -29,7 +29,11 @@ public record Decision(
         /** A due message that could not be handled: its timer is stopped, with the reason, until the user acts again. */
         PARKED,
         /** An anonymous profile was joined to this user: what it brought to this journey. */
-        MERGED;
+        MERGED,
+        /** The user wrote back: a reply to one of the messages, or feedback (its conversation's log). */
+        CONVERSATION,
+        /** A teammate answered the user in a conversation. */
+        ANSWERED;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);

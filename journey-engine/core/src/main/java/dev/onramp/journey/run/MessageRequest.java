@@ -59,6 +59,8 @@ public record MessageRequest(
         JOURNEY("journey"),
         BROADCAST("broadcast"),
         INCIDENT("incident"),
+        /** A teammate's answer in a conversation: written by the conversations API, never by the runtime. */
+        ANSWER("answer"),
         HAND_OFF("hand-off");
 
         private final String wireName;

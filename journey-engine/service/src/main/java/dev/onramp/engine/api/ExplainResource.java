@@ -1,6 +1,8 @@
 package dev.onramp.engine.api;
 
+import dev.onramp.engine.conversation.ConversationStore;
 import dev.onramp.engine.journey.JourneyRegistry;
+import dev.onramp.engine.state.ConversationLog;
 import dev.onramp.engine.state.DecisionEntity;
 import dev.onramp.engine.state.EnrollmentEntity;
 import dev.onramp.engine.state.ProfileEntity;
@@ -17,6 +19,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import javax.sql.DataSource;
 
 /**
  * Tells a support agent, for each journey, where a user is, what was sent, what is due next and why — or why not —
@@ -45,9 +50,13 @@ public class ExplainResource {
             "completed");
 
     private final JourneyRegistry registry;
+    private final ConversationStore conversations;
+    private final DataSource dataSource;
 
-    ExplainResource(JourneyRegistry registry) {
+    ExplainResource(JourneyRegistry registry, ConversationStore conversations, DataSource dataSource) {
         this.registry = registry;
+        this.conversations = conversations;
+        this.dataSource = dataSource;
     }
 
     /**
@@ -60,7 +69,14 @@ public class ExplainResource {
             Map<String, Object> traits,
             Map<String, String> blocked,
             List<JourneyView> journeys,
-            List<BroadcastView> broadcasts) {}
+            List<BroadcastView> broadcasts,
+            List<ConversationView> conversations) {}
+
+    /**
+     * What the user wrote back and what became of it (docs/conversations.md): each conversation as it stands, with its
+     * lines of the journey log (what they wrote, who answered).
+     */
+    public record ConversationView(ConversationStore.Conversation conversation, List<LogEntry> log) {}
 
     /** What each broadcast did for the user ({@code docs/broadcasts.md}): sent, deferred and why, or skipped and why. */
     public record BroadcastView(String broadcast, String why, List<LogEntry> log) {}
@@ -91,7 +107,7 @@ public class ExplainResource {
     public record LogEntry(Instant at, int cycle, String kind, String step, String detail, String messageId) {}
 
     @GET
-    public Explanation explain(@PathParam("userId") String requested) {
+    public Explanation explain(@PathParam("userId") String requested) throws SQLException {
         // An anonymous id joined to a user is that user now: the one story, whichever id support has at hand.
         String userId = ProfileEntity.<ProfileEntity>findByIdOptional(requested)
                 .map(p -> p.mergedInto)
@@ -130,6 +146,9 @@ public class ExplainResource {
         // Journeys the user was considered for but not enrolled in say why; broadcasts say what they did.
         List<BroadcastView> broadcasts = new ArrayList<>();
         logByJourney.forEach((journeyId, entries) -> {
+            if (journeyId.startsWith(ConversationLog.LOG_PREFIX)) {
+                return;
+            }
             if (journeyId.startsWith(BROADCAST_LOG)) {
                 broadcasts.add(new BroadcastView(
                         journeyId.substring(BROADCAST_LOG.length()),
@@ -163,8 +182,16 @@ public class ExplainResource {
         List<String> joined = ProfileEntity.<ProfileEntity>list("mergedInto", Sort.by("userId"), userId).stream()
                 .map(p -> p.userId)
                 .toList();
+        List<ConversationView> wrote = new ArrayList<>();
+        try (Connection c = dataSource.getConnection()) {
+            for (ConversationStore.Conversation conversation : conversations.ofUser(c, userId)) {
+                wrote.add(new ConversationView(
+                        conversation,
+                        logByJourney.getOrDefault(ConversationLog.LOG_PREFIX + conversation.id(), List.of())));
+            }
+        }
         return new Explanation(
-                userId, joined, state.profile().traits(), state.profile().blocked(), views, broadcasts);
+                userId, joined, state.profile().traits(), state.profile().blocked(), views, broadcasts, wrote);
     }
 
     private static JourneyView view(Enrollment e, Optional<Journey> journey, Integer version, List<LogEntry> entries) {

@@ -584,7 +584,8 @@ public class ConsoleResource {
 
     @GET
     @Path("users")
-    public Response user(@QueryParam("id") String id, @CookieParam(SESSION) String session) {
+    public Response user(@QueryParam("id") String id, @CookieParam(SESSION) String session)
+            throws java.sql.SQLException {
         if (!sessions.valid(session)) {
             return redirect("/console/login").build();
         }

@@ -49,6 +49,7 @@ public class Erasures {
         for (String delete : List.of(
                 "DELETE FROM enrollments WHERE user_id = ANY (?)",
                 "DELETE FROM decisions WHERE user_id = ANY (?)",
+                "DELETE FROM conversations WHERE user_id = ANY (?)",
                 "DELETE FROM profiles WHERE user_id = ANY (?)",
                 // A broadcast's counts keep the recipient, no longer who they were.
                 "UPDATE broadcast_recipients SET user_id = 'erased:' || md5(user_id), message_id = NULL"

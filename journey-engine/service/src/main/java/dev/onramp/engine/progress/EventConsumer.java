@@ -112,6 +112,8 @@ public class EventConsumer {
                 }
                 Records.Report report = records.delivery(record.value());
                 content = new Item.Delivery(record.key(), report.report(), report.at(), report.broadcast());
+            } else if (record.topic().equals(config.topics().conversations())) {
+                content = new Item.Conversation(records.conversation(record.key(), record.value()));
             } else {
                 UserEvent event = records.event(record.key(), record.value());
                 content =

@@ -204,6 +204,8 @@ public class EventTransactions {
                                     d.broadcast(), user, d.report().status());
                         }
                     }
+                    case Item.Conversation w ->
+                        batch.conversation(batch.resolve(w.written().userId()), w.written());
                     case Item.Unreadable u -> {
                         deadLetter(batch, item, u.reason());
                         dead++;

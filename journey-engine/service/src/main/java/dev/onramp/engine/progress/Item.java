@@ -1,5 +1,6 @@
 package dev.onramp.engine.progress;
 
+import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.run.DeliveryReport;
 import dev.onramp.journey.run.UserEvent;
 import org.apache.kafka.common.TopicPartition;
@@ -26,14 +27,16 @@ record Item(
     /** A user event that some journey reacts to, or an identify call. */
     record Event(UserEvent event) implements Content {}
 
-    /** A report from message-dispatch on a message. */
     /**
-     * A delivery report about one of the user's messages.
+     * A delivery report from message-dispatch about one of the user's messages.
      *
      * @param at when message-dispatch says it happened; with the message id and status it names the report
+     * @param broadcast the broadcast the message is of; null for a journey's message
      */
-    /** @param broadcast the broadcast the message is of; null for a journey's message */
     record Delivery(String userId, DeliveryReport report, String at, String broadcast) implements Content {}
+
+    /** Something the user wrote back: a reply or feedback ({@code onramp.conversations}). */
+    record Conversation(Records.Written written) implements Content {}
 
     /** A record that does not follow its contract: it goes to the dead-letter topic with this reason. */
     record Unreadable(String reason) implements Content {}
@@ -50,6 +53,7 @@ record Item(
         return switch (content) {
             case Event e -> e.event().userId();
             case Delivery d -> d.userId();
+            case Conversation w -> w.written().userId();
             case Unreadable u -> null;
             case Ignored i -> null;
         };

@@ -37,6 +37,7 @@ public final class Batch {
     private final Set<String> rewritten = new HashSet<>();
     private final List<Merge> merges = new ArrayList<>();
     private final List<StateStore.BroadcastReport> broadcastReports = new ArrayList<>();
+    private final List<Records.Written> written = new ArrayList<>();
     private int messages;
 
     public Batch(StateStore store, Records records, String requestsTopic, StateStore.Loaded loaded) {
@@ -104,6 +105,26 @@ public final class Batch {
         broadcastReports.add(new StateStore.BroadcastReport(broadcast, userId, status));
     }
 
+    /** What the user wrote back: recorded in its conversation and their journey log (once, however often it comes). */
+    public void conversation(String userId, Records.Written message) {
+        written.add(
+                userId.equals(message.userId())
+                        ? message
+                        : new Records.Written(
+                                message.id(),
+                                message.conversationId(),
+                                userId,
+                                message.kind(),
+                                message.channel(),
+                                message.answers(),
+                                message.journey(),
+                                message.step(),
+                                message.broadcast(),
+                                message.text(),
+                                message.category(),
+                                message.at()));
+    }
+
     /**
      * Parks a record on {@code <topic>.dlq}: its key and value as they were, why, and where it came from in the
      * headers ({@link DeadLetters}).
@@ -134,6 +155,7 @@ public final class Batch {
         for (Merge merge : merges) {
             store.relabel(c, merge);
         }
+        decisions.addAll(ConversationLog.record(c, written));
         store.appendDecisions(c, decisions);
         store.recordBroadcastReports(c, broadcastReports, now);
         store.enqueue(c, outbox, now);

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -96,6 +97,105 @@ public class Records {
                         category(text(node, "category"))),
                 text(node, "at"),
                 text(node, "broadcast"));
+    }
+
+    /**
+     * What a user wrote back ({@code onramp.conversations}): a reply to a message or feedback.
+     *
+     * @param answers the message it answers; null for feedback
+     */
+    public record Written(
+            String id,
+            String conversationId,
+            String userId,
+            String kind,
+            String channel,
+            String answers,
+            String journey,
+            String step,
+            String broadcast,
+            String text,
+            String category,
+            Instant at) {}
+
+    public Written conversation(String key, byte[] value) throws Unreadable {
+        JsonNode node = tree(value);
+        List<String> missing = new java.util.ArrayList<>();
+        for (String field : List.of("id", "conversationId", "userId", "kind", "channel", "text", "at")) {
+            if (text(node, field) == null || text(node, field).isBlank()) {
+                missing.add(field);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new Unreadable("a conversation message needs " + String.join(", ", missing));
+        }
+        if (key == null || !key.equals(text(node, "userId"))) {
+            throw new Unreadable("a conversation message is keyed by its userId");
+        }
+        Instant at = time(text(node, "at"));
+        if (at == null) {
+            throw new Unreadable("a conversation message's at is not a date-time");
+        }
+        String kind = text(node, "kind");
+        if (!kind.equals("reply") && !kind.equals("feedback")) {
+            throw new Unreadable("a conversation message's kind is reply or feedback, not " + kind);
+        }
+        return new Written(
+                text(node, "id"),
+                text(node, "conversationId"),
+                key,
+                kind,
+                text(node, "channel"),
+                text(node, "messageId"),
+                text(node, "journey"),
+                text(node, "step"),
+                text(node, "broadcast"),
+                text(node, "text"),
+                text(node, "category"),
+                at);
+    }
+
+    /**
+     * A teammate's answer in a conversation, as message-dispatch reads it (origin {@code answer}): the words as plain
+     * text, never a template, signed by the teammate, back by the channel the user wrote from.
+     */
+    public String answer(
+            String messageId,
+            String conversation,
+            String userId,
+            String channel,
+            String text,
+            dev.onramp.journey.model.Teammate teammate,
+            Map<String, Object> traits,
+            String locale,
+            Instant at) {
+        ObjectNode out = json.createObjectNode();
+        out.put("messageId", messageId);
+        out.put("origin", "answer");
+        out.put("conversation", conversation);
+        out.put("text", text);
+        out.put("channel", channel);
+        out.putArray("fallbackChannels");
+        if (locale == null) {
+            out.putNull("locale");
+        } else {
+            out.put("locale", locale);
+        }
+        ObjectNode user = out.putObject("user");
+        user.put("id", userId);
+        user.set("traits", json.valueToTree(traits));
+        out.putObject("context");
+        ObjectNode sender = out.putObject("sender");
+        sender.put("id", teammate.id());
+        sender.put("name", teammate.name());
+        sender.put("role", teammate.role());
+        sender.put("email", teammate.email());
+        teammate.avatar().ifPresent(a -> sender.put("avatar", a));
+        teammate.team().ifPresent(t -> sender.put("team", t));
+        out.put("replies", true);
+        out.put("notBefore", at.toString());
+        out.put("createdAt", at.toString());
+        return out.toString();
     }
 
     /** A category as the delivery events name it; null for none or one this engine does not know. */

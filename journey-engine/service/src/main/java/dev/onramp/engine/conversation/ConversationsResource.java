@@ -1,0 +1,183 @@
+package dev.onramp.engine.conversation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.onramp.engine.journey.JourneyRegistry;
+import dev.onramp.engine.state.ProfileEntity;
+import dev.onramp.journey.model.Roster;
+import dev.onramp.journey.model.Teammate;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * What users wrote back, for the team (admin bearer token, docs/conversations.md): the conversations newest first, one
+ * with its messages, and a teammate's answer, which goes back to the user where they wrote from.
+ */
+@Path("/v1/conversations")
+@Produces(MediaType.APPLICATION_JSON)
+public class ConversationsResource {
+
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cc}&&[^\\n\\t]]");
+
+    /** The longest answer: the contract's limit on a message request's text. */
+    static final int MAX_TEXT = 10_000;
+
+    private final ConversationStore store;
+    private final JourneyRegistry registry;
+    private final DataSource dataSource;
+    private final InstantSource clock;
+
+    ConversationsResource(
+            ConversationStore store, JourneyRegistry registry, DataSource dataSource, InstantSource clock) {
+        this.store = store;
+        this.registry = registry;
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    public record Page(List<ConversationStore.Conversation> conversations) {}
+
+    public record Thread(ConversationStore.Conversation conversation, List<Entry> messages) {}
+
+    /**
+     * A message as the team reads it.
+     *
+     * @param author {@code user}, or the teammate's id
+     * @param name the teammate's name (null for the user, or a teammate no longer in team.yaml)
+     */
+    public record Entry(String id, String author, String name, String text, Instant at) {}
+
+    @GET
+    @Transactional
+    public Page list(@QueryParam("status") String status, @QueryParam("limit") @DefaultValue("50") int limit)
+            throws SQLException {
+        if (status != null && !List.of("open", "closed", "all").contains(status)) {
+            throw ProblemException.badParameter("status", "is open, closed or all");
+        }
+        if (limit < 1 || limit > 500) {
+            throw ProblemException.badParameter("limit", "is between 1 and 500");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return new Page(store.list(c, status == null || status.equals("all") ? null : status, limit));
+        }
+    }
+
+    @GET
+    @Path("{id}")
+    @Transactional
+    public Thread get(@PathParam("id") String id) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            ConversationStore.Conversation conversation = found(store.find(c, id, false), id);
+            Roster team = team();
+            return new Thread(
+                    conversation,
+                    store.messages(c, id).stream()
+                            .map(m -> new Entry(
+                                    m.id(),
+                                    m.author(),
+                                    m.author().equals("user")
+                                            ? null
+                                            : team.teammate(m.author())
+                                                    .map(Teammate::name)
+                                                    .orElse(null),
+                                    m.text(),
+                                    m.at()))
+                            .toList());
+        }
+    }
+
+    /**
+     * A teammate answers: {@code {"teammate": "belle", "text": "..."}}. With an {@code Idempotency-Key}, the same call
+     * sent again answers once.
+     */
+    @POST
+    @Path("{id}/messages")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Transactional(rollbackOn = Exception.class)
+    public Response answer(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String key, JsonNode body)
+            throws SQLException {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.badRequest("The body is a JSON object: {\"teammate\": ..., \"text\": ...}.");
+        }
+        for (var field : body.properties()) {
+            if (!List.of("teammate", "text").contains(field.getKey())) {
+                throw ProblemException.badField("/" + field.getKey(), "is not a field (teammate, text)");
+            }
+        }
+        String teammateId =
+                body.path("teammate").isTextual() ? body.get("teammate").asText() : null;
+        Roster team = team();
+        if (teammateId == null || team.teammate(teammateId).isEmpty()) {
+            throw ProblemException.badField(
+                    "/teammate",
+                    team.isEmpty()
+                            ? "names a teammate of team.yaml, and there is none"
+                            : "names a teammate of team.yaml (" + String.join(", ", team.teammateIds()) + ")");
+        }
+        String text = body.path("text").isTextual() ? body.get("text").asText().strip() : "";
+        if (text.isEmpty()) {
+            throw ProblemException.badField("/text", "is required: the answer, as plain text");
+        }
+        if (text.length() > MAX_TEXT) {
+            throw ProblemException.badField("/text", "is longer than " + MAX_TEXT + " characters");
+        }
+        if (CONTROL.matcher(text).find()) {
+            throw ProblemException.badField("/text", "contains control characters");
+        }
+        if (key != null && (key.isBlank() || key.length() > 255)) {
+            throw ProblemException.badParameter("Idempotency-Key", "is 1 to 255 characters");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            ConversationStore.Conversation conversation = found(store.find(c, id, true), id);
+            ProfileEntity profile = ProfileEntity.findById(conversation.userId());
+            Map<String, Object> traits = profile == null ? Map.of() : profile.traits;
+            Teammate teammate = team.teammate(teammateId).orElseThrow();
+            ConversationStore.Answered answered =
+                    store.answer(c, conversation, teammate, text, key, traits, clock.instant());
+            ConversationStore.Message m = answered.message();
+            return Response.status(answered.repeated() ? 200 : 201)
+                    .entity(new Entry(m.id(), m.author(), teammate.name(), m.text(), m.at()))
+                    .build();
+        }
+    }
+
+    @POST
+    @Path("{id}/close")
+    @Transactional(rollbackOn = Exception.class)
+    public ConversationStore.Conversation close(@PathParam("id") String id) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            found(store.find(c, id, true), id);
+            store.close(c, id, clock.instant());
+            return store.find(c, id, false).orElseThrow();
+        }
+    }
+
+    private Roster team() {
+        return registry.current().map(JourneyRegistry.Live::team).orElse(Roster.empty());
+    }
+
+    private static ConversationStore.Conversation found(
+            java.util.Optional<ConversationStore.Conversation> conversation, String id) {
+        return conversation.orElseThrow(() -> new ProblemException(
+                Problem.of(404, "not-found", "Not found", "There is no conversation '" + id + "'.")));
+    }
+}

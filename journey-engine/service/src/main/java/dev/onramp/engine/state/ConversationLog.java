@@ -1,0 +1,131 @@
+package dev.onramp.engine.state;
+
+import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.run.Decision;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Records what users write back ({@code onramp.conversations}) in the batch's transaction: the conversation (opened,
+ * or opened again when it was closed), the message once however often it is delivered, and a line in the user's
+ * journey log for each new one.
+ */
+public final class ConversationLog {
+
+    /** Where a conversation's lines go in the journey log: beside journeys and broadcasts, under its own name. */
+    public static final String LOG_PREFIX = "conversation:";
+
+    private ConversationLog() {}
+
+    /** @return the journey log's lines for the messages that were new */
+    static List<Decision> record(Connection c, List<Records.Written> written) throws SQLException {
+        if (written.isEmpty()) {
+            return List.of();
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO conversations (id, user_id, channel, message_id, journey, step, broadcast, category, status,
+                    opened_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+                ON CONFLICT (id) DO UPDATE SET status = 'open',
+                    updated_at = greatest(conversations.updated_at, excluded.updated_at),
+                    category = coalesce(conversations.category, excluded.category)""")) {
+            for (Records.Written w : written) {
+                ps.setString(1, w.conversationId());
+                ps.setString(2, w.userId());
+                ps.setString(3, w.channel());
+                ps.setString(4, w.kind().equals("reply") ? w.answers() : null);
+                ps.setString(5, w.journey());
+                ps.setString(6, w.step());
+                ps.setString(7, w.broadcast());
+                ps.setString(8, w.category());
+                ps.setTimestamp(9, Timestamp.from(w.at()));
+                ps.setTimestamp(10, Timestamp.from(w.at()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        Set<String> fresh = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO conversation_messages (id, conversation_id, user_id, author, text, at)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id""")) {
+            ps.setArray(
+                    1,
+                    c.createArrayOf(
+                            "text", written.stream().map(Records.Written::id).toArray()));
+            ps.setArray(
+                    2,
+                    c.createArrayOf(
+                            "text",
+                            written.stream()
+                                    .map(Records.Written::conversationId)
+                                    .toArray()));
+            ps.setArray(
+                    3,
+                    c.createArrayOf(
+                            "text",
+                            written.stream().map(Records.Written::userId).toArray()));
+            ps.setArray(
+                    4, c.createArrayOf("text", written.stream().map(w -> "user").toArray()));
+            ps.setArray(
+                    5,
+                    c.createArrayOf(
+                            "text", written.stream().map(Records.Written::text).toArray()));
+            ps.setArray(
+                    6,
+                    c.createArrayOf(
+                            "timestamptz",
+                            written.stream().map(w -> Timestamp.from(w.at())).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    fresh.add(rs.getString(1));
+                }
+            }
+        }
+        List<Decision> lines = new ArrayList<>();
+        for (Records.Written w : written) {
+            if (fresh.remove(w.id())) {
+                lines.add(new Decision(
+                        w.at(),
+                        w.userId(),
+                        LOG_PREFIX + w.conversationId(),
+                        0,
+                        w.step(),
+                        Decision.Kind.CONVERSATION,
+                        describe(w),
+                        w.answers()));
+            }
+        }
+        return lines;
+    }
+
+    /** "replied to step invite-teammate of workspace-onboarding (billing): “Where is…”" */
+    static String describe(Records.Written w) {
+        StringBuilder line = new StringBuilder();
+        if (w.kind().equals("feedback")) {
+            line.append("sent feedback");
+        } else if (w.journey() != null) {
+            line.append("replied to step ").append(w.step()).append(" of ").append(w.journey());
+        } else if (w.broadcast() != null) {
+            line.append("replied to broadcast ").append(w.broadcast());
+        } else {
+            line.append("replied");
+        }
+        line.append(" by ").append(w.channel().replace('_', '-'));
+        if (w.category() != null) {
+            line.append(" (").append(w.category()).append(")");
+        }
+        String text = w.text().strip().replaceAll("\\s+", " ");
+        int end = text.offsetByCodePoints(0, Math.min(text.codePointCount(0, text.length()), 140));
+        line.append(": “").append(text, 0, end).append(end < text.length() ? "…”" : "”");
+        return line.toString();
+    }
+}

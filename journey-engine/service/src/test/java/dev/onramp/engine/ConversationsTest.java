@@ -1,0 +1,207 @@
+package dev.onramp.engine;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.infra.Contracts;
+import dev.onramp.infra.Infra;
+import dev.onramp.infra.TopicReader;
+import dev.onramp.infra.quarkus.KafkaResource;
+import dev.onramp.infra.quarkus.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What users write back, as journey-engine takes it from onramp.conversations: recorded once however often it comes,
+ * on the user's story (explain); listed for the team; answered by a teammate of team.yaml, which leaves as a message
+ * request of origin answer by the contract, once per idempotency key; a record that breaks the contract is parked.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(PostgresResource.class)
+class ConversationsTest {
+
+    static final String TOKEN = "test-admin-token";
+    static final String TOPIC = "onramp.conversations";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static String reply(String id, String conversation, String user, String text) {
+        String record = """
+                {"id":"%s","conversationId":"%s","userId":"%s","kind":"reply","channel":"in_app",\
+                "messageId":"m-1","journey":"quickstart","step":"invite-teammate","text":%s,"at":"%s"}""".formatted(id, conversation, user, JSON.valueToTree(text), Instant.now());
+        Contracts.check(Contracts.CONVERSATIONS, record);
+        return record;
+    }
+
+    @Test
+    void aReplyIsRecordedOnceOnTheUsersStoryAndATeammatesAnswerGoesBackOnce() throws Exception {
+        String user = JourneyEngineTest.newUser();
+        Events.identify(user, "{\"email\":\"" + user + "@example.com\",\"locale\":\"fr\"}");
+        String conversation = "cv-" + UUID.randomUUID();
+        String record = reply("w-" + UUID.randomUUID(), conversation, user, "Where is the   invite link?");
+
+        // Published twice (a relay that crashed before Kafka's acknowledgement): one message, one line.
+        Events.send(TOPIC, user, record);
+        Events.send(TOPIC, user, record);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count(
+                                "SELECT count(*) FROM engine.conversation_messages WHERE conversation_id = ?",
+                                conversation)
+                        == 1);
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations?status=open")
+                .then()
+                .statusCode(200)
+                .body("conversations.id", hasItem(conversation));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/users/{user}/journeys", user)
+                .then()
+                .statusCode(200)
+                .body("conversations[0].conversation.id", equalTo(conversation))
+                .body("conversations[0].conversation.step", equalTo("invite-teammate"))
+                .body("conversations[0].conversation.status", equalTo("open"))
+                .body("conversations[0].log.size()", equalTo(1))
+                .body("conversations[0].log[0].kind", equalTo("conversation"))
+                .body(
+                        "conversations[0].log[0].detail",
+                        equalTo("replied to step invite-teammate of quickstart by in-app:"
+                                + " “Where is the invite link?”")));
+
+        // Belle answers, with a key: the same call again answers once.
+        String key = UUID.randomUUID().toString();
+        String answer = given().auth()
+                .oauth2(TOKEN)
+                .header("Idempotency-Key", key)
+                .contentType("application/json")
+                .body("{\"teammate\":\"belle\",\"text\":\"Settings → Members → Invite. {user.id}\"}")
+                .post("/v1/conversations/{id}/messages", conversation)
+                .then()
+                .statusCode(201)
+                .body("name", equalTo("Belle"))
+                .extract()
+                .path("id");
+        given().auth()
+                .oauth2(TOKEN)
+                .header("Idempotency-Key", key)
+                .contentType("application/json")
+                .body("{\"teammate\":\"belle\",\"text\":\"Settings → Members → Invite. {user.id}\"}")
+                .post("/v1/conversations/{id}/messages", conversation)
+                .then()
+                .statusCode(200)
+                .body("id", equalTo(answer));
+
+        var requests = TopicReader.all(
+                Infra.kafka().bootstrapServers(),
+                "onramp.message-requests",
+                r -> r.value().contains(conversation),
+                Duration.ofSeconds(3));
+        assertThat(requests).hasSize(1);
+        Contracts.check(Contracts.MESSAGE_REQUESTS, requests.getFirst().value());
+        JsonNode request = JSON.readTree(requests.getFirst().value());
+        assertThat(request.get("origin").asText()).isEqualTo("answer");
+        assertThat(request.get("messageId").asText()).isEqualTo(answer);
+        assertThat(request.get("text").asText()).isEqualTo("Settings → Members → Invite. {user.id}");
+        assertThat(request.get("channel").asText()).isEqualTo("in_app");
+        assertThat(request.get("locale").asText()).isEqualTo("fr");
+        assertThat(request.at("/sender/name").asText()).isEqualTo("Belle");
+        assertThat(request.at("/user/traits/email").asText()).isEqualTo(user + "@example.com");
+
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations/{id}", conversation)
+                .then()
+                .statusCode(200)
+                .body("messages.author", org.hamcrest.Matchers.contains("user", "belle"))
+                .body("messages[1].name", equalTo("Belle"))
+                .body("conversation.messages", equalTo(2));
+
+        // Closed by the team; the user writing again opens it again.
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/v1/conversations/{id}/close", conversation)
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("closed"));
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "Thanks!"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations/{id}", conversation)
+                .then()
+                .body("conversation.status", equalTo("open"))
+                .body("conversation.messages", equalTo(3)));
+    }
+
+    @Test
+    void anAnswerNeedsATeammateOfTheTeamFileAndTextAndTheAdminToken() {
+        String user = JourneyEngineTest.newUser();
+        String conversation = "cv-" + UUID.randomUUID();
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "hello?"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count("SELECT count(*) FROM engine.conversations WHERE id = ?", conversation) == 1);
+
+        given().contentType("application/json")
+                .body("{\"teammate\":\"belle\",\"text\":\"hi\"}")
+                .post("/v1/conversations/{id}/messages", conversation)
+                .then()
+                .statusCode(401);
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"teammate\":\"mallory\",\"text\":\"hi\"}")
+                .post("/v1/conversations/{id}/messages", conversation)
+                .then()
+                .statusCode(400)
+                .body("errors[0].pointer", equalTo("/teammate"))
+                .body("detail", startsWith("teammate: names a teammate of team.yaml (belle, joel)"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"teammate\":\"belle\",\"text\":\"  \"}")
+                .post("/v1/conversations/{id}/messages", conversation)
+                .then()
+                .statusCode(400)
+                .body("errors[0].pointer", equalTo("/text"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"teammate\":\"belle\",\"text\":\"hi\"}")
+                .post("/v1/conversations/{id}/messages", "cv-nobody")
+                .then()
+                .statusCode(404);
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations?status=pending")
+                .then()
+                .statusCode(400);
+    }
+
+    @Test
+    void aConversationRecordThatBreaksTheContractIsParkedAndTheNextOneIsTaken() throws Exception {
+        String user = JourneyEngineTest.newUser();
+        Events.send(TOPIC, user, "{\"id\":\"w-broken\",\"userId\":\"" + user + "\",\"kind\":\"reply\"}");
+        String conversation = "cv-" + UUID.randomUUID();
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "still here"));
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count("SELECT count(*) FROM engine.conversations WHERE id = ?", conversation) == 1);
+        var parked = TopicReader.await(
+                Infra.kafka().bootstrapServers(), TOPIC + ".dlq", r -> user.equals(r.key()), 1, Duration.ofSeconds(30));
+        assertThat(new String(parked.getFirst()
+                        .headers()
+                        .lastHeader("onramp-dlq-reason")
+                        .value()))
+                .contains("conversationId, channel, text, at");
+    }
+}
