@@ -53,6 +53,7 @@ import java.util.Set;
  * @param incident the incident it is the notice, an update or the resolve of; null for a broadcast of its own
  * @param nextUpdateBy for an incident's message: when the next update will come, which the message can show
  * @param holdNudges for an incident's notice: it holds the journey messages of those it reaches until the resolve
+ * @param replies whether recipients may reply to it (docs/conversations.md)
  */
 public record BroadcastSpec(
         String name,
@@ -72,7 +73,8 @@ public record BroadcastSpec(
         int rate,
         String incident,
         Instant nextUpdateBy,
-        boolean holdNudges) {
+        boolean holdNudges,
+        boolean replies) {
 
     /** Who is to be told. */
     public enum Audience {
@@ -91,7 +93,16 @@ public record BroadcastSpec(
     }
 
     private static final Set<String> MESSAGE_FIELDS = Set.of(
-            "channels", "template", "content", "priority", "category", "sender", "quietHours", "maxLateness", "rate");
+            "channels",
+            "template",
+            "content",
+            "priority",
+            "category",
+            "sender",
+            "quietHours",
+            "maxLateness",
+            "rate",
+            "replies");
 
     /** What a request describes: a broadcast, an incident's first notice, or an update or resolve of one. */
     public enum Form {
@@ -370,6 +381,12 @@ public record BroadcastSpec(
             }
         }
 
+        JsonNode repliesNode = body.get("replies");
+        if (repliesNode != null && !repliesNode.isNull() && !repliesNode.isBoolean()) {
+            errors.add(new FieldError("/replies", "true or false"));
+        }
+        boolean replies = repliesNode != null && repliesNode.asBoolean(false);
+
         if (!errors.isEmpty()) {
             throw new Invalid(
                     errors.size() == 1
@@ -402,7 +419,8 @@ public record BroadcastSpec(
                 rate,
                 incident,
                 nextUpdateBy,
-                false);
+                false,
+                replies);
     }
 
     /** The same notice, holding (or not) the journey messages of those it reaches. */
@@ -425,7 +443,8 @@ public record BroadcastSpec(
                 rate,
                 incident,
                 nextUpdateBy,
-                hold);
+                hold,
+                replies);
     }
 
     /** The zone furthest ahead (UTC+14) reaches a local time first, the one furthest behind (UTC-12) last. */
@@ -474,7 +493,8 @@ public record BroadcastSpec(
                 sender,
                 incident,
                 nextUpdateBy,
-                holdNudges);
+                holdNudges,
+                replies);
     }
 
     /** The compiled audience condition; {@link Condition#ALWAYS} unless the audience is {@code where}. */
@@ -553,6 +573,9 @@ public record BroadcastSpec(
         if (holdNudges) {
             out.put("holdNudges", true);
         }
+        if (replies) {
+            out.put("replies", true);
+        }
         return out;
     }
 
@@ -593,7 +616,8 @@ public record BroadcastSpec(
                 node.has("rate") ? node.get("rate").asInt() : 0,
                 text(node, "incident"),
                 text(node, "nextUpdateBy") == null ? null : Instant.parse(text(node, "nextUpdateBy")),
-                node.path("holdNudges").asBoolean(false));
+                node.path("holdNudges").asBoolean(false),
+                node.path("replies").asBoolean(false));
     }
 
     private static final Engine QUTE = TemplateSet.engine();

@@ -61,7 +61,7 @@ public final class JourneyParser {
     private static final Set<String> MATCH_FIELDS = fields("event", "where");
     private static final Set<String> GOAL_FIELDS = fields("event", "where", "within");
     private static final Set<String> STEP_FIELDS =
-            fields("id", "name", "done_when", "done_if", "nudge", "remind", "sender");
+            fields("id", "name", "done_when", "done_if", "nudge", "remind", "sender", "replies");
     private static final Set<String> MESSAGE_FIELDS = fields("after", "channel", "fallback", "template", "where");
     private static final Set<String> QUIET_FIELDS = fields("from", "to");
 
@@ -257,7 +257,9 @@ public final class JourneyParser {
             if (id == null || doneWhen.isEmpty()) {
                 return null;
             }
-            return new Step(id, name == null ? id : name, doneWhen, doneIf, Step.messages(nudge, reminders), sender);
+            boolean replies = flag(fields.get("replies"), false);
+            return new Step(
+                    id, name == null ? id : name, doneWhen, doneIf, Step.messages(nudge, reminders), sender, replies);
         }
 
         private MessageSpec message(YamlNode node, MessageKind kind) {

@@ -126,6 +126,23 @@ class Reading {
         return scalar.isNull() ? null : scalar.text();
     }
 
+    /** A yes-or-no field: {@code true} or {@code false}; {@code absent} when it is not there. */
+    boolean flag(Entry entry, boolean absent) {
+        if (entry == null) {
+            return absent;
+        }
+        if (entry.value() instanceof Scalar scalar && !scalar.isNull()) {
+            if (scalar.text().equals("true")) {
+                return true;
+            }
+            if (scalar.text().equals("false")) {
+                return false;
+            }
+        }
+        error(entry.value().at(), "'" + entry.key() + "' is true or false, not " + YamlNode.describe(entry.value()));
+        return absent;
+    }
+
     String nonEmptyText(YamlNode node, String field) {
         if (!(node instanceof Scalar scalar) || scalar.isNull() || scalar.text().isBlank()) {
             error(node.at(), "'" + field + "' needs a value, not " + YamlNode.describe(node));

@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param doneIf when it holds at enrollment, the step starts done; {@code null} when absent
  * @param messages the nudge (if any) and then the reminders, in the order they are sent
  * @param sender the teammate who signs its messages: the step's own, else the journey's; empty for the product itself
+ * @param replies whether the user may reply to its messages (docs/conversations.md)
  */
 public record Step(
         String id,
@@ -19,7 +20,19 @@ public record Step(
         List<EventMatch> doneWhen,
         Condition doneIf,
         List<MessageSpec> messages,
-        Optional<Teammate> sender) {
+        Optional<Teammate> sender,
+        boolean replies) {
+
+    /** A step whose messages take no replies. */
+    public Step(
+            String id,
+            String name,
+            List<EventMatch> doneWhen,
+            Condition doneIf,
+            List<MessageSpec> messages,
+            Optional<Teammate> sender) {
+        this(id, name, doneWhen, doneIf, messages, sender, false);
+    }
 
     public Step {
         Objects.requireNonNull(id, "id");

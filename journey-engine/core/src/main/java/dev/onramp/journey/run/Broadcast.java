@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param nextUpdateBy for an incident's message, when the next update will come; null when it says none
  * @param holdsNudges an incident's notice that holds the journey messages of each user it reaches until the incident
  *     is resolved
+ * @param replies whether recipients may reply to it
  */
 public record Broadcast(
         String id,
@@ -36,7 +37,38 @@ public record Broadcast(
         Teammate sender,
         String incident,
         Instant nextUpdateBy,
-        boolean holdsNudges) {
+        boolean holdsNudges,
+        boolean replies) {
+
+    /** A broadcast that takes no replies. */
+    public Broadcast(
+            String id,
+            String name,
+            List<Channel> channels,
+            String template,
+            Map<Channel, Content> content,
+            SendPolicy.Priority priority,
+            SendPolicy.Category category,
+            Optional<QuietHours> quietHours,
+            Teammate sender,
+            String incident,
+            Instant nextUpdateBy,
+            boolean holdsNudges) {
+        this(
+                id,
+                name,
+                channels,
+                template,
+                content,
+                priority,
+                category,
+                quietHours,
+                sender,
+                incident,
+                nextUpdateBy,
+                holdsNudges,
+                false);
+    }
 
     public Broadcast {
         Objects.requireNonNull(id, "id");

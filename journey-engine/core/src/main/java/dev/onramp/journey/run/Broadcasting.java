@@ -92,7 +92,8 @@ public final class Broadcasting {
                         broadcast.sender(),
                         now,
                         now,
-                        content);
+                        content,
+                        broadcast.replies());
                 List<Profile.Sent> recent = new ArrayList<>(profile.recent());
                 recent.add(new Profile.Sent(send.channel(), now));
                 String fallback =

@@ -622,7 +622,8 @@ public final class JourneyRuntime {
                         next.sender().orElse(null),
                         work.now,
                         work.now,
-                        Map.of()));
+                        Map.of(),
+                        next.replies()));
                 e.sent.add(new SentMessage(
                         messageId,
                         next.id(),

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param context the properties of the event that enrolled the user
  * @param sender the teammate who signs it; null when the product itself does
  * @param template the template it is written in; null when it carries its own {@code content}
+ * @param replies whether the user may reply to it (a step's or broadcast's {@code replies} option)
  * @param content a broadcast's inline content in the user's locale, by channel (header fields and {@code body});
  *     empty when it names a template
  */
@@ -47,7 +48,8 @@ public record MessageRequest(
         Teammate sender,
         Instant notBefore,
         Instant createdAt,
-        Map<Channel, Map<String, String>> content) {
+        Map<Channel, Map<String, String>> content,
+        boolean replies) {
 
     public MessageRequest {
         fallbackChannels = List.copyOf(fallbackChannels);

@@ -97,6 +97,34 @@ class JourneyParserTest {
     }
 
     @Test
+    void aStepTakesRepliesOnlyWhenItSaysTrue() {
+        JourneyParser.Parsed parsed = parser.parse("j.yaml", """
+                journey: onboarding
+                trigger: { event: Signed Up }
+                steps:
+                  - id: ask
+                    done_when: { event: Answered }
+                    nudge: { after: 1h, channel: in_app, template: ask }
+                    replies: true
+                  - id: tell
+                    done_when: { event: Told }
+                """);
+        assertThat(parsed.problems()).isEmpty();
+        assertThat(parsed.journey().orElseThrow().steps())
+                .extracting(step -> step.replies())
+                .containsExactly(true, false);
+
+        assertThat(problems("""
+                journey: onboarding
+                trigger: { event: Signed Up }
+                steps:
+                  - id: ask
+                    done_when: { event: Answered }
+                    replies: yes please
+                """)).containsExactly("j.yaml:6:14: error: 'replies' is true or false, not 'yes please'");
+    }
+
+    @Test
     void pointsAtTheFieldThatIsMissing() {
         assertThat(problems("""
                 journey: onboarding

@@ -255,6 +255,9 @@ public class Records {
             m.sender().avatar().ifPresent(a -> sender.put("avatar", a));
             m.sender().team().ifPresent(t -> sender.put("team", t));
         }
+        if (m.replies()) {
+            out.put("replies", true);
+        }
         out.put("notBefore", m.notBefore().toString());
         out.put("createdAt", m.createdAt().toString());
         return out.toString();
