@@ -126,6 +126,14 @@ class ConversationsIT {
             assertThat(reply.get("channel").asText()).isEqualTo("in_app");
             assertThat(reply.get("messageId").asText()).isEqualTo(nudge);
             assertThat(reply.at("/last/text").asText()).isEqualTo("Where do I set it? I only see my email.");
+            // routes.yaml of the example: no rule's words, so the default rule; the feedback chose "bug".
+            assertThat(reply.get("route").asText()).isEqualTo("everything-else");
+            assertThat(reply.get("team").asText()).isEqualTo("product");
+            JsonNode bug =
+                    await().atMost(Duration.ofSeconds(30)).until(() -> conversationOf(user, null), c -> c != null);
+            assertThat(bug.get("route").asText()).isEqualTo("outage-reports");
+            assertThat(bug.get("team").asText()).isEqualTo("reliability");
+            assertThat(bug.get("destinations").toString()).isEqualTo("[\"zendesk\",\"slack-reliability\"]");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode story = json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys"));
                 assertThat(story.get("conversations")).hasSize(2);
@@ -155,12 +163,17 @@ class ConversationsIT {
         }
     }
 
-    /** The user's conversation that answers a message of this step, as journey-engine lists it; null when none yet. */
+    /**
+     * The user's conversation that answers a message of this step (null: their feedback), as journey-engine lists it;
+     * null when none yet.
+     */
     private JsonNode conversationOf(String user, String step) throws Exception {
         JsonNode page = json.readTree(get(engine.url() + "/v1/conversations?status=open&limit=500"));
         for (JsonNode c : page.get("conversations")) {
-            if (user.equals(c.get("userId").asText())
-                    && step.equals(c.path("step").asText())) {
+            boolean sameStep = step == null
+                    ? !c.hasNonNull("step")
+                    : step.equals(c.path("step").asText());
+            if (user.equals(c.get("userId").asText()) && sameStep) {
                 return c;
             }
         }

@@ -3,6 +3,7 @@ package dev.onramp.cli;
 import dev.onramp.journey.load.Problem;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.Durations;
+import dev.onramp.journey.route.RouteCase;
 import dev.onramp.journey.run.Cap;
 import dev.onramp.journey.run.EngineSettings;
 import dev.onramp.journey.scenario.ScenarioReport;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Parameters;
         name = "test",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the *.test.yaml scenarios on a virtual clock.",
+            "Runs the *.test.yaml scenarios on a virtual clock, and the route scenarios of routes.test.yaml.",
             "The scenario files of a journeys folder run through the engine's own semantics: no Kafka, no database, days",
             "in milliseconds. Exit status 1 when a scenario fails or a file is broken."
         })
@@ -67,16 +68,24 @@ final class TestCommand implements Callable<Integer> {
             System.out.println(file);
             results.forEach(r -> System.out.print(ScenarioReport.text(r)));
         });
+        Map<String, List<RouteCase.Result>> routesByFile = new LinkedHashMap<>();
+        outcome.routeResults().forEach(r -> routesByFile
+                .computeIfAbsent(r.scenario().file(), k -> new ArrayList<>())
+                .add(r));
+        routesByFile.forEach((file, results) -> {
+            System.out.println(file);
+            results.forEach(r -> System.out.print(ScenarioReport.text(r)));
+        });
         if (junit != null) {
             if (junit.toAbsolutePath().getParent() != null) {
                 Files.createDirectories(junit.toAbsolutePath().getParent());
             }
-            Files.writeString(junit, ScenarioReport.junit(outcome.results()));
+            Files.writeString(junit, ScenarioReport.junit(outcome.results(), outcome.routeResults()));
         }
         System.out.printf(
                 "%d scenario(s): %d passed, %d failed%s (%d ms)%n",
-                outcome.results().size(),
-                outcome.results().size() - outcome.failed(),
+                outcome.count(),
+                outcome.count() - outcome.failed(),
                 outcome.failed(),
                 outcome.problems().isEmpty() ? "" : "; " + outcome.problems().size() + " problem(s) in files",
                 (System.nanoTime() - start) / 1_000_000);

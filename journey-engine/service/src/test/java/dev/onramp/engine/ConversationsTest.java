@@ -72,7 +72,11 @@ class ConversationsTest {
                 .body("conversations[0].conversation.id", equalTo(conversation))
                 .body("conversations[0].conversation.step", equalTo("invite-teammate"))
                 .body("conversations[0].conversation.status", equalTo("open"))
-                .body("conversations[0].log.size()", equalTo(1))
+                .body("conversations[0].conversation.route", equalTo("rest"))
+                .body("conversations[0].conversation.destinations", org.hamcrest.Matchers.contains("zendesk"))
+                .body("conversations[0].log.size()", equalTo(2))
+                .body("conversations[0].log[1].kind", equalTo("routed"))
+                .body("conversations[0].log[1].detail", equalTo("rule rest: to zendesk"))
                 .body("conversations[0].log[0].kind", equalTo("conversation"))
                 .body(
                         "conversations[0].log[0].detail",
@@ -141,6 +145,45 @@ class ConversationsTest {
                 .then()
                 .body("conversation.status", equalTo("open"))
                 .body("conversation.messages", equalTo(3)));
+    }
+
+    @Test
+    void aConversationGoesWhereTheFirstRuleThatHoldsSendsItOnceWhenItOpens() throws Exception {
+        // Given an enterprise customer (the billing rule takes whatever they write)
+        String user = JourneyEngineTest.newUser();
+        Events.identify(user, "{\"plan\":\"enterprise\"}");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count("SELECT count(*) FROM engine.profiles WHERE user_id = ?", user) == 1);
+        String conversation = "cv-" + UUID.randomUUID();
+
+        // When they write, and write again
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "Where is the audit log?"));
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "Hello?"));
+
+        // Then the conversation has the billing rule's team, priority, assignee, tags and destinations, routed once
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations/{id}", conversation)
+                .then()
+                .statusCode(200)
+                .body("conversation.messages", equalTo(2))
+                .body("conversation.route", equalTo("billing"))
+                .body("conversation.team", equalTo("product"))
+                .body("conversation.priority", equalTo("high"))
+                .body("conversation.assignee", equalTo("joel"))
+                .body("conversation.tags", org.hamcrest.Matchers.contains("billing"))
+                .body("conversation.destinations", org.hamcrest.Matchers.contains("zendesk", "slack")));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/users/{user}/journeys", user)
+                .then()
+                .body(
+                        "conversations[0].log.kind",
+                        org.hamcrest.Matchers.contains("conversation", "routed", "conversation"))
+                .body(
+                        "conversations[0].log[1].detail",
+                        equalTo("rule billing: team product, priority high, assigned to joel, tags billing, to zendesk,"
+                                + " slack"));
     }
 
     @Test

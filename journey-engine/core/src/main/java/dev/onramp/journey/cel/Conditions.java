@@ -47,7 +47,26 @@ public final class Conditions {
     private final CelCompiler compiler;
     private final CelRuntime runtime;
 
+    /** The name the second input goes by: {@code event} in journeys, {@code conversation} in routes. */
+    private final String subject;
+
+    /** Conditions of journeys and broadcasts: over {@code user}, {@code event} and {@code now}. */
     public Conditions() {
+        this("event");
+    }
+
+    /**
+     * Conditions of routes ({@code routes.yaml}): over {@code user}, {@code conversation} ({@code text},
+     * {@code category}, {@code channel}, {@code kind}, {@code journey}, {@code step}, {@code broadcast}) and {@code now},
+     * with CEL's string extensions ({@code lowerAscii()}, {@code split()}...) besides {@code contains}, {@code matches},
+     * {@code startsWith} and {@code endsWith}.
+     */
+    public static Conditions forConversations() {
+        return new Conditions("conversation");
+    }
+
+    private Conditions(String subject) {
+        this.subject = subject;
         CelOptions options = CelOptions.current()
                 .enableHeterogeneousNumericComparisons(true)
                 .enableTimestampEpoch(true)
@@ -59,12 +78,14 @@ public final class Conditions {
                 .setOptions(options)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                 .addVar("user", json)
-                .addVar("event", json)
+                .addVar(subject, subject.equals("event") ? json : MapType.create(SimpleType.STRING, SimpleType.STRING))
                 .addVar("now", SimpleType.TIMESTAMP)
+                .addLibraries(dev.cel.extensions.CelExtensions.strings())
                 .setResultType(SimpleType.BOOL)
                 .build();
         this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
                 .setOptions(options)
+                .addLibraries(dev.cel.extensions.CelExtensions.strings())
                 .build();
     }
 
@@ -105,7 +126,8 @@ public final class Conditions {
         try {
             CelAbstractSyntaxTree ast = result.getAst();
             CelRuntime.Program program = runtime.createProgram(ast);
-            return new Compiled(new Condition(expression, new Program(program, nullablePaths(ast))), List.of());
+            return new Compiled(
+                    new Condition(expression, new Program(program, nullablePaths(ast), subject)), List.of());
         } catch (CelValidationException | CelEvaluationException e) {
             return new Compiled(null, List.of(new Issue(1, 1, e.getMessage())));
         }
@@ -126,7 +148,7 @@ public final class Conditions {
      * The {@code var.map.key} selections outside {@code has()}: their keys are set to null when absent, so that the
      * expression sees null instead of failing on a missing key. Keys tested with {@code has()} are left alone.
      */
-    private static List<String[]> nullablePaths(CelAbstractSyntaxTree ast) {
+    private List<String[]> nullablePaths(CelAbstractSyntaxTree ast) {
         Set<String> paths = new LinkedHashSet<>();
         Set<String> tested = new LinkedHashSet<>();
         CelNavigableAst.fromAst(ast).getRoot().allNodes().forEach(node -> {
@@ -136,6 +158,14 @@ public final class Conditions {
             }
             var select = expr.select();
             CelExpr operand = select.operand();
+            if (!subject.equals("event")
+                    && operand.getKind() == CelExpr.ExprKind.Kind.IDENT
+                    && operand.ident().name().equals(subject)) {
+                // conversation.category: a field the conversation does not have reads as null too.
+                String path = subject + "." + select.field();
+                (select.testOnly() ? tested : paths).add(path);
+                return;
+            }
             if (operand.getKind() != CelExpr.ExprKind.Kind.SELECT) {
                 return;
             }
@@ -176,14 +206,14 @@ public final class Conditions {
         }
     }
 
-    private record Program(CelRuntime.Program program, List<String[]> nullablePaths)
+    private record Program(CelRuntime.Program program, List<String[]> nullablePaths, String subject)
             implements Condition.CompiledCondition {
 
         @Override
         public Result evaluate(Map<String, Object> user, Map<String, Object> event, Instant now) {
             Map<String, Object> vars = new HashMap<>(4);
             vars.put("user", user);
-            vars.put("event", event);
+            vars.put(subject, event);
             vars.put("now", now == null ? Instant.EPOCH : now);
             for (String[] path : nullablePaths) {
                 fillNull(vars, path);
@@ -205,6 +235,14 @@ public final class Conditions {
 
         @SuppressWarnings("unchecked")
         private static void fillNull(Map<String, Object> vars, String[] path) {
+            if (path.length == 2) {
+                if (vars.get(path[0]) instanceof Map<?, ?> root && !root.containsKey(path[1])) {
+                    Map<String, Object> copy = new HashMap<>((Map<String, Object>) root);
+                    copy.put(path[1], NullValue.NULL_VALUE);
+                    vars.put(path[0], copy);
+                }
+                return;
+            }
             if (!(vars.get(path[0]) instanceof Map<?, ?> root)
                     || !(root.get(path[1]) instanceof Map<?, ?> open)
                     || open.containsKey(path[2])) {

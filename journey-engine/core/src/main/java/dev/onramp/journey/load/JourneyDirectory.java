@@ -7,6 +7,7 @@ import dev.onramp.journey.model.JourneySet;
 import dev.onramp.journey.model.MessageSpec;
 import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.model.Step;
+import dev.onramp.journey.route.Routes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -24,7 +25,8 @@ import java.util.stream.Stream;
 
 /**
  * Loads a journeys directory: every {@code *.yaml} file (scenario files, {@code *.test.yaml}, aside), the
- * {@code templates} folder beside them and {@code team.yaml}, the teammates a {@code sender} names. All or nothing: the journeys are usable only when there is no error, so a
+ * {@code templates} folder beside them, {@code team.yaml}, the teammates a {@code sender} names, and
+ * {@code routes.yaml}, where what users write goes. All or nothing: the journeys are usable only when there is no error, so a
  * broken change never half-applies.
  */
 public final class JourneyDirectory {
@@ -34,7 +36,9 @@ public final class JourneyDirectory {
     private JourneyDirectory() {}
 
     /** What a directory holds: the journeys, meaningful only without errors, and every problem found. */
-    public record Loaded(JourneySet journeys, List<Problem> problems, TemplateCatalog templates, Roster team) {
+    /** @param routes where what users write goes ({@code routes.yaml}); none when there is no such file */
+    public record Loaded(
+            JourneySet journeys, List<Problem> problems, TemplateCatalog templates, Roster team, Routes routes) {
         public Loaded {
             problems = List.copyOf(problems);
         }
@@ -57,7 +61,7 @@ public final class JourneyDirectory {
         TemplateCatalog templates = TemplateCatalog.scan(templatesDirectory);
         if (!Files.isDirectory(directory)) {
             problems.add(new Problem(directory.toString(), 0, 0, Severity.ERROR, "is not a directory"));
-            return new Loaded(JourneySet.empty(), problems, templates, Roster.empty());
+            return new Loaded(JourneySet.empty(), problems, templates, Roster.empty(), Routes.NONE);
         }
         Roster team = Roster.empty();
         boolean teamBroken = false;
@@ -72,6 +76,18 @@ public final class JourneyDirectory {
                 problems.addAll(parsed.problems());
                 team = parsed.roster();
                 teamBroken = parsed.hasErrors();
+            }
+        }
+        Routes routes = Routes.NONE;
+        Path routesFile = directory.resolve(RoutesParser.FILE);
+        if (Files.isRegularFile(routesFile)) {
+            String name = routesFile.toString();
+            String text = text(routesFile, name, problems);
+            if (text != null) {
+                RoutesParser.Parsed parsed =
+                        new RoutesParser(Conditions.forConversations()).parse(name, text, teamBroken ? null : team);
+                problems.addAll(parsed.problems());
+                routes = parsed.routes() == null ? Routes.NONE : parsed.routes();
             }
         }
         // With a broken team file, senders are not checked against it (its problems say what to fix).
@@ -119,7 +135,8 @@ public final class JourneyDirectory {
                 errors ? JourneySet.empty() : new JourneySet(journeys),
                 problems,
                 templates,
-                errors ? Roster.empty() : team);
+                errors ? Roster.empty() : team,
+                errors ? Routes.NONE : routes);
     }
 
     /** A file's text, or null when it is too large, not UTF-8 or unreadable (reported). */
@@ -185,6 +202,7 @@ public final class JourneyDirectory {
                     })
                     .filter(f -> !hidden(directory.relativize(f)))
                     .filter(f -> !f.equals(directory.resolve(TeamParser.FILE)))
+                    .filter(f -> !f.equals(directory.resolve(RoutesParser.FILE)))
                     .filter(f -> !directory.relativize(f).startsWith(BROADCASTS))
                     .sorted()
                     .toList();

@@ -5,7 +5,6 @@ import dev.onramp.journey.load.Problem.Severity;
 import dev.onramp.journey.load.YamlNode.Entry;
 import dev.onramp.journey.load.YamlNode.Location;
 import dev.onramp.journey.load.YamlNode.Mapping;
-import dev.onramp.journey.load.YamlNode.Scalar;
 import dev.onramp.journey.load.YamlNode.Sequence;
 import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.Condition;
@@ -382,34 +381,7 @@ public final class JourneyParser {
         }
 
         private Condition condition(YamlNode node) {
-            if (!(node instanceof Scalar scalar)
-                    || scalar.isNull()
-                    || scalar.text().isBlank()) {
-                error(
-                        node.at(),
-                        "a condition is a CEL expression such as user.traits.role != \"guest\", not "
-                                + YamlNode.describe(node));
-                return null;
-            }
-            Conditions.Compiled compiled = conditions.compile(scalar.text());
-            if (compiled.ok()) {
-                return compiled.condition();
-            }
-            for (Conditions.Issue issue : compiled.issues()) {
-                Location at = scalar.at();
-                int line = at.line() + issue.line() - 1 + (scalar.block() ? 1 : 0);
-                int column = issue.line() == 1 && !scalar.block()
-                        ? at.column() + issue.column() - 1 + (scalar.quoted() ? 1 : 0)
-                        : issue.column();
-                problems.add(new Problem(file, line, column, Severity.ERROR, "condition: " + tidy(issue.message())));
-            }
-            return null;
-        }
-
-        private static String tidy(String celMessage) {
-            String message = celMessage.strip();
-            int newline = message.indexOf('\n');
-            return newline > 0 ? message.substring(0, newline) : message;
+            return condition(node, conditions);
         }
 
         // ---- scalars

@@ -1,10 +1,12 @@
 package dev.onramp.journey.load;
 
+import dev.onramp.journey.cel.Conditions;
 import dev.onramp.journey.load.Problem.Severity;
 import dev.onramp.journey.load.YamlNode.Entry;
 import dev.onramp.journey.load.YamlNode.Location;
 import dev.onramp.journey.load.YamlNode.Mapping;
 import dev.onramp.journey.load.YamlNode.Scalar;
+import dev.onramp.journey.model.Condition;
 import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.model.Teammate;
 import java.util.ArrayList;
@@ -141,6 +143,43 @@ class Reading {
         }
         error(entry.value().at(), "'" + entry.key() + "' is true or false, not " + YamlNode.describe(entry.value()));
         return absent;
+    }
+
+    /**
+     * A CEL condition, compiled; each issue of it reported at its own line and column in the file (within a block or
+     * quoted scalar too). Null when it does not compile.
+     */
+    Condition condition(YamlNode node, Conditions conditions) {
+        if (!(node instanceof Scalar scalar) || scalar.isNull() || scalar.text().isBlank()) {
+            error(
+                    node.at(),
+                    "a condition is a CEL expression such as user.traits.role != \"guest\", not "
+                            + YamlNode.describe(node));
+            return null;
+        }
+        Conditions.Compiled compiled = conditions.compile(scalar.text());
+        if (compiled.ok()) {
+            return compiled.condition();
+        }
+        for (Conditions.Issue issue : compiled.issues()) {
+            Location at = scalar.at();
+            int line = at.line() + issue.line() - 1 + (scalar.block() ? 1 : 0);
+            int column = issue.line() == 1 && !scalar.block()
+                    ? at.column() + issue.column() - 1 + (scalar.quoted() ? 1 : 0)
+                    : issue.column();
+            problems.add(
+                    new Problem(file, line, column, Problem.Severity.ERROR, "condition: " + tidy(issue.message())));
+        }
+        return null;
+    }
+
+    private static String tidy(String celMessage) {
+        String message = celMessage.strip();
+        int newline = message.indexOf('\n');
+        message = newline > 0 ? message.substring(0, newline) : message;
+        // CEL lists every overload it tried; the types it was given say what is wrong.
+        int candidates = message.indexOf(" (candidates:");
+        return candidates > 0 ? message.substring(0, candidates) : message;
     }
 
     String nonEmptyText(YamlNode node, String field) {

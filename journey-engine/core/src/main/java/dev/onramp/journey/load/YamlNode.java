@@ -33,6 +33,35 @@ public sealed interface YamlNode {
     }
 
     /** What a node is, in a growth marketer's words, for messages. */
+    /** A YAML value as the JSON a tracking call would carry: numbers and booleans typed, the rest text. */
+    static Object toJava(YamlNode node) {
+        return switch (node) {
+            case Scalar s when s.isNull() -> null;
+            case Scalar s when s.quoted() -> s.text();
+            case Scalar s -> typed(s.text());
+            case Mapping m -> {
+                java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+                m.entries().forEach(e -> out.put(e.key(), toJava(e.value())));
+                yield out;
+            }
+            case Sequence seq -> seq.items().stream().map(YamlNode::toJava).toList();
+        };
+    }
+
+    private static Object typed(String text) {
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException notLong) {
+            if (text.matches("-?\\d+\\.\\d+([eE][-+]?\\d+)?")) {
+                return Double.parseDouble(text);
+            }
+        }
+        return text;
+    }
+
     static String describe(YamlNode node) {
         return switch (node) {
             case Scalar s when s.isNull() -> "nothing";

@@ -32,6 +32,8 @@ public record Decision(
         MERGED,
         /** The user wrote back: a reply to one of the messages, or feedback (its conversation's log). */
         CONVERSATION,
+        /** Where a conversation went when it opened: the rule of routes.yaml, its team and destinations. */
+        ROUTED,
         /** A teammate answered the user in a conversation. */
         ANSWERED;
 

@@ -526,37 +526,8 @@ public final class ScenarioParser {
             return out;
         }
 
-        /** A YAML value as the JSON a tracking call would carry: numbers and booleans typed, the rest text. */
         private Object value(YamlNode node) {
-            return switch (node) {
-                case Scalar s when s.isNull() -> null;
-                case Scalar s when s.quoted() -> s.text();
-                case Scalar s -> scalar(s.text());
-                case Mapping m -> {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    m.entries().forEach(e -> out.put(e.key(), value(e.value())));
-                    yield out;
-                }
-                case Sequence seq -> seq.items().stream().map(this::value).toList();
-            };
-        }
-
-        private Object scalar(String text) {
-            if (text.equals("true") || text.equals("false")) {
-                return Boolean.parseBoolean(text);
-            }
-            try {
-                return Long.parseLong(text);
-            } catch (NumberFormatException notLong) {
-                try {
-                    if (text.matches("-?\\d+\\.\\d+([eE][-+]?\\d+)?")) {
-                        return Double.parseDouble(text);
-                    }
-                } catch (NumberFormatException notDouble) {
-                    // text
-                }
-            }
-            return text;
+            return YamlNode.toJava(node);
         }
 
         private Map<String, Entry> fields(Mapping mapping, Set<String> allowed, String what) {

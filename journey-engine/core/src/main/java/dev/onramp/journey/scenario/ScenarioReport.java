@@ -1,6 +1,7 @@
 package dev.onramp.journey.scenario;
 
 import dev.onramp.journey.model.Durations;
+import dev.onramp.journey.route.RouteCase;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.scenario.Scenario.Expectation;
 import dev.onramp.journey.scenario.ScenarioResult.Check;
@@ -109,8 +110,33 @@ public final class ScenarioReport {
         return text.length() >= width ? text + " " : text + " ".repeat(width - text.length());
     }
 
+    /** One line for a passing route scenario; for a failing one, where it went and what differs. */
+    public static String text(RouteCase.Result result) {
+        RouteCase c = result.scenario();
+        StringBuilder out = new StringBuilder();
+        out.append(result.passed() ? "  ✓ " : "  ✗ ")
+                .append(c.name())
+                .append(String.format(Locale.ROOT, " (%.1f ms)%n", result.nanos() / 1e6));
+        if (!result.passed()) {
+            out.append("      ")
+                    .append(c.file())
+                    .append(':')
+                    .append(c.line())
+                    .append(" — went by ")
+                    .append(result.routed().describe())
+                    .append('\n');
+            result.failures().forEach(f -> out.append("      ").append(f).append('\n'));
+        }
+        return out.toString();
+    }
+
     /** JUnit XML, one test suite per scenario file, so CI systems show each scenario. */
     public static String junit(List<ScenarioResult> results) {
+        return junit(results, List.of());
+    }
+
+    /** JUnit XML of journey and route scenarios, one test suite per file. */
+    public static String junit(List<ScenarioResult> results, List<RouteCase.Result> routeResults) {
         Map<String, List<ScenarioResult>> byFile = new LinkedHashMap<>();
         for (ScenarioResult r : results) {
             byFile.computeIfAbsent(r.scenario().file(), k -> new ArrayList<>()).add(r);
@@ -143,6 +169,40 @@ public final class ScenarioReport {
                                     + r.unexpected().size() + " unexpected message(s)";
                     out.append(">\n      <failure message=\"")
                             .append(xml(message))
+                            .append("\">")
+                            .append(xml(text(r)))
+                            .append("</failure>\n")
+                            .append("    </testcase>\n");
+                }
+            }
+            out.append("  </testsuite>\n");
+        });
+        Map<String, List<RouteCase.Result>> routesByFile = new LinkedHashMap<>();
+        for (RouteCase.Result r : routeResults) {
+            routesByFile
+                    .computeIfAbsent(r.scenario().file(), k -> new ArrayList<>())
+                    .add(r);
+        }
+        routesByFile.forEach((file, list) -> {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%.4f\">%n",
+                    xml(file),
+                    list.size(),
+                    list.stream().filter(r -> !r.passed()).count(),
+                    list.stream().mapToLong(RouteCase.Result::nanos).sum() / 1e9));
+            for (RouteCase.Result r : list) {
+                out.append(String.format(
+                        Locale.ROOT,
+                        "    <testcase classname=\"%s\" name=\"%s\" time=\"%.4f\"",
+                        xml(file),
+                        xml(r.scenario().name()),
+                        r.nanos() / 1e9));
+                if (r.passed()) {
+                    out.append("/>\n");
+                } else {
+                    out.append(">\n      <failure message=\"")
+                            .append(xml(String.join("; ", r.failures())))
                             .append("\">")
                             .append(xml(text(r)))
                             .append("</failure>\n")

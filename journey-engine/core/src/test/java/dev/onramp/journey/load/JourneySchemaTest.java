@@ -45,6 +45,20 @@ class JourneySchemaTest {
     }
 
     @Test
+    void theShippedRoutesFollowTheirSchemaAndABrokenRuleFailsIt() throws Exception {
+        JsonSchema routes;
+        try (InputStream in = Files.newInputStream(ROOT.resolve("docs/routes.schema.json"))) {
+            routes = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                    .getSchema(in);
+        }
+        JsonNode shipped = new YAMLMapper()
+                .readTree(ROOT.resolve("deploy/journeys/routes.yaml").toFile());
+        assertThat(routes.validate(shipped)).isEmpty();
+        JsonNode broken = new YAMLMapper().readTree("routes: [{ id: Bugs, priority: asap, colour: red }]");
+        assertThat(routes.validate(broken)).hasSize(3);
+    }
+
+    @Test
     void theShippedJourneysFollowTheSchemaAndLoadWithoutProblems() throws Exception {
         Path journeys = ROOT.resolve("deploy/journeys");
         List<Path> files = JourneyDirectory.journeyFiles(journeys);

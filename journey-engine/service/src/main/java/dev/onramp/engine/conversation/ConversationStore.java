@@ -47,6 +47,7 @@ public class ConversationStore {
      * A conversation as it stands.
      *
      * @param messageId the message it was opened in reply to; null for feedback
+     * @param route the rule of routes.yaml that routed it; null when none did
      * @param last the newest message in it
      */
     public record Conversation(
@@ -61,6 +62,12 @@ public class ConversationStore {
             String status,
             Instant openedAt,
             Instant updatedAt,
+            String route,
+            String team,
+            String priority,
+            String assignee,
+            List<String> tags,
+            List<String> destinations,
             int messages,
             Message last) {}
 
@@ -73,7 +80,7 @@ public class ConversationStore {
 
     private static final String SELECT = """
             SELECT c.id, c.user_id, c.channel, c.message_id, c.journey, c.step, c.broadcast, c.category, c.status,
-                c.opened_at, c.updated_at,
+                c.opened_at, c.updated_at, c.route, c.team, c.priority, c.assignee, c.tags, c.destinations,
                 (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id),
                 l.id, l.author, l.text, l.at
             FROM conversations c
@@ -238,13 +245,13 @@ public class ConversationStore {
         List<Conversation> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                Message last = rs.getString(13) == null
+                Message last = rs.getString(19) == null
                         ? null
                         : new Message(
-                                rs.getString(13),
-                                rs.getString(14),
-                                rs.getString(15),
-                                rs.getTimestamp(16).toInstant());
+                                rs.getString(19),
+                                rs.getString(20),
+                                rs.getString(21),
+                                rs.getTimestamp(22).toInstant());
                 out.add(new Conversation(
                         rs.getString(1),
                         rs.getString(2),
@@ -257,11 +264,21 @@ public class ConversationStore {
                         rs.getString(9),
                         rs.getTimestamp(10).toInstant(),
                         rs.getTimestamp(11).toInstant(),
-                        rs.getInt(12),
+                        rs.getString(12),
+                        rs.getString(13),
+                        rs.getString(14),
+                        rs.getString(15),
+                        strings(rs.getArray(16)),
+                        strings(rs.getArray(17)),
+                        rs.getInt(18),
                         last));
             }
         }
         return out;
+    }
+
+    private static List<String> strings(java.sql.Array array) throws SQLException {
+        return array == null ? List.of() : List.of((String[]) array.getArray());
     }
 
     static String digest(String a, String b) {

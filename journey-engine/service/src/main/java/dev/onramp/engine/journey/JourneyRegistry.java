@@ -9,6 +9,7 @@ import dev.onramp.journey.model.Channel;
 import dev.onramp.journey.model.Durations;
 import dev.onramp.journey.model.Journey;
 import dev.onramp.journey.model.Roster;
+import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.Cap;
 import dev.onramp.journey.run.EngineSettings;
 import dev.onramp.journey.run.JourneyRuntime;
@@ -46,15 +47,16 @@ public class JourneyRegistry {
     private static final Logger LOG = Logger.getLogger(JourneyRegistry.class);
 
     /**
-     * The journeys in force, with their version numbers, and what was loaded beside them: the templates there are and
-     * the teammates who may sign messages.
+     * The journeys in force, with their version numbers, and what was loaded beside them: the templates there are, the
+     * teammates who may sign messages, and the routes of what users write.
      */
     public record Live(
             JourneyRuntime runtime,
             Map<String, Integer> versions,
             Instant loadedAt,
             TemplateCatalog templates,
-            Roster team) {
+            Roster team,
+            Routes routes) {
         public int version(String journey) {
             return versions.getOrDefault(journey, 0);
         }
@@ -152,7 +154,8 @@ public class JourneyRegistry {
                 Map.copyOf(versions),
                 clock.instant(),
                 loaded.templates(),
-                loaded.team());
+                loaded.team(),
+                loaded.routes());
         Live previous = live.getAndSet(next);
         status = new LoadStatus(clock.instant(), true, loaded.problems());
         LOG.infof(

@@ -9,6 +9,7 @@ import dev.onramp.engine.state.Batch;
 import dev.onramp.engine.state.SeenMessages;
 import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
 import dev.onramp.journey.run.UserState;
@@ -113,7 +114,8 @@ public class EventTransactions {
     /** Applies the items as one transaction; throws, changing nothing, if any of them cannot be applied. */
     @Transactional(value = Transactional.TxType.REQUIRES_NEW, rollbackOn = Exception.class)
     public void apply(List<Item> items) throws SQLException {
-        JourneyRuntime runtime = registry.current().orElseThrow().runtime();
+        JourneyRegistry.Live live = registry.current().orElseThrow();
+        JourneyRuntime runtime = live.runtime();
         Instant now = clock.instant();
         Map<TopicPartition, long[]> ranges = ranges(items);
         try (Connection c = dataSource.getConnection()) {
@@ -204,8 +206,10 @@ public class EventTransactions {
                                     d.broadcast(), user, d.report().status());
                         }
                     }
-                    case Item.Conversation w ->
-                        batch.conversation(batch.resolve(w.written().userId()), w.written());
+                    case Item.Conversation w -> {
+                        String user = batch.resolve(w.written().userId());
+                        batch.conversation(user, w.written(), route(live, w.written(), batch.state(user), now));
+                    }
                     case Item.Unreadable u -> {
                         deadLetter(batch, item, u.reason());
                         dead++;
@@ -245,6 +249,17 @@ public class EventTransactions {
                 relay.afterCommit();
             }
         }
+    }
+
+    /** Where a conversation goes if this message opens it: the first rule of routes.yaml that holds. */
+    private static Routes.Routed route(JourneyRegistry.Live live, Records.Written w, UserState state, Instant now) {
+        return live.routes()
+                .route(
+                        new Routes.Written(
+                                w.text(), w.category(), w.channel(), w.kind(), w.journey(), w.step(), w.broadcast()),
+                        w.userId(),
+                        state == null ? Map.of() : state.profile().traits(),
+                        now);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.onramp.engine.state;
 
 import dev.onramp.engine.state.StateStore.OutboxRecord;
 import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.Merge;
 import dev.onramp.journey.run.MessageRequest;
@@ -37,7 +38,7 @@ public final class Batch {
     private final Set<String> rewritten = new HashSet<>();
     private final List<Merge> merges = new ArrayList<>();
     private final List<StateStore.BroadcastReport> broadcastReports = new ArrayList<>();
-    private final List<Records.Written> written = new ArrayList<>();
+    private final List<ConversationLog.Entry> written = new ArrayList<>();
     private int messages;
 
     public Batch(StateStore store, Records records, String requestsTopic, StateStore.Loaded loaded) {
@@ -105,24 +106,27 @@ public final class Batch {
         broadcastReports.add(new StateStore.BroadcastReport(broadcast, userId, status));
     }
 
-    /** What the user wrote back: recorded in its conversation and their journey log (once, however often it comes). */
-    public void conversation(String userId, Records.Written message) {
-        written.add(
-                userId.equals(message.userId())
-                        ? message
-                        : new Records.Written(
-                                message.id(),
-                                message.conversationId(),
-                                userId,
-                                message.kind(),
-                                message.channel(),
-                                message.answers(),
-                                message.journey(),
-                                message.step(),
-                                message.broadcast(),
-                                message.text(),
-                                message.category(),
-                                message.at()));
+    /**
+     * What the user wrote back: recorded in its conversation and their journey log (once, however often it comes); a
+     * conversation it opens goes where {@code routed} says.
+     */
+    public void conversation(String userId, Records.Written message, Routes.Routed routed) {
+        Records.Written theirs = userId.equals(message.userId())
+                ? message
+                : new Records.Written(
+                        message.id(),
+                        message.conversationId(),
+                        userId,
+                        message.kind(),
+                        message.channel(),
+                        message.answers(),
+                        message.journey(),
+                        message.step(),
+                        message.broadcast(),
+                        message.text(),
+                        message.category(),
+                        message.at());
+        written.add(new ConversationLog.Entry(theirs, routed));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.onramp.engine.state;
 
 import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.Decision;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,7 +10,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,19 +27,46 @@ public final class ConversationLog {
 
     private ConversationLog() {}
 
-    /** @return the journey log's lines for the messages that were new */
-    static List<Decision> record(Connection c, List<Records.Written> written) throws SQLException {
-        if (written.isEmpty()) {
+    /** A message the user wrote, and where its conversation goes if this message opens it. */
+    record Entry(Records.Written written, Routes.Routed routed) {}
+
+    /** @return the journey log's lines for the messages that were new, and the routes of conversations they opened */
+    static List<Decision> record(Connection c, List<Entry> entries) throws SQLException {
+        if (entries.isEmpty()) {
             return List.of();
+        }
+        List<Records.Written> written = entries.stream().map(Entry::written).toList();
+        Set<String> existing = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM conversations WHERE id = ANY (?)")) {
+            ps.setArray(
+                    1,
+                    c.createArrayOf(
+                            "text",
+                            written.stream()
+                                    .map(Records.Written::conversationId)
+                                    .toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    existing.add(rs.getString(1));
+                }
+            }
+        }
+        Map<String, Entry> opening = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            if (!existing.contains(e.written().conversationId())) {
+                opening.putIfAbsent(e.written().conversationId(), e);
+            }
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO conversations (id, user_id, channel, message_id, journey, step, broadcast, category, status,
-                    opened_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+                    opened_at, updated_at, route, team, priority, assignee, tags, destinations)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET status = 'open',
                     updated_at = greatest(conversations.updated_at, excluded.updated_at),
                     category = coalesce(conversations.category, excluded.category)""")) {
-            for (Records.Written w : written) {
+            for (Entry e : entries) {
+                Records.Written w = e.written();
+                Routes.Route route = e.routed() == null ? null : e.routed().route();
                 ps.setString(1, w.conversationId());
                 ps.setString(2, w.userId());
                 ps.setString(3, w.channel());
@@ -47,6 +77,26 @@ public final class ConversationLog {
                 ps.setString(8, w.category());
                 ps.setTimestamp(9, Timestamp.from(w.at()));
                 ps.setTimestamp(10, Timestamp.from(w.at()));
+                ps.setString(11, route == null ? null : route.id());
+                ps.setString(12, route == null ? null : route.team().orElse(null));
+                ps.setString(
+                        13,
+                        route == null
+                                ? null
+                                : route.priority()
+                                        .map(Routes.Priority::wireName)
+                                        .orElse(null));
+                ps.setString(14, route == null ? null : route.assignee().orElse(null));
+                ps.setArray(
+                        15,
+                        c.createArrayOf(
+                                "text",
+                                route == null ? new Object[0] : route.tags().toArray()));
+                ps.setArray(
+                        16,
+                        c.createArrayOf(
+                                "text",
+                                route == null ? new Object[0] : route.to().toArray()));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -91,7 +141,8 @@ public final class ConversationLog {
             }
         }
         List<Decision> lines = new ArrayList<>();
-        for (Records.Written w : written) {
+        for (Entry e : entries) {
+            Records.Written w = e.written();
             if (fresh.remove(w.id())) {
                 lines.add(new Decision(
                         w.at(),
@@ -102,6 +153,17 @@ public final class ConversationLog {
                         Decision.Kind.CONVERSATION,
                         describe(w),
                         w.answers()));
+                if (opening.get(w.conversationId()) == e && e.routed() != null) {
+                    lines.add(new Decision(
+                            w.at(),
+                            w.userId(),
+                            LOG_PREFIX + w.conversationId(),
+                            0,
+                            w.step(),
+                            Decision.Kind.ROUTED,
+                            e.routed().describe(),
+                            null));
+                }
             }
         }
         return lines;
