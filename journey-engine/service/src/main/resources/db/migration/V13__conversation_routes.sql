@@ -8,3 +8,5 @@ ALTER TABLE conversations
     ADD COLUMN tags         text[] NOT NULL DEFAULT '{}',
     ADD COLUMN destinations text[] NOT NULL DEFAULT '{}';
 CREATE INDEX conversations_by_team ON conversations (team, status, updated_at DESC);
+-- The help desk's ticket of the conversation at each destination it was handed to: {"zendesk": "35436"}.
+ALTER TABLE conversations ADD COLUMN tickets jsonb NOT NULL DEFAULT '{}';

@@ -43,6 +43,10 @@ class ConversationsIT {
     static final Path JOURNEYS = ThreeServices.ROOT.resolve("deploy/journeys");
     static final Path LOGS = Path.of("target/e2e-logs/conversations").toAbsolutePath();
 
+    /** A stand-in for Zendesk's Tickets API: each ticket's body as posted, by the ticket id it was given. */
+    static final Map<Integer, String> TICKETS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static com.sun.net.httpserver.HttpServer zendesk;
     static ThreeServices services;
     static ServiceProcess engine;
     static ServiceProcess dispatch;
@@ -51,14 +55,50 @@ class ConversationsIT {
     final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
-    static void startTheServices() {
+    static void startTheServices() throws Exception {
+        zendesk = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", FreePorts.find()), 0);
+        zendesk.createContext("/api/v2/tickets", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String answer;
+            int status;
+            if (exchange.getRequestMethod().equals("POST")) {
+                int id = 1000 + TICKETS.size();
+                TICKETS.put(id, body);
+                status = 201;
+                answer = "{\"ticket\":{\"id\":" + id + "}}";
+            } else if (exchange.getRequestMethod().equals("GET")) {
+                status = 200;
+                answer = "{\"tickets\":[]}";
+            } else {
+                status = 200;
+                answer = "{}";
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        zendesk.start();
         services = ThreeServices.start(
                 "conversations",
                 JOURNEYS,
                 LOGS,
                 FreePorts.find(),
                 Map.of("ONRAMP_ENGINE_TIME_SCALE", "1440"),
-                Map.of("ONRAMP_METRICS_PORT", Integer.toString(FreePorts.find())));
+                Map.of(
+                        "ONRAMP_METRICS_PORT",
+                        Integer.toString(FreePorts.find()),
+                        // routes.yaml's zendesk, configured the way an operator does: by environment variables.
+                        "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_URL",
+                        "http://127.0.0.1:" + zendesk.getAddress().getPort(),
+                        "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_EMAIL",
+                        "support@acme.example",
+                        "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_TOKEN",
+                        "zd-e2e-token",
+                        "ONRAMP_DISPATCH_OUTBOUND_ALLOWED_NETWORKS",
+                        "127.0.0.1/32"));
         engine = services.engine;
         dispatch = services.dispatch;
         chromium = Chromium.launch();
@@ -71,6 +111,9 @@ class ConversationsIT {
         }
         if (services != null) {
             services.close();
+        }
+        if (zendesk != null) {
+            zendesk.stop(0);
         }
     }
 
@@ -141,6 +184,19 @@ class ConversationsIT {
                         .contains("replied to step set-display-name of workspace-onboarding by in-app:"
                                 + " “Where do I set it? I only see my email.”")
                         .contains("sent feedback by in-app (bug): “The sign-up form forgot my name.”");
+            });
+
+            // And the help desk has a ticket for each, with the requester and the route's tags
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(TICKETS.values())
+                    .anyMatch(t -> t.contains(reply.get("id").asText()) && t.contains(user + "@example.com"))
+                    .anyMatch(t -> t.contains(bug.get("id").asText()) && t.contains("\"bug\"")));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonNode story = json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys"));
+                assertThat(story.findValues("detail").stream().map(JsonNode::asText))
+                        .anyMatch(d -> d.matches("handed to zendesk: opened ticket 10\\d\\d"))
+                        // slack-reliability is in routes.yaml but not configured here: said, not lost.
+                        .contains("not handed to slack-reliability: destination 'slack-reliability' is not"
+                                + " configured: set onramp.dispatch.destinations.slack-reliability.url");
             });
 
             // When Belle answers through the admin API, it arrives in the widget live, under her name

@@ -128,8 +128,13 @@ class OnrampCliTest {
                 dir.resolve("results.xml").toString());
 
         assertThat(run.status()).as(run.out()).isZero();
-        assertThat(run.lines().getLast()).startsWith("9 scenario(s): 9 passed, 0 failed");
-        assertThat(Files.readString(dir.resolve("results.xml"))).contains("tests=\"9\" failures=\"0\"");
+        // The journey's nine scenarios and the five route scenarios of routes.test.yaml.
+        assertThat(run.lines().getLast()).startsWith("14 scenario(s): 14 passed, 0 failed");
+        assertThat(run.out())
+                .contains("routes.test.yaml", "✓ a question nobody wrote a rule for still reaches a person");
+        String xml = Files.readString(dir.resolve("results.xml"));
+        assertThat(xml).contains("workspace-onboarding.test.yaml\" tests=\"9\" failures=\"0\"");
+        assertThat(xml).contains("routes.test.yaml\" tests=\"5\" failures=\"0\"");
     }
 
     @Test

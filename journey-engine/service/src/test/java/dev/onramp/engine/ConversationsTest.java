@@ -18,6 +18,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -109,7 +110,7 @@ class ConversationsTest {
         var requests = TopicReader.all(
                 Infra.kafka().bootstrapServers(),
                 "onramp.message-requests",
-                r -> r.value().contains(conversation),
+                r -> r.value().contains(conversation) && r.value().contains("\"origin\":\"answer\""),
                 Duration.ofSeconds(3));
         assertThat(requests).hasSize(1);
         Contracts.check(Contracts.MESSAGE_REQUESTS, requests.getFirst().value());
@@ -184,6 +185,80 @@ class ConversationsTest {
                         "conversations[0].log[1].detail",
                         equalTo("rule billing: team product, priority high, assigned to joel, tags billing, to zendesk,"
                                 + " slack"));
+    }
+
+    @Test
+    void eachMessageOfARoutedConversationIsHandedToItsDestinationsOnceAndTheTicketComesBack() throws Exception {
+        // Given a user whose refund question the billing rule sends to zendesk and slack
+        String user = JourneyEngineTest.newUser();
+        Events.identify(user, "{\"email\":\"" + user + "@example.com\",\"firstName\":\"Ada\"}");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count("SELECT count(*) FROM engine.profiles WHERE user_id = ?", user) == 1);
+        String conversation = "cv-" + UUID.randomUUID();
+        String opening = reply("w-" + UUID.randomUUID(), conversation, user, "I want a refund");
+
+        // When it opens (published twice) and the user follows up
+        Events.send(TOPIC, user, opening);
+        Events.send(TOPIC, user, opening);
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "Any news?"));
+
+        // Then each message goes to each destination once, by the contract, the first opening it
+        var handoffs = TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.message-requests",
+                r -> r.value().contains(conversation) && r.value().contains("\"hand-off\""),
+                4,
+                Duration.ofSeconds(30));
+        assertThat(TopicReader.all(
+                        Infra.kafka().bootstrapServers(),
+                        "onramp.message-requests",
+                        r -> r.value().contains(conversation) && r.value().contains("\"hand-off\""),
+                        Duration.ofSeconds(2)))
+                .hasSize(4);
+        List<JsonNode> requests = new java.util.ArrayList<>();
+        for (var r : handoffs) {
+            Contracts.check(Contracts.MESSAGE_REQUESTS, r.value());
+            requests.add(JSON.readTree(r.value()));
+        }
+        assertThat(requests)
+                .extracting(r -> r.get("destination").asText() + " "
+                        + r.at("/handoff/kind").asText() + " "
+                        + r.at("/handoff/first").asBoolean() + " "
+                        + r.get("text").asText())
+                .containsExactlyInAnyOrder(
+                        "zendesk helpdesk true I want a refund",
+                        "slack chat true I want a refund",
+                        "zendesk helpdesk false Any news?",
+                        "slack chat false Any news?");
+        JsonNode zendesk = requests.stream()
+                .filter(r -> r.get("destination").asText().equals("zendesk")
+                        && r.at("/handoff/first").asBoolean())
+                .findFirst()
+                .orElseThrow();
+        assertThat(zendesk.at("/handoff/tags").toString()).isEqualTo("[\"billing\"]");
+        assertThat(zendesk.at("/handoff/priority").asText()).isEqualTo("high");
+        assertThat(zendesk.at("/user/traits/email").asText()).isEqualTo(user + "@example.com");
+
+        // When message-dispatch reports the ticket
+        String report = """
+                {"messageId":"%s","userId":"%s","journey":null,"step":null,"channel":"in_app","status":"delivered",
+                 "at":"%s","detail":"opened ticket 35436","conversation":"%s","destination":"zendesk","ticket":"35436"}""".formatted(zendesk.get("messageId").asText(), user, Instant.now(), conversation);
+        Contracts.check(Contracts.DELIVERY_EVENTS, report);
+        Events.send("onramp.delivery-events", user, report);
+
+        // Then the conversation has its ticket, and the user's story says so
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations/{id}", conversation)
+                .then()
+                .body("conversation.tickets.zendesk", equalTo("35436")));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/users/{user}/journeys", user)
+                .then()
+                .body(
+                        "conversations[0].log.findAll { it.kind == 'handed_off' }.detail",
+                        org.hamcrest.Matchers.contains("handed to zendesk: opened ticket 35436"));
     }
 
     @Test

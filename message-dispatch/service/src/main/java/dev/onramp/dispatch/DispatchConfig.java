@@ -81,6 +81,56 @@ public interface DispatchConfig {
 
     Conversations conversations();
 
+    /**
+     * Where conversations are handed, by the names routes.yaml gives them
+     * ({@code onramp.dispatch.destinations.zendesk.url}...): the kind is routes.yaml's, the address and secrets are
+     * these settings.
+     */
+    java.util.Map<String, Destination> destinations();
+
+    /** One destination's address and secrets. */
+    interface Destination {
+        /**
+         * A help desk's base URL ({@code https://acme.zendesk.com}), a webhook's endpoint, a chat's incoming webhook
+         * URL. Required; its host is the only one the destination may reach.
+         */
+        Optional<String> url();
+
+        /** A help desk with an API token: the agent's email ({@code email/token:token}, Basic). */
+        Optional<String> email();
+
+        /** A help desk's API token (with {@code email}) or OAuth bearer token (without). */
+        Optional<String> token();
+
+        /** A webhook's signing secret (Standard Webhooks: {@code whsec_<base64>}). */
+        Optional<String> secret();
+
+        /** How long one call may take. */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
+    Handoffs handoffs();
+
+    /** How conversations are handed to destinations. */
+    interface Handoffs {
+        /** The first retry's delay after a failed hand-off; each next doubles, with jitter, up to {@code max-retry}. */
+        @WithDefault("2s")
+        Duration firstRetry();
+
+        /** The longest wait between two tries. */
+        @WithDefault("10m")
+        Duration maxRetry();
+
+        /** How long a hand-off is tried before it is given up (failed, parked on the dead-letter topic). */
+        @WithDefault("24h")
+        Duration giveUpAfter();
+
+        /** The least time between two messages to one chat webhook; a burst meanwhile goes as one. */
+        @WithDefault("1s")
+        Duration chatInterval();
+    }
+
     /** What end users write back from the widget: replies to messages and feedback (docs/conversations.md). */
     interface Conversations {
         /** Whether the widget offers feedback and replies, and the inbox takes them. */

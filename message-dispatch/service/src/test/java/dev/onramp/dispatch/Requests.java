@@ -104,6 +104,35 @@ final class Requests {
                         Instant.now());
     }
 
+    /** A conversation's message handed to a destination, as journey-engine writes one (origin hand-off). */
+    static String handoff(
+            String messageId,
+            String user,
+            String conversation,
+            String destination,
+            String kind,
+            boolean first,
+            String text,
+            String traitsJson) {
+        return """
+                {"messageId":"%s","origin":"hand-off","destination":"%s","conversation":"%s","text":%s,
+                 "channel":"in_app","fallbackChannels":[],"locale":null,"journey":"onboarding","step":"invite-teammate",
+                 "user":{"id":"%s","traits":%s},"context":{},
+                 "handoff":{"kind":"%s","first":%s,"route":"billing","team":"revenue","priority":"high",
+                            "assignee":"joel","tags":["billing","refund"]},
+                 "notBefore":"%s","createdAt":"%s"}""".formatted(
+                        messageId,
+                        destination,
+                        conversation,
+                        new com.fasterxml.jackson.databind.node.TextNode(text).toString(),
+                        user,
+                        traitsJson,
+                        kind,
+                        first,
+                        Instant.now(),
+                        Instant.now());
+    }
+
     static String newId() {
         return UUID.randomUUID().toString();
     }

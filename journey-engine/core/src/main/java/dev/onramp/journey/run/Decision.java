@@ -34,6 +34,8 @@ public record Decision(
         CONVERSATION,
         /** Where a conversation went when it opened: the rule of routes.yaml, its team and destinations. */
         ROUTED,
+        /** What message-dispatch said of handing a conversation's message to a destination: its ticket, or why not. */
+        HANDED_OFF,
         /** A teammate answered the user in a conversation. */
         ANSWERED;
 

@@ -68,6 +68,7 @@ public class ConversationStore {
             String assignee,
             List<String> tags,
             List<String> destinations,
+            Map<String, String> tickets,
             int messages,
             Message last) {}
 
@@ -81,7 +82,7 @@ public class ConversationStore {
     private static final String SELECT = """
             SELECT c.id, c.user_id, c.channel, c.message_id, c.journey, c.step, c.broadcast, c.category, c.status,
                 c.opened_at, c.updated_at, c.route, c.team, c.priority, c.assignee, c.tags, c.destinations,
-                (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id),
+                c.tickets::text, (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id),
                 l.id, l.author, l.text, l.at
             FROM conversations c
             LEFT JOIN LATERAL (SELECT * FROM conversation_messages m WHERE m.conversation_id = c.id
@@ -245,13 +246,13 @@ public class ConversationStore {
         List<Conversation> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                Message last = rs.getString(19) == null
+                Message last = rs.getString(20) == null
                         ? null
                         : new Message(
-                                rs.getString(19),
                                 rs.getString(20),
                                 rs.getString(21),
-                                rs.getTimestamp(22).toInstant());
+                                rs.getString(22),
+                                rs.getTimestamp(23).toInstant());
                 out.add(new Conversation(
                         rs.getString(1),
                         rs.getString(2),
@@ -270,12 +271,26 @@ public class ConversationStore {
                         rs.getString(15),
                         strings(rs.getArray(16)),
                         strings(rs.getArray(17)),
-                        rs.getInt(18),
+                        tickets(rs.getString(18)),
+                        rs.getInt(19),
                         last));
             }
         }
         return out;
     }
+
+    private static Map<String, String> tickets(String json) {
+        try {
+            return json == null ? Map.of() : JSON.readValue(json, TICKETS);
+        } catch (java.io.IOException e) {
+            return Map.of();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> TICKETS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
 
     private static List<String> strings(java.sql.Array array) throws SQLException {
         return array == null ? List.of() : List.of((String[]) array.getArray());

@@ -111,7 +111,8 @@ public class EventConsumer {
                     throw new Records.Unreadable("a delivery event without a key (the user id)");
                 }
                 Records.Report report = records.delivery(record.value());
-                content = new Item.Delivery(record.key(), report.report(), report.at(), report.broadcast());
+                content = new Item.Delivery(
+                        record.key(), report.report(), report.at(), report.broadcast(), report.handoff());
             } else if (record.topic().equals(config.topics().conversations())) {
                 content = new Item.Conversation(records.conversation(record.key(), record.value()));
             } else {

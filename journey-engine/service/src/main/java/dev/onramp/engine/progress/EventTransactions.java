@@ -6,6 +6,7 @@ import dev.onramp.engine.erasure.Erasures;
 import dev.onramp.engine.journey.JourneyRegistry;
 import dev.onramp.engine.outbox.OutboxRelay;
 import dev.onramp.engine.state.Batch;
+import dev.onramp.engine.state.ConversationLog;
 import dev.onramp.engine.state.SeenMessages;
 import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
@@ -198,6 +199,17 @@ public class EventTransactions {
                         UserState state = batch.state(user);
                         batch.apply(user, runtime.onEvent(state, capped(state, event), now), item.traceparent());
                     }
+                    case Item.Delivery d
+                    when d.handoff() != null ->
+                        batch.handoffReport(new ConversationLog.Report(
+                                batch.resolve(d.userId()),
+                                d.handoff().conversation(),
+                                d.handoff().destination(),
+                                d.handoff().ticket(),
+                                d.report().status(),
+                                d.report().detail(),
+                                d.report().messageId(),
+                                now));
                     case Item.Delivery d -> {
                         String user = batch.resolve(d.userId());
                         batch.apply(user, runtime.onDelivery(batch.state(user), d.report(), now), item.traceparent());
@@ -208,7 +220,11 @@ public class EventTransactions {
                     }
                     case Item.Conversation w -> {
                         String user = batch.resolve(w.written().userId());
-                        batch.conversation(user, w.written(), route(live, w.written(), batch.state(user), now));
+                        batch.conversation(
+                                user,
+                                w.written(),
+                                route(live, w.written(), batch.state(user), now),
+                                live.routes().destinations());
                     }
                     case Item.Unreadable u -> {
                         deadLetter(batch, item, u.reason());

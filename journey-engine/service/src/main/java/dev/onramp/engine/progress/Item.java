@@ -32,8 +32,10 @@ record Item(
      *
      * @param at when message-dispatch says it happened; with the message id and status it names the report
      * @param broadcast the broadcast the message is of; null for a journey's message
+     * @param handoff for a conversation's message handed to a destination: which, and its ticket; null otherwise
      */
-    record Delivery(String userId, DeliveryReport report, String at, String broadcast) implements Content {}
+    record Delivery(String userId, DeliveryReport report, String at, String broadcast, Records.HandoffReport handoff)
+            implements Content {}
 
     /** Something the user wrote back: a reply or feedback ({@code onramp.conversations}). */
     record Conversation(Records.Written written) implements Content {}

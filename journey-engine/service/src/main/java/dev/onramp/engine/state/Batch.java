@@ -39,6 +39,7 @@ public final class Batch {
     private final List<Merge> merges = new ArrayList<>();
     private final List<StateStore.BroadcastReport> broadcastReports = new ArrayList<>();
     private final List<ConversationLog.Entry> written = new ArrayList<>();
+    private final List<ConversationLog.Report> handoffReports = new ArrayList<>();
     private int messages;
 
     public Batch(StateStore store, Records records, String requestsTopic, StateStore.Loaded loaded) {
@@ -110,7 +111,11 @@ public final class Batch {
      * What the user wrote back: recorded in its conversation and their journey log (once, however often it comes); a
      * conversation it opens goes where {@code routed} says.
      */
-    public void conversation(String userId, Records.Written message, Routes.Routed routed) {
+    public void conversation(
+            String userId,
+            Records.Written message,
+            Routes.Routed routed,
+            Map<String, Routes.Destination.Kind> destinations) {
         Records.Written theirs = userId.equals(message.userId())
                 ? message
                 : new Records.Written(
@@ -126,7 +131,17 @@ public final class Batch {
                         message.text(),
                         message.category(),
                         message.at());
-        written.add(new ConversationLog.Entry(theirs, routed));
+        UserState state = states.get(userId);
+        written.add(new ConversationLog.Entry(
+                theirs,
+                routed,
+                destinations,
+                state == null ? Map.of() : state.profile().traits()));
+    }
+
+    /** What message-dispatch said of handing a conversation's message to a destination. */
+    public void handoffReport(ConversationLog.Report report) {
+        handoffReports.add(report);
     }
 
     /**
@@ -159,7 +174,27 @@ public final class Batch {
         for (Merge merge : merges) {
             store.relabel(c, merge);
         }
-        decisions.addAll(ConversationLog.record(c, written));
+        ConversationLog.Recorded recorded = ConversationLog.record(c, written);
+        decisions.addAll(recorded.lines());
+        for (ConversationLog.Handoff h : recorded.handoffs()) {
+            outbox.add(new OutboxRecord(
+                    requestsTopic,
+                    h.written().userId(),
+                    records.handoff(new Records.HandoffRequest(
+                                    h.written(),
+                                    h.destination(),
+                                    h.kind().wireName(),
+                                    h.first(),
+                                    h.where().route(),
+                                    h.where().team(),
+                                    h.where().priority(),
+                                    h.where().assignee(),
+                                    h.where().tags(),
+                                    h.traits()))
+                            .getBytes(StandardCharsets.UTF_8),
+                    Map.of()));
+        }
+        decisions.addAll(ConversationLog.report(c, handoffReports));
         store.appendDecisions(c, decisions);
         store.recordBroadcastReports(c, broadcastReports, now);
         store.enqueue(c, outbox, now);

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,17 +28,62 @@ public final class ConversationLog {
 
     private ConversationLog() {}
 
-    /** A message the user wrote, and where its conversation goes if this message opens it. */
-    record Entry(Records.Written written, Routes.Routed routed) {}
+    /**
+     * A message the user wrote, and where its conversation goes if this message opens it.
+     *
+     * @param kinds the destinations routes.yaml has now, by name, with their kinds
+     * @param traits the user's traits: the requester a help desk shows
+     */
+    public record Entry(
+            Records.Written written,
+            Routes.Routed routed,
+            Map<String, Routes.Destination.Kind> kinds,
+            Map<String, Object> traits) {}
 
-    /** @return the journey log's lines for the messages that were new, and the routes of conversations they opened */
-    static List<Decision> record(Connection c, List<Entry> entries) throws SQLException {
+    /**
+     * One message handed to one destination of its conversation.
+     *
+     * @param first whether the message opened the conversation
+     */
+    public record Handoff(
+            Records.Written written,
+            String destination,
+            Routes.Destination.Kind kind,
+            boolean first,
+            Where where,
+            Map<String, Object> traits) {}
+
+    /** Where a conversation went: its rule, team, priority, assignee, tags and destinations. */
+    public record Where(
+            String route, String team, String priority, String assignee, List<String> tags, List<String> to) {
+
+        public static Where of(Routes.Route route) {
+            return route == null
+                    ? new Where(null, null, null, null, List.of(), List.of())
+                    : new Where(
+                            route.id(),
+                            route.team().orElse(null),
+                            route.priority().map(Routes.Priority::wireName).orElse(null),
+                            route.assignee().orElse(null),
+                            route.tags(),
+                            route.to());
+        }
+    }
+
+    /** What recording did: the journey log's lines, and the messages to hand to destinations. */
+    public record Recorded(List<Decision> lines, List<Handoff> handoffs) {
+        static final Recorded NONE = new Recorded(List.of(), List.of());
+    }
+
+    /** @return the journey log's lines for the messages that were new, and their hand-offs */
+    static Recorded record(Connection c, List<Entry> entries) throws SQLException {
         if (entries.isEmpty()) {
-            return List.of();
+            return Recorded.NONE;
         }
         List<Records.Written> written = entries.stream().map(Entry::written).toList();
-        Set<String> existing = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM conversations WHERE id = ANY (?)")) {
+        Map<String, Where> existing = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT id, route, team, priority, assignee, tags, destinations FROM conversations WHERE id = ANY (?)")) {
             ps.setArray(
                     1,
                     c.createArrayOf(
@@ -47,13 +93,21 @@ public final class ConversationLog {
                                     .toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    existing.add(rs.getString(1));
+                    existing.put(
+                            rs.getString(1),
+                            new Where(
+                                    rs.getString(2),
+                                    rs.getString(3),
+                                    rs.getString(4),
+                                    rs.getString(5),
+                                    List.of((String[]) rs.getArray(6).getArray()),
+                                    List.of((String[]) rs.getArray(7).getArray())));
                 }
             }
         }
         Map<String, Entry> opening = new LinkedHashMap<>();
         for (Entry e : entries) {
-            if (!existing.contains(e.written().conversationId())) {
+            if (!existing.containsKey(e.written().conversationId())) {
                 opening.putIfAbsent(e.written().conversationId(), e);
             }
         }
@@ -141,9 +195,36 @@ public final class ConversationLog {
             }
         }
         List<Decision> lines = new ArrayList<>();
+        List<Handoff> handoffs = new ArrayList<>();
         for (Entry e : entries) {
             Records.Written w = e.written();
             if (fresh.remove(w.id())) {
+                boolean first = opening.get(w.conversationId()) == e;
+                Where where = first
+                        ? Where.of(e.routed() == null ? null : e.routed().route())
+                        : existing.getOrDefault(w.conversationId(), Where.of(null));
+                if (!first && !existing.containsKey(w.conversationId())) {
+                    // Opened earlier in this batch: where its first message went.
+                    Entry opener = opening.get(w.conversationId());
+                    where = Where.of(
+                            opener.routed() == null ? null : opener.routed().route());
+                }
+                for (String destination : where.to()) {
+                    Routes.Destination.Kind kind = e.kinds().get(destination);
+                    if (kind == null) {
+                        lines.add(new Decision(
+                                w.at(),
+                                w.userId(),
+                                LOG_PREFIX + w.conversationId(),
+                                0,
+                                w.step(),
+                                Decision.Kind.ROUTED,
+                                "not handed to " + destination + ": routes.yaml no longer has it",
+                                null));
+                        continue;
+                    }
+                    handoffs.add(new Handoff(w, destination, kind, first, where, e.traits()));
+                }
                 lines.add(new Decision(
                         w.at(),
                         w.userId(),
@@ -153,7 +234,7 @@ public final class ConversationLog {
                         Decision.Kind.CONVERSATION,
                         describe(w),
                         w.answers()));
-                if (opening.get(w.conversationId()) == e && e.routed() != null) {
+                if (first && e.routed() != null) {
                     lines.add(new Decision(
                             w.at(),
                             w.userId(),
@@ -165,6 +246,47 @@ public final class ConversationLog {
                             null));
                 }
             }
+        }
+        return new Recorded(lines, handoffs);
+    }
+
+    /**
+     * What message-dispatch said of a hand-off: a line on the user's story, and the help desk's ticket kept on the
+     * conversation.
+     */
+    public record Report(
+            String userId,
+            String conversation,
+            String destination,
+            String ticket,
+            String status,
+            String detail,
+            String messageId,
+            java.time.Instant at) {}
+
+    public static List<Decision> report(Connection c, List<Report> reports) throws SQLException {
+        List<Decision> lines = new ArrayList<>();
+        for (Report r : reports) {
+            if (r.ticket() != null) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE conversations SET tickets = tickets || jsonb_build_object(?::text, ?::text) WHERE id = ?")) {
+                    ps.setString(1, r.destination());
+                    ps.setString(2, r.ticket());
+                    ps.setString(3, r.conversation());
+                    ps.executeUpdate();
+                }
+            }
+            lines.add(new Decision(
+                    r.at(),
+                    r.userId(),
+                    LOG_PREFIX + r.conversation(),
+                    0,
+                    null,
+                    Decision.Kind.HANDED_OFF,
+                    ("delivered".equals(r.status()) ? "handed to " : "not handed to ")
+                            + r.destination()
+                            + (r.detail() == null ? "" : ": " + r.detail()),
+                    r.messageId()));
         }
         return lines;
     }

@@ -69,7 +69,13 @@ public class Records {
      * A delivery report and when message-dispatch says it happened: the two together name the report, so that one
      * relayed again after a crash is known as a repeat.
      */
-    public record Report(DeliveryReport report, String at, String broadcast) {}
+    /**
+     * @param handoff what message-dispatch said of a hand-off, when the report is of one; null otherwise
+     */
+    public record Report(DeliveryReport report, String at, String broadcast, HandoffReport handoff) {}
+
+    /** A report of a conversation's message handed to a destination. */
+    public record HandoffReport(String conversation, String destination, String ticket) {}
 
     public Report delivery(byte[] value) throws Unreadable {
         JsonNode node = tree(value);
@@ -96,7 +102,11 @@ public class Records {
                         text(node, "cause"),
                         category(text(node, "category"))),
                 text(node, "at"),
-                text(node, "broadcast"));
+                text(node, "broadcast"),
+                text(node, "conversation") == null || text(node, "destination") == null
+                        ? null
+                        : new HandoffReport(
+                                text(node, "conversation"), text(node, "destination"), text(node, "ticket")));
     }
 
     /**
@@ -153,6 +163,77 @@ public class Records {
                 text(node, "text"),
                 text(node, "category"),
                 at);
+    }
+
+    /** One message of a conversation handed to one destination, where routes.yaml sent the conversation. */
+    public record HandoffRequest(
+            Written written,
+            String destination,
+            String kind,
+            boolean first,
+            String route,
+            String team,
+            String priority,
+            String assignee,
+            List<String> tags,
+            Map<String, Object> traits) {
+
+        /** The same message to the same destination always has the same id: it is handed over once. */
+        public String messageId() {
+            try {
+                var sha = java.security.MessageDigest.getInstance("SHA-256");
+                sha.update(written.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(destination.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return "ho-" + java.util.HexFormat.of().formatHex(sha.digest(), 0, 16);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** A hand-off request (origin {@code hand-off}), as message-dispatch reads it. */
+    public String handoff(HandoffRequest h) {
+        Written w = h.written();
+        ObjectNode out = json.createObjectNode();
+        out.put("messageId", h.messageId());
+        out.put("origin", "hand-off");
+        out.put("destination", h.destination());
+        out.put("conversation", w.conversationId());
+        out.put("text", w.text());
+        out.put("channel", w.channel());
+        out.putArray("fallbackChannels");
+        out.putNull("locale");
+        if (w.journey() != null) {
+            out.put("journey", w.journey());
+        }
+        if (w.step() != null) {
+            out.put("step", w.step());
+        }
+        ObjectNode user = out.putObject("user");
+        user.put("id", w.userId());
+        user.set("traits", json.valueToTree(h.traits()));
+        out.putObject("context");
+        ObjectNode handoff = out.putObject("handoff");
+        handoff.put("kind", h.kind());
+        handoff.put("first", h.first());
+        if (h.route() != null) {
+            handoff.put("route", h.route());
+        }
+        if (h.team() != null) {
+            handoff.put("team", h.team());
+        }
+        if (h.priority() != null) {
+            handoff.put("priority", h.priority());
+        }
+        if (h.assignee() != null) {
+            handoff.put("assignee", h.assignee());
+        }
+        var tags = handoff.putArray("tags");
+        h.tags().forEach(tags::add);
+        out.put("notBefore", w.at().toString());
+        out.put("createdAt", w.at().toString());
+        return out.toString();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.onramp.dispatch.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.onramp.dispatch.handoff.Handoff;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.pipeline.Failures;
 import dev.onramp.pipeline.Isolation;
@@ -96,13 +97,18 @@ public class RequestConsumer {
 
     private RequestItem read(ConsumerRecord<String, String> record) {
         DeliveryRequest request = null;
+        Handoff handoff = null;
         String invalid = null;
         if (record.value() == null) {
             invalid = "empty record";
         } else {
             try {
                 JsonNode node = json.readTree(record.value());
-                request = DeliveryRequest.read(node, json);
+                if (Handoff.isHandoff(node)) {
+                    handoff = Handoff.read(node);
+                } else {
+                    request = DeliveryRequest.read(node, json);
+                }
             } catch (DeliveryRequest.Invalid e) {
                 invalid = e.getMessage();
             } catch (IOException e) {
@@ -117,6 +123,7 @@ public class RequestConsumer {
                 record.key(),
                 record.value(),
                 request,
+                handoff,
                 invalid);
     }
 }

@@ -1,5 +1,8 @@
 package dev.onramp.dispatch.delivery;
 
+import dev.onramp.dispatch.handoff.Handoff;
+import dev.onramp.dispatch.handoff.HandoffStore;
+import dev.onramp.dispatch.handoff.HandoffWorker;
 import dev.onramp.dispatch.ledger.Deliveries;
 import dev.onramp.dispatch.ledger.DeliveryRequest;
 import dev.onramp.dispatch.outbox.Outbox;
@@ -43,8 +46,12 @@ public class RequestTransactions {
     private final MeterRegistry meters;
     private final TransactionSynchronizationRegistry transactions;
     private final Counter accepted;
+    private final HandoffStore handoffs;
+    private final HandoffWorker handoffWorker;
 
     RequestTransactions(
+            HandoffStore handoffs,
+            HandoffWorker handoffWorker,
             Deliveries deliveries,
             DeliveryRounds rounds,
             Offsets offsets,
@@ -53,6 +60,8 @@ public class RequestTransactions {
             InstantSource clock,
             MeterRegistry meters,
             TransactionSynchronizationRegistry transactions) {
+        this.handoffs = handoffs;
+        this.handoffWorker = handoffWorker;
         this.deliveries = deliveries;
         this.rounds = rounds;
         this.offsets = offsets;
@@ -102,23 +111,26 @@ public class RequestTransactions {
             int gone = 0;
             java.util.Set<String> users = new java.util.HashSet<>();
             for (RequestItem item : items) {
-                if (item.request() != null) {
-                    users.add(item.request().userId());
+                if (item.userId() != null) {
+                    users.add(item.userId());
                 }
             }
+            List<Handoff> handoffs = new ArrayList<>();
+            List<String> handoffsRaw = new ArrayList<>();
             Map<String, Instant> erased = Tombstones.erasedAt(c, users);
             for (RequestItem item : items) {
                 if (item.offset() < stored.getOrDefault(item.topicPartition(), 0L)) {
                     continue;
                 }
-                if (item.request() != null
-                        && Tombstones.stale(
-                                item.timestamp(), erased.get(item.request().userId()))) {
+                if (item.userId() != null && Tombstones.stale(item.timestamp(), erased.get(item.userId()))) {
                     // Decided before the user was erased, read after: sending it would bring them back.
                     gone++;
                     continue;
                 }
-                if (item.request() == null) {
+                if (item.handoff() != null) {
+                    handoffs.add(item.handoff());
+                    handoffsRaw.add(item.raw());
+                } else if (item.request() == null) {
                     deadLetter(writer, item, item.invalid(), now);
                     dead++;
                 } else {
@@ -128,6 +140,10 @@ public class RequestTransactions {
             }
             if (!requests.isEmpty()) {
                 deliveries.insertAll(c, requests, raw, now);
+            }
+            if (!handoffs.isEmpty()) {
+                this.handoffs.insertAll(c, handoffs, handoffsRaw, now);
+                AfterCommit.run(transactions, handoffWorker::wake);
             }
             writer.flush();
             offsets.advance(c, next);

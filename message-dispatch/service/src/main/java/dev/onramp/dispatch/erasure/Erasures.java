@@ -80,6 +80,8 @@ public class Erasures {
                 "DELETE FROM deliveries WHERE user_id = ?",
                 "DELETE FROM inbox_messages WHERE user_id = ?",
                 "DELETE FROM conversations WHERE user_id = ?",
+                "DELETE FROM handoffs WHERE user_id = ?",
+                "DELETE FROM handoff_tickets WHERE user_id = ?",
                 "DELETE FROM preferences WHERE user_id = ?",
                 "DELETE FROM outbox WHERE record_key = ?")) {
             try (PreparedStatement ps = c.prepareStatement(delete)) {
