@@ -64,7 +64,10 @@ class FailoverIT {
     /** Sign-ups per second offered, in batches every 100 ms. */
     static final int RATE = 150;
 
-    static final List<String> EVENTS_TOPICS = List.of("onramp.events", "onramp.delivery-events");
+    /** What journey-engine's consumer group reads: events, delivery reports and what users write back. */
+    static final List<String> EVENTS_TOPICS =
+            List.of("onramp.events", "onramp.delivery-events", "onramp.conversations");
+
     static final List<String> REQUESTS_TOPICS = List.of("onramp.message-requests");
 
     static Path data;
