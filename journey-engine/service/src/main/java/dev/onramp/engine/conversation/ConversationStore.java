@@ -7,10 +7,9 @@ import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
 import dev.onramp.journey.model.Teammate;
 import dev.onramp.journey.run.Decision;
+import dev.onramp.pipeline.StableIds;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +17,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -164,7 +162,7 @@ public class ConversationStore {
             Instant now)
             throws SQLException {
         String id = "ans-"
-                + digest(
+                + StableIds.of(
                         conversation.id(),
                         key == null ? java.util.UUID.randomUUID().toString() : key);
         try (PreparedStatement ps =
@@ -294,17 +292,5 @@ public class ConversationStore {
 
     private static List<String> strings(java.sql.Array array) throws SQLException {
         return array == null ? List.of() : List.of((String[]) array.getArray());
-    }
-
-    static String digest(String a, String b) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(a.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(b.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(), 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

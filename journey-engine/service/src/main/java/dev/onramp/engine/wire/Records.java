@@ -8,6 +8,7 @@ import dev.onramp.journey.run.DeliveryReport;
 import dev.onramp.journey.run.MessageRequest;
 import dev.onramp.journey.run.SendPolicy;
 import dev.onramp.journey.run.UserEvent;
+import dev.onramp.pipeline.StableIds;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Instant;
@@ -180,15 +181,7 @@ public class Records {
 
         /** The same message to the same destination always has the same id: it is handed over once. */
         public String messageId() {
-            try {
-                var sha = java.security.MessageDigest.getInstance("SHA-256");
-                sha.update(written.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                sha.update((byte) 0);
-                sha.update(destination.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                return "ho-" + java.util.HexFormat.of().formatHex(sha.digest(), 0, 16);
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            return "ho-" + StableIds.of(written.id(), destination);
         }
     }
 

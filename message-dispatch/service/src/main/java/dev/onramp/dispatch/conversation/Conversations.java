@@ -6,17 +6,14 @@ import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.inapp.Inbox;
 import dev.onramp.dispatch.inapp.InboxMessage;
 import dev.onramp.dispatch.outbox.Outbox;
+import dev.onramp.pipeline.StableIds;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -70,7 +67,8 @@ public class Conversations {
 
     /** Takes what the user wrote, in the caller's transaction. */
     public Outcome write(String userId, Written written, Instant now) throws SQLException {
-        String id = written.clientId() == null ? "w-" + UUID.randomUUID() : "w-" + digest(userId, written.clientId());
+        String id =
+                written.clientId() == null ? "w-" + UUID.randomUUID() : "w-" + StableIds.of(userId, written.clientId());
         InboxMessage earlier = InboxMessage.findById(id);
         if (earlier != null && earlier.userId.equals(userId)) {
             return new Repeated(inbox.message(earlier));
@@ -99,7 +97,7 @@ public class Conversations {
                 thread = existing(answered.conversationId, written.category());
             } else {
                 thread = new Thread(
-                        "cv-" + digest(userId, answered.messageId),
+                        "cv-" + StableIds.of(userId, answered.messageId),
                         answered.messageId,
                         answered.journey,
                         answered.step,
@@ -210,18 +208,5 @@ public class Conversations {
 
     private static Session session() {
         return InboxMessage.getEntityManager().unwrap(Session.class);
-    }
-
-    /** A stable id from the user and another id: the same reply target or client id always gives the same. */
-    static String digest(String userId, String other) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(userId.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(other.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(), 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
