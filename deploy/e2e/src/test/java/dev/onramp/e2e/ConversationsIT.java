@@ -47,6 +47,7 @@ class ConversationsIT {
     static final Map<Integer, String> TICKETS = new java.util.concurrent.ConcurrentHashMap<>();
 
     static com.sun.net.httpserver.HttpServer zendesk;
+    static final String SIGNING_SECRET = "e2e-zendesk-webhook-signing-secret";
     static ThreeServices services;
     static ServiceProcess engine;
     static ServiceProcess dispatch;
@@ -97,6 +98,8 @@ class ConversationsIT {
                         "support@acme.example",
                         "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_TOKEN",
                         "zd-e2e-token",
+                        "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_WEBHOOK_SECRET",
+                        SIGNING_SECRET,
                         "ONRAMP_DISPATCH_OUTBOUND_ALLOWED_NETWORKS",
                         "127.0.0.1/32"));
         engine = services.engine;
@@ -215,6 +218,23 @@ class ConversationsIT {
             Locator answer = card.locator(".onramp-bubble:not(.onramp-mine)");
             assertThat(answer).containsText("Click your picture, then Profile → Display name.");
             assertThat(answer.locator(".onramp-sender-name")).hasText("Belle");
+
+            // When an agent answers in the help desk, its webhook signed as Zendesk signs: it too arrives live
+            int ticket = TICKETS.entrySet().stream()
+                    .filter(t -> t.getValue().contains(reply.get("id").asText()))
+                    .findFirst()
+                    .orElseThrow()
+                    .getKey();
+            String comment = """
+                    {"ticket":{"id":"%d","external_id":"%s"},"author":{"name":"Ann from Support","email":"ann@acme.example"},
+                     "comment":{"body":"And if it is not there, reload the page — we just fixed a bug."}}""".formatted(ticket, reply.get("id").asText());
+            assertThat(helpDeskHook(comment, null).statusCode()).isEqualTo(401);
+            HttpResponse<String> hooked = helpDeskHook(comment, SIGNING_SECRET);
+            assertThat(hooked.statusCode()).as(hooked.body()).isEqualTo(200);
+            Locator ann =
+                    card.locator(".onramp-bubble:not(.onramp-mine)", new Locator.LocatorOptions().setHasText("reload"));
+            assertThat(ann).containsText("And if it is not there, reload the page — we just fixed a bug.");
+            assertThat(ann.locator(".onramp-sender-name")).hasText("Ann from Support");
             page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/conversations-e2e.png")));
         }
     }
@@ -234,6 +254,26 @@ class ConversationsIT {
             }
         }
         return null;
+    }
+
+    /** The help desk's trigger calling message-dispatch; signed with {@code secret}, or unsigned when null. */
+    private HttpResponse<String> helpDeskHook(String body, String secret) throws Exception {
+        String timestamp = java.time.Instant.now()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(dispatch.url() + "/hooks/helpdesk/zendesk"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (secret != null) {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            request.header("X-Zendesk-Webhook-Signature-Timestamp", timestamp)
+                    .header(
+                            "X-Zendesk-Webhook-Signature",
+                            java.util.Base64.getEncoder()
+                                    .encodeToString(mac.doFinal((timestamp + body).getBytes(StandardCharsets.UTF_8))));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String hash(String user) throws Exception {

@@ -262,6 +262,58 @@ class ConversationsTest {
     }
 
     @Test
+    void aHelpDeskAgentsAnswerGoesToTheUsersThreadSignedAsTheTeammateWithTheirEmailAndIsNotHandedBack()
+            throws Exception {
+        String user = JourneyEngineTest.newUser();
+        String conversation = "cv-" + UUID.randomUUID();
+        Events.send(TOPIC, user, reply("w-" + UUID.randomUUID(), conversation, user, "Is anyone there?"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Db.count("SELECT count(*) FROM engine.conversations WHERE id = ?", conversation) == 1);
+
+        // When two agents answer in the help desk: Joel (joel@acme.example is in team.yaml) and Ann (who is not)
+        for (String[] agent : new String[][] {{"Joel Gascoigne", "joel@acme.example"}, {"Ann", "ann@acme.example"}}) {
+            String answer =
+                    """
+                    {"id":"hd-%s","conversationId":"%s","userId":"%s","kind":"answer","channel":"in_app",\
+                    "text":"Yes, %s here.","author":{"name":"%s","email":"%s"},"destination":"zendesk","ticket":"35436",\
+                    "at":"%s"}""".formatted(UUID.randomUUID(), conversation, user, agent[0], agent[0], agent[1], Instant.now());
+            Contracts.check(Contracts.CONVERSATIONS, answer);
+            Events.send(TOPIC, user, answer);
+        }
+
+        // Then each goes to the user once, signed
+        var answers = TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.message-requests",
+                r -> r.value().contains(conversation) && r.value().contains("\"origin\":\"answer\""),
+                2,
+                Duration.ofSeconds(30));
+        List<String> senders = new java.util.ArrayList<>();
+        for (var r : answers) {
+            Contracts.check(Contracts.MESSAGE_REQUESTS, r.value());
+            JsonNode request = JSON.readTree(r.value());
+            senders.add(request.at("/sender/name").asText() + " · "
+                    + request.at("/sender/role").asText() + ": "
+                    + request.get("text").asText());
+        }
+        assertThat(senders)
+                .containsExactlyInAnyOrder("Joel · CEO: Yes, Joel Gascoigne here.", "Ann · Support: Yes, Ann here.");
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/conversations/{id}", conversation)
+                .then()
+                .body("messages.author", org.hamcrest.Matchers.contains("user", "joel", "agent:Ann"))
+                .body("messages.name", org.hamcrest.Matchers.contains(null, "Joel", "Ann"));
+        // An agent's words never go back to the help desk: only the user's message was handed over.
+        assertThat(TopicReader.all(
+                        Infra.kafka().bootstrapServers(),
+                        "onramp.message-requests",
+                        r -> r.value().contains(conversation) && r.value().contains("\"hand-off\""),
+                        Duration.ofSeconds(1)))
+                .hasSize(1);
+    }
+
+    @Test
     void anAnswerNeedsATeammateOfTheTeamFileAndTextAndTheAdminToken() {
         String user = JourneyEngineTest.newUser();
         String conversation = "cv-" + UUID.randomUUID();

@@ -105,6 +105,13 @@ public interface DispatchConfig {
         /** A webhook's signing secret (Standard Webhooks: {@code whsec_<base64>}). */
         Optional<String> secret();
 
+        /**
+         * A help desk's own webhook back to Onramp ({@code POST /hooks/helpdesk/<name>}, its trigger on an agent's
+         * public comment): the signing secret it signs with ({@code X-Zendesk-Webhook-Signature}). Without one, the
+         * help desk cannot answer through Onramp.
+         */
+        Optional<String> webhookSecret();
+
         /** How long one call may take. */
         @WithDefault("10s")
         Duration timeout();

@@ -364,6 +364,62 @@ class ChannelsTest {
     }
 
     @Test
+    void anSmsReplyThatIsNotStopOrStartJoinsTheConversationOfTheLatestSms() throws Exception {
+        String user = newUser();
+        String phone = newPhone();
+        WireMockResource.server.stubFor(post(urlPathEqualTo(SMS_API))
+                .withRequestBody(containing("To=" + encode(phone)))
+                .willReturn(aResponse()
+                        .withStatus(201)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"sid\":\"SM-" + phone.substring(1) + "\"}")));
+        String sent = Requests.newId();
+        Requests.send(
+                user, Requests.request(sent, user, "sms", "[]", "welcome", null, "{\"phone\":\"" + phone + "\"}"));
+        eventsOf(user, 1, e -> sent.equals(e.path("messageId").asText()));
+
+        // Twilio calls twice with the same message (a retry): the same reply
+        Map<String, String> reply = Map.of(
+                "From",
+                phone,
+                "To",
+                "+15005550006",
+                "Body",
+                "The app crashes when I upload",
+                "MessageSid",
+                "SMin" + user);
+        twilioPost("/v1/sms/inbound", reply).then().statusCode(200).body(containsString("<Response/>"));
+        twilioPost("/v1/sms/inbound", reply).then().statusCode(200);
+
+        var records = dev.onramp.infra.TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.conversations",
+                r -> user.equals(r.key()),
+                2,
+                Duration.ofSeconds(30));
+        for (var r : records) {
+            Contracts.check(Contracts.CONVERSATIONS, r.value());
+        }
+        JsonNode first = json.readTree(records.get(0).value());
+        assertThat(first.get("channel").asText()).isEqualTo("sms");
+        assertThat(first.get("kind").asText()).isEqualTo("reply");
+        assertThat(first.get("messageId").asText()).isEqualTo(sent);
+        assertThat(first.get("step").asText()).isEqualTo("welcome");
+        assertThat(first.get("text").asText()).isEqualTo("The app crashes when I upload");
+        assertThat(json.readTree(records.get(1).value()).get("id").asText())
+                .isEqualTo(first.get("id").asText());
+        // Not an opt-out: the number still gets SMS.
+        String again = Requests.newId();
+        Requests.send(
+                user, Requests.request(again, user, "sms", "[]", "welcome", null, "{\"phone\":\"" + phone + "\"}"));
+        assertThat(eventsOf(user, 1, e -> again.equals(e.path("messageId").asText()))
+                        .getFirst()
+                        .path("status")
+                        .asText())
+                .isEqualTo("sent");
+    }
+
+    @Test
     void aNumberThatRepliesStopGetsNoMoreSms() {
         String user = newUser();
         String phone = newPhone();

@@ -50,6 +50,7 @@ class HandoffsTest {
 
     static final String WEBHOOK_SECRET = "whsec_"
             + Base64.getEncoder().encodeToString("a-test-secret-of-32-bytes-length".getBytes(StandardCharsets.UTF_8));
+    static final String ZENDESK_SIGNING_SECRET = "dGhlIHNpZ25pbmcgc2VjcmV0IG9mIHRoZSB3ZWJob29r";
     static final String ADA = "{\"email\":\"ada@example.com\",\"firstName\":\"Ada\"}";
     final ObjectMapper json = new ObjectMapper();
 
@@ -272,6 +273,90 @@ class HandoffsTest {
                                 .value(),
                         StandardCharsets.UTF_8))
                 .contains("hand-off to jira failed");
+    }
+
+    @Test
+    void anAgentsSignedCommentComesBackAsAnAnswerAndAnUnsignedOrStaleOneIsRefused() throws Exception {
+        // Given a conversation Onramp opened ticket 4242 for
+        var zendesk = WireMockResource.server;
+        String user = "user-" + UUID.randomUUID();
+        String conversation = "cv-" + UUID.randomUUID();
+        zendesk.stubFor(post(urlEqualTo("/zendesk/api/v2/tickets"))
+                .withRequestBody(matchingJsonPath("$.ticket.external_id", equalTo(conversation)))
+                .willReturn(aResponse()
+                        .withStatus(201)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"ticket\":{\"id\":4242}}")));
+        String id = Requests.newId();
+        send(user, Requests.handoff(id, user, conversation, "zendesk", "helpdesk", true, "Help!", ADA));
+        assertThat(reports(id, 1).getFirst().get("ticket").asText()).isEqualTo("4242");
+        String comment = """
+                {"ticket":{"id":"4242","external_id":"%s"},
+                 "author":{"name":"Ann Agent","email":"ann@acme.example"},
+                 "comment":{"body":"We refunded you. <b>Sorry!</b>"}}""".formatted(conversation);
+        String now = java.time.Instant.now()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString();
+
+        // Unsigned, wrongly signed, stale: refused, nothing posted
+        hook(comment, null, null).statusCode(401);
+        hook(comment, now, "bm90IHRoZSBzaWduYXR1cmU=").statusCode(401);
+        String stale = java.time.Instant.now()
+                .minus(Duration.ofMinutes(10))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString();
+        hook(comment, stale, sign(stale, comment)).statusCode(401);
+
+        // When the help desk's trigger calls, signed as Zendesk signs
+        hook(comment, now, sign(now, comment))
+                .statusCode(200)
+                .body("conversation", org.hamcrest.Matchers.equalTo(conversation));
+
+        // Then journey-engine is told, once, by the conversations contract
+        var records = TopicReader.await(
+                Infra.kafka().bootstrapServers(),
+                "onramp.conversations",
+                r -> user.equals(r.key()),
+                1,
+                Duration.ofSeconds(30));
+        Contracts.check(Contracts.CONVERSATIONS, records.getFirst().value());
+        JsonNode answer = json.readTree(records.getFirst().value());
+        assertThat(answer.get("kind").asText()).isEqualTo("answer");
+        assertThat(answer.get("conversationId").asText()).isEqualTo(conversation);
+        assertThat(answer.get("text").asText()).isEqualTo("We refunded you. <b>Sorry!</b>");
+        assertThat(answer.at("/author/name").asText()).isEqualTo("Ann Agent");
+        assertThat(answer.get("ticket").asText()).isEqualTo("4242");
+        assertThat(TopicReader.all(
+                        Infra.kafka().bootstrapServers(),
+                        "onramp.conversations",
+                        r -> user.equals(r.key()),
+                        Duration.ofSeconds(1)))
+                .hasSize(1);
+
+        // A comment Onramp posted itself (its integration user), and a ticket it never opened: acknowledged, ignored
+        String own = comment.replace("ann@acme.example", "support@acme.example");
+        hook(own, now, sign(now, own)).statusCode(202);
+        String other = comment.replace("\"4242\"", "\"999\"");
+        hook(other, now, sign(now, other)).statusCode(202);
+    }
+
+    static io.restassured.response.ValidatableResponse hook(String body, String timestamp, String signature) {
+        var request = io.restassured.RestAssured.given()
+                .contentType("application/json")
+                .body(body);
+        if (timestamp != null) {
+            request.header("X-Zendesk-Webhook-Signature-Timestamp", timestamp);
+        }
+        if (signature != null) {
+            request.header("X-Zendesk-Webhook-Signature", signature);
+        }
+        return request.post("/hooks/helpdesk/zendesk").then();
+    }
+
+    static String sign(String timestamp, String body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(ZENDESK_SIGNING_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return Base64.getEncoder().encodeToString(mac.doFinal((timestamp + body).getBytes(StandardCharsets.UTF_8)));
     }
 
     static String hmac(byte[] key, String text) throws Exception {

@@ -2,7 +2,6 @@ package dev.onramp.engine.conversation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.onramp.engine.journey.JourneyRegistry;
-import dev.onramp.engine.state.ProfileEntity;
 import dev.onramp.journey.model.Roster;
 import dev.onramp.journey.model.Teammate;
 import dev.onramp.pipeline.problem.Problem;
@@ -24,8 +23,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -36,18 +33,20 @@ import javax.sql.DataSource;
 @Produces(MediaType.APPLICATION_JSON)
 public class ConversationsResource {
 
-    private static final Pattern CONTROL = Pattern.compile("[\\p{Cc}&&[^\\n\\t]]");
-
-    /** The longest answer: the contract's limit on a message request's text. */
-    static final int MAX_TEXT = 10_000;
-
     private final ConversationStore store;
     private final JourneyRegistry registry;
     private final DataSource dataSource;
     private final InstantSource clock;
 
+    private final Answering answering;
+
     ConversationsResource(
-            ConversationStore store, JourneyRegistry registry, DataSource dataSource, InstantSource clock) {
+            ConversationStore store,
+            JourneyRegistry registry,
+            DataSource dataSource,
+            InstantSource clock,
+            Answering answering) {
+        this.answering = answering;
         this.store = store;
         this.registry = registry;
         this.dataSource = dataSource;
@@ -61,8 +60,8 @@ public class ConversationsResource {
     /**
      * A message as the team reads it.
      *
-     * @param author {@code user}, or the teammate's id
-     * @param name the teammate's name (null for the user, or a teammate no longer in team.yaml)
+     * @param author {@code user}, the teammate's id, or {@code agent:<name>} for a help desk agent not in team.yaml
+     * @param name who answered (null for the user, or a teammate no longer in team.yaml)
      */
     public record Entry(String id, String author, String name, String text, Instant at) {}
 
@@ -96,9 +95,11 @@ public class ConversationsResource {
                                     m.author(),
                                     m.author().equals("user")
                                             ? null
-                                            : team.teammate(m.author())
-                                                    .map(Teammate::name)
-                                                    .orElse(null),
+                                            : m.author().startsWith("agent:")
+                                                    ? m.author().substring(6)
+                                                    : team.teammate(m.author())
+                                                            .map(Teammate::name)
+                                                            .orElse(null),
                                     m.text(),
                                     m.at()))
                             .toList());
@@ -123,41 +124,18 @@ public class ConversationsResource {
                 throw ProblemException.badField("/" + field.getKey(), "is not a field (teammate, text)");
             }
         }
-        String teammateId =
-                body.path("teammate").isTextual() ? body.get("teammate").asText() : null;
-        Roster team = team();
-        if (teammateId == null || team.teammate(teammateId).isEmpty()) {
-            throw ProblemException.badField(
-                    "/teammate",
-                    team.isEmpty()
-                            ? "names a teammate of team.yaml, and there is none"
-                            : "names a teammate of team.yaml (" + String.join(", ", team.teammateIds()) + ")");
-        }
-        String text = body.path("text").isTextual() ? body.get("text").asText().strip() : "";
-        if (text.isEmpty()) {
-            throw ProblemException.badField("/text", "is required: the answer, as plain text");
-        }
-        if (text.length() > MAX_TEXT) {
-            throw ProblemException.badField("/text", "is longer than " + MAX_TEXT + " characters");
-        }
-        if (CONTROL.matcher(text).find()) {
-            throw ProblemException.badField("/text", "contains control characters");
-        }
         if (key != null && (key.isBlank() || key.length() > 255)) {
             throw ProblemException.badParameter("Idempotency-Key", "is 1 to 255 characters");
         }
-        try (Connection c = dataSource.getConnection()) {
-            ConversationStore.Conversation conversation = found(store.find(c, id, true), id);
-            ProfileEntity profile = ProfileEntity.findById(conversation.userId());
-            Map<String, Object> traits = profile == null ? Map.of() : profile.traits;
-            Teammate teammate = team.teammate(teammateId).orElseThrow();
-            ConversationStore.Answered answered =
-                    store.answer(c, conversation, teammate, text, key, traits, clock.instant());
-            ConversationStore.Message m = answered.message();
-            return Response.status(answered.repeated() ? 200 : 201)
-                    .entity(new Entry(m.id(), m.author(), teammate.name(), m.text(), m.at()))
-                    .build();
-        }
+        Answering.Answer answer = answering.answer(
+                id,
+                body.path("teammate").isTextual() ? body.get("teammate").asText() : null,
+                body.path("text").isTextual() ? body.get("text").asText() : null,
+                key);
+        ConversationStore.Message m = answer.answered().message();
+        return Response.status(answer.answered().repeated() ? 200 : 201)
+                .entity(new Entry(m.id(), m.author(), answer.teammate().name(), m.text(), m.at()))
+                .build();
     }
 
     @POST

@@ -10,6 +10,7 @@ import dev.onramp.engine.state.ConversationLog;
 import dev.onramp.engine.state.SeenMessages;
 import dev.onramp.engine.state.StateStore;
 import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.model.Teammate;
 import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.JourneyRuntime;
 import dev.onramp.journey.run.UserEvent;
@@ -220,11 +221,17 @@ public class EventTransactions {
                     }
                     case Item.Conversation w -> {
                         String user = batch.resolve(w.written().userId());
-                        batch.conversation(
-                                user,
-                                w.written(),
-                                route(live, w.written(), batch.state(user), now),
-                                live.routes().destinations());
+                        Records.Written written = w.written();
+                        if (written.isAnswer()) {
+                            batch.conversation(user, written, null, Map.of(), teammate(live, written.author()));
+                        } else {
+                            batch.conversation(
+                                    user,
+                                    written,
+                                    route(live, written, batch.state(user), now),
+                                    live.routes().destinations(),
+                                    null);
+                        }
                     }
                     case Item.Unreadable u -> {
                         deadLetter(batch, item, u.reason());
@@ -265,6 +272,17 @@ public class EventTransactions {
                 relay.afterCommit();
             }
         }
+    }
+
+    /**
+     * Who signs a help desk agent's answer: the teammate of team.yaml with their email, or the agent as the help desk
+     * names them.
+     */
+    private static Teammate teammate(JourneyRegistry.Live live, Records.Author author) {
+        return live.team().teammates().stream()
+                .filter(t -> t.email().equalsIgnoreCase(author.email()))
+                .findFirst()
+                .orElse(new Teammate("agent:" + author.name(), author.name(), "Support", author.email(), null, null));
     }
 
     /** Where a conversation goes if this message opens it: the first rule of routes.yaml that holds. */

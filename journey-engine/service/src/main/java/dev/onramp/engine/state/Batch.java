@@ -2,6 +2,7 @@ package dev.onramp.engine.state;
 
 import dev.onramp.engine.state.StateStore.OutboxRecord;
 import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.model.Teammate;
 import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.Decision;
 import dev.onramp.journey.run.Merge;
@@ -115,28 +116,16 @@ public final class Batch {
             String userId,
             Records.Written message,
             Routes.Routed routed,
-            Map<String, Routes.Destination.Kind> destinations) {
-        Records.Written theirs = userId.equals(message.userId())
-                ? message
-                : new Records.Written(
-                        message.id(),
-                        message.conversationId(),
-                        userId,
-                        message.kind(),
-                        message.channel(),
-                        message.answers(),
-                        message.journey(),
-                        message.step(),
-                        message.broadcast(),
-                        message.text(),
-                        message.category(),
-                        message.at());
+            Map<String, Routes.Destination.Kind> destinations,
+            Teammate answeredBy) {
+        Records.Written theirs = message.of(userId);
         UserState state = states.get(userId);
         written.add(new ConversationLog.Entry(
                 theirs,
                 routed,
                 destinations,
-                state == null ? Map.of() : state.profile().traits()));
+                state == null ? Map.of() : state.profile().traits(),
+                answeredBy));
     }
 
     /** What message-dispatch said of handing a conversation's message to a destination. */
@@ -195,6 +184,24 @@ public final class Batch {
                     Map.of()));
         }
         decisions.addAll(ConversationLog.report(c, handoffReports));
+        for (ConversationLog.Answer a : recorded.answers()) {
+            Object locale = a.traits().get("locale");
+            outbox.add(new OutboxRecord(
+                    requestsTopic,
+                    a.written().userId(),
+                    records.answer(
+                                    a.messageId(),
+                                    a.written().conversationId(),
+                                    a.written().userId(),
+                                    a.written().channel(),
+                                    a.written().text(),
+                                    a.teammate(),
+                                    a.traits(),
+                                    locale instanceof String l ? l : null,
+                                    a.written().at())
+                            .getBytes(StandardCharsets.UTF_8),
+                    Map.of()));
+        }
         store.appendDecisions(c, decisions);
         store.recordBroadcastReports(c, broadcastReports, now);
         store.enqueue(c, outbox, now);

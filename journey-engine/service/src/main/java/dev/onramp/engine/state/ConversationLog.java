@@ -1,8 +1,10 @@
 package dev.onramp.engine.state;
 
 import dev.onramp.engine.wire.Records;
+import dev.onramp.journey.model.Teammate;
 import dev.onramp.journey.route.Routes;
 import dev.onramp.journey.run.Decision;
+import dev.onramp.pipeline.StableIds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,7 +40,11 @@ public final class ConversationLog {
             Records.Written written,
             Routes.Routed routed,
             Map<String, Routes.Destination.Kind> kinds,
-            Map<String, Object> traits) {}
+            Map<String, Object> traits,
+            Teammate answeredBy) {}
+
+    /** A help desk agent's answer to send to the user, signed as this teammate. */
+    public record Answer(String messageId, Records.Written written, Teammate teammate, Map<String, Object> traits) {}
 
     /**
      * One message handed to one destination of its conversation.
@@ -71,8 +77,8 @@ public final class ConversationLog {
     }
 
     /** What recording did: the journey log's lines, and the messages to hand to destinations. */
-    public record Recorded(List<Decision> lines, List<Handoff> handoffs) {
-        static final Recorded NONE = new Recorded(List.of(), List.of());
+    public record Recorded(List<Decision> lines, List<Handoff> handoffs, List<Answer> answers) {
+        static final Recorded NONE = new Recorded(List.of(), List.of(), List.of());
     }
 
     /** @return the journey log's lines for the messages that were new, and their hand-offs */
@@ -178,7 +184,14 @@ public final class ConversationLog {
                             "text",
                             written.stream().map(Records.Written::userId).toArray()));
             ps.setArray(
-                    4, c.createArrayOf("text", written.stream().map(w -> "user").toArray()));
+                    4,
+                    c.createArrayOf(
+                            "text",
+                            entries.stream()
+                                    .map(e -> e.answeredBy() == null
+                                            ? "user"
+                                            : e.answeredBy().id())
+                                    .toArray()));
             ps.setArray(
                     5,
                     c.createArrayOf(
@@ -196,8 +209,27 @@ public final class ConversationLog {
         }
         List<Decision> lines = new ArrayList<>();
         List<Handoff> handoffs = new ArrayList<>();
+        List<Answer> answers = new ArrayList<>();
         for (Entry e : entries) {
             Records.Written w = e.written();
+            if (e.answeredBy() != null) {
+                if (fresh.remove(w.id())) {
+                    Teammate t = e.answeredBy();
+                    String messageId = "ans-" + StableIds.of(w.conversationId(), w.id());
+                    lines.add(new Decision(
+                            w.at(),
+                            w.userId(),
+                            LOG_PREFIX + w.conversationId(),
+                            0,
+                            null,
+                            Decision.Kind.ANSWERED,
+                            t.name() + " (" + t.role() + ") answered in the help desk, by "
+                                    + w.channel().replace('_', '-'),
+                            messageId));
+                    answers.add(new Answer(messageId, w, t, e.traits()));
+                }
+                continue;
+            }
             if (fresh.remove(w.id())) {
                 boolean first = opening.get(w.conversationId()) == e;
                 Where where = first
@@ -247,7 +279,7 @@ public final class ConversationLog {
                 }
             }
         }
-        return new Recorded(lines, handoffs);
+        return new Recorded(lines, handoffs, answers);
     }
 
     /**

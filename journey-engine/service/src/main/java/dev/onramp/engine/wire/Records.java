@@ -127,7 +127,37 @@ public class Records {
             String broadcast,
             String text,
             String category,
-            Instant at) {}
+            Instant at,
+            Author author) {
+
+        /** Whether a help desk agent wrote it (kind answer) rather than the user. */
+        public boolean isAnswer() {
+            return author != null;
+        }
+
+        /** The same message, of another id's user (an anonymous id joined to them). */
+        public Written of(String user) {
+            return user.equals(userId)
+                    ? this
+                    : new Written(
+                            id,
+                            conversationId,
+                            user,
+                            kind,
+                            channel,
+                            answers,
+                            journey,
+                            step,
+                            broadcast,
+                            text,
+                            category,
+                            at,
+                            author);
+        }
+    }
+
+    /** The help desk agent who answered, as the help desk names them. */
+    public record Author(String name, String email) {}
 
     public Written conversation(String key, byte[] value) throws Unreadable {
         JsonNode node = tree(value);
@@ -148,8 +178,16 @@ public class Records {
             throw new Unreadable("a conversation message's at is not a date-time");
         }
         String kind = text(node, "kind");
-        if (!kind.equals("reply") && !kind.equals("feedback")) {
-            throw new Unreadable("a conversation message's kind is reply or feedback, not " + kind);
+        if (!kind.equals("reply") && !kind.equals("feedback") && !kind.equals("answer")) {
+            throw new Unreadable("a conversation message's kind is reply, feedback or answer, not " + kind);
+        }
+        Author author = null;
+        if (kind.equals("answer")) {
+            JsonNode a = node.get("author");
+            if (a == null || text(a, "name") == null || text(a, "email") == null) {
+                throw new Unreadable("an answer names its author, with name and email");
+            }
+            author = new Author(text(a, "name"), text(a, "email"));
         }
         return new Written(
                 text(node, "id"),
@@ -163,7 +201,8 @@ public class Records {
                 text(node, "broadcast"),
                 text(node, "text"),
                 text(node, "category"),
-                at);
+                at,
+                author);
     }
 
     /** One message of a conversation handed to one destination, where routes.yaml sent the conversation. */

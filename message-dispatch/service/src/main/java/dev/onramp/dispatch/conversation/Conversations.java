@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.onramp.dispatch.DispatchConfig;
 import dev.onramp.dispatch.inapp.Inbox;
 import dev.onramp.dispatch.inapp.InboxMessage;
+import dev.onramp.dispatch.ledger.Delivery;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.pipeline.StableIds;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -108,7 +109,7 @@ public class Conversations {
             }
         }
         if (thread.opens()) {
-            open(userId, thread, now);
+            open(userId, thread, "in_app", now);
         } else {
             touch(thread.id(), now);
         }
@@ -147,6 +148,56 @@ public class Conversations {
         return new Taken(inbox.message(message));
     }
 
+    /**
+     * A reply by SMS (Twilio's inbound webhook, after STOP and START): to the latest message sent to the number, in
+     * that message's conversation — a teammate's answer's, or the one the reply opens. Not an inbox message: the user
+     * wrote by SMS, and an answer goes back by SMS. Twilio's message id makes a retried webhook the same message.
+     *
+     * @return the conversation, or empty when the number was never sent anything
+     */
+    public Optional<String> fromSms(String phone, String text, String providerId, Instant now) throws SQLException {
+        Optional<Delivery> latest = Delivery.latestAt(phone);
+        if (latest.isEmpty()) {
+            return Optional.empty();
+        }
+        Delivery last = latest.get();
+        Object answered = last.request == null ? null : last.request.get("conversation");
+        Object broadcast = last.request == null ? null : last.request.get("broadcast");
+        Thread thread = answered instanceof String conversation
+                ? existing(conversation, null)
+                : new Thread(
+                        "cv-" + StableIds.of(last.userId, "sms:" + last.messageId),
+                        last.messageId,
+                        last.journey,
+                        last.step,
+                        broadcast instanceof String b ? b : null,
+                        null,
+                        true);
+        if (thread.opens()) {
+            open(last.userId, thread, "sms", now);
+        } else {
+            touch(thread.id(), now);
+        }
+        ObjectNode record = json.createObjectNode();
+        record.put("id", "w-" + StableIds.of(last.userId, "sms:" + (providerId != null ? providerId : phone + now)));
+        record.put("conversationId", thread.id());
+        record.put("userId", last.userId);
+        record.put("kind", "reply");
+        record.put("channel", "sms");
+        record.put("messageId", last.messageId);
+        putIfPresent(record, "journey", thread.journey());
+        putIfPresent(record, "step", thread.step());
+        putIfPresent(record, "broadcast", thread.broadcast());
+        String trimmed = text.strip();
+        int max = config.conversations().maxLength();
+        record.put("text", trimmed.length() > max ? trimmed.substring(0, max) : trimmed);
+        record.put("at", now.toString());
+        Outbox.Writer out = outbox.writer();
+        out.publish(config.topics().conversations(), last.userId, record, now);
+        out.flush();
+        return Optional.of(thread.id());
+    }
+
     /** The conversation a message joins; {@code opens} when it is not stored yet. */
     private record Thread(
             String id, String answers, String journey, String step, String broadcast, String category, boolean opens) {}
@@ -174,13 +225,14 @@ public class Conversations {
                 false);
     }
 
-    private void open(String userId, Thread thread, Instant now) {
+    private void open(String userId, Thread thread, String channel, Instant now) {
         session()
                 .createNativeMutationQuery("""
                         INSERT INTO conversations (conversation_id, user_id, channel, answers, journey, step, broadcast,
                             category, created_at, updated_at)
-                        VALUES (?1, ?2, 'in_app', ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                        VALUES (?1, ?2, ?9, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
                         ON CONFLICT (conversation_id) DO UPDATE SET updated_at = excluded.updated_at""")
+                .setParameter(9, channel)
                 .setParameter(1, thread.id())
                 .setParameter(2, userId)
                 .setParameter(3, thread.answers())

@@ -111,6 +111,11 @@ public class Delivery extends PanacheEntityBase {
     }
 
     /** The user most recently messaged at this address, or null. */
+    /** The latest message sent to this address (an SMS number, an email address). */
+    public static java.util.Optional<Delivery> latestAt(String address) {
+        return find("address = ?1 order by createdAt desc", address).firstResultOptional();
+    }
+
     public static String latestUserAt(String address) {
         return find("address = ?1 order by createdAt desc", address)
                 .<Delivery>firstResultOptional()

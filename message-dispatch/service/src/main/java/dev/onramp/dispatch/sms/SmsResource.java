@@ -1,6 +1,7 @@
 package dev.onramp.dispatch.sms;
 
 import dev.onramp.dispatch.DispatchConfig;
+import dev.onramp.dispatch.conversation.Conversations;
 import dev.onramp.dispatch.delivery.DeliveryState;
 import dev.onramp.dispatch.delivery.DeliveryTransitions;
 import dev.onramp.dispatch.ledger.Delivery;
@@ -50,7 +51,15 @@ public class SmsResource {
     private final Outbox outbox;
     private final InstantSource clock;
 
-    SmsResource(DispatchConfig config, Preferences preferences, Outbox outbox, InstantSource clock) {
+    private final Conversations conversations;
+
+    SmsResource(
+            DispatchConfig config,
+            Preferences preferences,
+            Outbox outbox,
+            InstantSource clock,
+            Conversations conversations) {
+        this.conversations = conversations;
         this.config = config;
         this.preferences = preferences;
         this.outbox = outbox;
@@ -123,6 +132,10 @@ public class SmsResource {
         boolean stop = STOP.contains(word);
         boolean start = START.contains(word);
         if (!stop && !start) {
+            // Any other text is a reply: it joins the conversation of the latest message sent to the number.
+            if (config.conversations().enabled() && !body.isBlank()) {
+                conversations.fromSms(from, body, form.getFirst("MessageSid"), clock.instant());
+            }
             return Response.ok(EMPTY_TWIML).build();
         }
         Instant now = clock.instant();
