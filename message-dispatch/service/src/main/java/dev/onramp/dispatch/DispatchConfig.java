@@ -240,6 +240,19 @@ public interface DispatchConfig {
          */
         Optional<String> replyTo();
 
+        /**
+         * A domain whose mail comes back to Onramp ({@code reply.acme.example}): an email that takes replies then has a
+         * signed reply address of its own there ({@code <message id>.<tag>@reply.acme.example}), and the provider's
+         * inbound route posts what arrives to {@code /v1/email/inbound}. Unset, replies go to a person (above).
+         */
+        Optional<String> replyDomain();
+
+        /**
+         * The secret the provider's inbound route sends to {@code /v1/email/inbound}, as a bearer token or as the
+         * password of Basic authentication. Required with a reply domain.
+         */
+        Optional<String> inboundToken();
+
         /** The address {@code List-Unsubscribe} also offers, for mail clients that only know mailto. */
         Optional<String> unsubscribeMailto();
 

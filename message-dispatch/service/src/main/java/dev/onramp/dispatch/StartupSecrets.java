@@ -41,6 +41,11 @@ class StartupSecrets {
                     config.sms().authToken(),
                     "SMS is configured (onramp.dispatch.sms.account-sid)");
         }
+        if (config.email().replyDomain().filter(d -> !d.isBlank()).isPresent()) {
+            // Replies come back through /v1/email/inbound: only the provider's route may post there.
+            secrets.require(
+                    "onramp.dispatch.email.inbound-token", config.email().inboundToken());
+        }
         return secrets;
     }
 }

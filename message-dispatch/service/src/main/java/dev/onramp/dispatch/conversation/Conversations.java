@@ -148,25 +148,76 @@ public class Conversations {
         return new Taken(inbox.message(message));
     }
 
+    /** How a reply by SMS or email was taken. */
+    public sealed interface ChannelReply {}
+
+    /** In this conversation; {@code repeated} when the provider had sent the same reply before. */
+    public record Replied(String conversationId, boolean repeated) implements ChannelReply {}
+
+    /** The user wrote more than the per-user limit in the last minute: not taken. */
+    public record Limited(int limit) implements ChannelReply {}
+
     /**
-     * A reply by SMS (Twilio's inbound webhook, after STOP and START): to the latest message sent to the number, in
-     * that message's conversation — a teammate's answer's, or the one the reply opens. Not an inbox message: the user
-     * wrote by SMS, and an answer goes back by SMS. Twilio's message id makes a retried webhook the same message.
+     * A reply by SMS (Twilio's inbound webhook, after STOP and START): to the latest message sent to the number.
      *
-     * @return the conversation, or empty when the number was never sent anything
+     * @return how it was taken, or empty when the number was never sent anything
      */
-    public Optional<String> fromSms(String phone, String text, String providerId, Instant now) throws SQLException {
+    public Optional<ChannelReply> fromSms(String phone, String text, String providerId, Instant now)
+            throws SQLException {
         Optional<Delivery> latest = Delivery.latestAt(phone);
         if (latest.isEmpty()) {
             return Optional.empty();
         }
-        Delivery last = latest.get();
+        return Optional.of(fromChannel(latest.get(), "sms", text, providerId != null ? providerId : phone + now, now));
+    }
+
+    /**
+     * A reply by email to one message (the signed reply address named it), its quoted history already stripped.
+     *
+     * @param providerId the email's Message-ID; a route that posts the same email again is taken once
+     */
+    public ChannelReply fromEmail(Delivery answered, String text, String providerId, Instant now) throws SQLException {
+        return fromChannel(answered, "email", text, providerId, now);
+    }
+
+    /**
+     * A reply that came by a channel other than the widget, to a message sent there: in that message's conversation
+     * — a teammate's answer's, or the one the reply opens. Not an inbox message: the user wrote by SMS or email, and
+     * an answer goes back the same way. The provider's id makes a call sent again the same reply.
+     */
+    private ChannelReply fromChannel(Delivery last, String channel, String text, String providerId, Instant now)
+            throws SQLException {
+        String id = "w-" + StableIds.of(last.userId, channel + ":" + providerId);
+        Object earlier = session()
+                .createNativeQuery("SELECT conversation_id FROM channel_replies WHERE id = ?1", String.class)
+                .setParameter(1, id)
+                .uniqueResultOptional()
+                .orElse(null);
+        if (earlier instanceof String conversation) {
+            return new Replied(conversation, true);
+        }
+        OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        long recent = InboxMessage.count(
+                        "userId = ?1 and origin = 'user' and createdAt > ?2",
+                        last.userId,
+                        now.minus(1, ChronoUnit.MINUTES))
+                + ((Number) session()
+                                .createNativeQuery(
+                                        "SELECT count(*) FROM channel_replies WHERE user_id = ?1 AND created_at > ?2",
+                                        Long.class)
+                                .setParameter(1, last.userId)
+                                .setParameter(2, at.minusMinutes(1))
+                                .getSingleResult())
+                        .longValue();
+        if (recent >= config.conversations().perUserPerMinute()) {
+            return new Limited(config.conversations().perUserPerMinute());
+        }
         Object answered = last.request == null ? null : last.request.get("conversation");
         Object broadcast = last.request == null ? null : last.request.get("broadcast");
         Thread thread = answered instanceof String conversation
                 ? existing(conversation, null)
                 : new Thread(
-                        "cv-" + StableIds.of(last.userId, "sms:" + last.messageId),
+                        "cv-" + StableIds.of(last.userId, channel + ":" + last.messageId),
                         last.messageId,
                         last.journey,
                         last.step,
@@ -174,16 +225,26 @@ public class Conversations {
                         null,
                         true);
         if (thread.opens()) {
-            open(last.userId, thread, "sms", now);
+            open(last.userId, thread, channel, now);
         } else {
             touch(thread.id(), now);
         }
+        session()
+                .createNativeMutationQuery("""
+                        INSERT INTO channel_replies (id, user_id, channel, conversation_id, created_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5)""")
+                .setParameter(1, id)
+                .setParameter(2, last.userId)
+                .setParameter(3, channel)
+                .setParameter(4, thread.id())
+                .setParameter(5, at)
+                .executeUpdate();
         ObjectNode record = json.createObjectNode();
-        record.put("id", "w-" + StableIds.of(last.userId, "sms:" + (providerId != null ? providerId : phone + now)));
+        record.put("id", id);
         record.put("conversationId", thread.id());
         record.put("userId", last.userId);
         record.put("kind", "reply");
-        record.put("channel", "sms");
+        record.put("channel", channel);
         record.put("messageId", last.messageId);
         putIfPresent(record, "journey", thread.journey());
         putIfPresent(record, "step", thread.step());
@@ -195,7 +256,7 @@ public class Conversations {
         Outbox.Writer out = outbox.writer();
         out.publish(config.topics().conversations(), last.userId, record, now);
         out.flush();
-        return Optional.of(thread.id());
+        return new Replied(thread.id(), false);
     }
 
     /** The conversation a message joins; {@code opens} when it is not stored yet. */

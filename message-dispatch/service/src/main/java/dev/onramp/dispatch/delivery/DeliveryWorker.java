@@ -262,7 +262,8 @@ public class DeliveryWorker {
                     job.route().rendered(),
                     job.route().unsubscribe(),
                     job.request().sender(),
-                    now));
+                    now,
+                    job.request().replies() || job.request().conversation() != null));
         } catch (RuntimeException | StackOverflowError e) {
             return SendOutcome.permanent("the " + job.route().channel() + " sender failed: " + Failures.describe(e));
         }

@@ -33,6 +33,7 @@ public class EmailSender implements Sender {
 
     private final ReactiveMailer mailer;
     private final DispatchConfig config;
+    private final ReplyAddresses replyAddresses;
     /**
      * Every send starts on this one event-loop context. Called from many sender threads, the mail client would
      * otherwise make a context per call and hand pooled connections between them, which now and then leaves a send
@@ -40,9 +41,10 @@ public class EmailSender implements Sender {
      */
     private final Context context;
 
-    EmailSender(ReactiveMailer mailer, DispatchConfig config, Vertx vertx) {
+    EmailSender(ReactiveMailer mailer, DispatchConfig config, ReplyAddresses replyAddresses, Vertx vertx) {
         this.mailer = mailer;
         this.config = config;
+        this.replyAddresses = replyAddresses;
         this.context = vertx.getOrCreateContext();
     }
 
@@ -147,10 +149,17 @@ public class EmailSender implements Sender {
     }
 
     /**
-     * Where replies go when the template names no {@code reply_to}: the configured reply address (replies become
-     * conversations), else the signing teammate's own address; none for a message the product itself sends.
+     * Where replies go when the template names no {@code reply_to}: for a message that takes replies, its own signed
+     * address at the reply domain (the reply becomes part of its conversation); else the configured reply address,
+     * else the signing teammate's own address; none for a message the product itself sends.
      */
     private Optional<String> replyTo(Outgoing message) {
+        if (message.replies()) {
+            Optional<String> own = replyAddresses.of(message.messageId());
+            if (own.isPresent()) {
+                return own;
+            }
+        }
         Optional<String> configured =
                 config.email().replyTo().map(EmailSender::headerValue).filter(a -> !a.isEmpty());
         if (configured.isPresent()) {

@@ -80,6 +80,7 @@ public class Erasures {
                 "DELETE FROM deliveries WHERE user_id = ?",
                 "DELETE FROM inbox_messages WHERE user_id = ?",
                 "DELETE FROM conversations WHERE user_id = ?",
+                "DELETE FROM channel_replies WHERE user_id = ?",
                 "DELETE FROM handoffs WHERE user_id = ?",
                 "DELETE FROM handoff_tickets WHERE user_id = ?",
                 "DELETE FROM preferences WHERE user_id = ?",

@@ -40,7 +40,9 @@ public class RetentionPurge {
                                 "conversations",
                                 "updated_at",
                                 "",
-                                config.retention().inboxMessages())),
+                                config.retention().inboxMessages()),
+                        // Replies by SMS and email are remembered only to take a provider's retry once.
+                        new Retention.Rule("channel_replies", "created_at", "", java.time.Duration.ofDays(7))),
                 10_000,
                 config.retention().interval(),
                 stalls);

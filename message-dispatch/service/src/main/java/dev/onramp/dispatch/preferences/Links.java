@@ -242,6 +242,30 @@ public class Links {
     }
 
     /** 12 bytes of HMAC-SHA256 over the address in lower case: binds a link to it, reveals nothing of it. */
+    /**
+     * The tag that signs a reply address for one message: 16 lowercase hex digits of HMAC-SHA256 with the current key
+     * (lowercase, because mail systems may fold the case of an address).
+     */
+    public String replyTag(String messageId) {
+        return replyTag(keys.getFirst(), messageId);
+    }
+
+    /** Whether {@code tag} signs a reply address for this message, with the current key or the previous one. */
+    public boolean replyTagValid(String messageId, String tag) {
+        for (Key key : keys) {
+            if (MessageDigest.isEqual(
+                    replyTag(key, messageId).getBytes(StandardCharsets.US_ASCII),
+                    tag.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String replyTag(Key key, String messageId) {
+        return HexFormat.of().formatHex(sign(key.secret(), "reply:" + messageId), 0, 8);
+    }
+
     private static String addressTag(Key key, String address) {
         byte[] mac = sign(key.secret(), "address:" + address.strip().toLowerCase(Locale.ROOT));
         return B64.encodeToString(java.util.Arrays.copyOf(mac, 12));

@@ -11,6 +11,20 @@ import java.time.Instant;
  * @param unsubscribe the signed one-click unsubscribe URL of this message
  * @param sender the teammate who signs it; null when the product itself does
  * @param now when the send starts, for signatures
+ * @param replies whether the user may answer it (a step's or broadcast's option, or a teammate's answer)
  */
 public record Outgoing(
-        String messageId, String address, Rendered rendered, String unsubscribe, Sender sender, Instant now) {}
+        String messageId,
+        String address,
+        Rendered rendered,
+        String unsubscribe,
+        Sender sender,
+        Instant now,
+        boolean replies) {
+
+    /** A message that takes no replies. */
+    public Outgoing(
+            String messageId, String address, Rendered rendered, String unsubscribe, Sender sender, Instant now) {
+        this(messageId, address, rendered, unsubscribe, sender, now, false);
+    }
+}

@@ -41,6 +41,8 @@ import javax.crypto.spec.SecretKeySpec;
 @Path("/v1/sms")
 public class SmsResource {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SmsResource.class);
+
     private static final Set<String> STOP =
             Set.of("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT");
     private static final Set<String> START = Set.of("START", "UNSTOP", "YES");
@@ -134,7 +136,11 @@ public class SmsResource {
         if (!stop && !start) {
             // Any other text is a reply: it joins the conversation of the latest message sent to the number.
             if (config.conversations().enabled() && !body.isBlank()) {
-                conversations.fromSms(from, body, form.getFirst("MessageSid"), clock.instant());
+                var taken = conversations.fromSms(from, body, form.getFirst("MessageSid"), clock.instant());
+                if (taken.isPresent() && taken.get() instanceof Conversations.Limited limited) {
+                    // Twilio does not retry a refused webhook: the reply is answered with nothing, and said here.
+                    LOG.warnf("an SMS reply from a user over the limit of %d a minute was not taken", limited.limit());
+                }
             }
             return Response.ok(EMPTY_TWIML).build();
         }
