@@ -134,6 +134,34 @@ class ConversationConsoleTest {
             assertThat(answer.at("/sender/name").asText()).isEqualTo("Joel");
             assertThat(answer.get("text").asText()).isEqualTo("Refunded — sorry about that.");
 
+            // Owned and tagged by hand; a tag that is not a word is refused, saying why
+            page.navigate(base() + "/console/conversations/" + conversation);
+            page.selectOption("#assignee", "belle");
+            page.fill("#tags", "billing, refund");
+            page.click("form.triage button[type=submit]");
+            page.waitForURL("**/console/conversations/" + conversation + "?sent=triaged");
+            assertThat(page.textContent("[role=status]")).contains("Owner and tags saved");
+            assertThat(page.textContent("p.facts"))
+                    .contains("assigned to belle")
+                    .contains("refund");
+            page.fill("#tags", "billing, not ok!");
+            page.click("form.triage button[type=submit]");
+            assertThat(page.textContent("[role=alert]")).contains("Tags");
+
+            // The journey's page: the step the user wrote about, with its conversations and top tags
+            page.navigate(base() + "/console/journeys/quickstart");
+            String talk = "tr[data-talk='say-hello']";
+            assertThat(Integer.parseInt(page.textContent(talk + " [data-figure=conversations]")))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(page.textContent(talk)).contains("billing").contains("refund");
+            page.locator("#talk").scrollIntoViewIfNeeded();
+            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target/console-journey-talk.png")));
+            page.click(talk + " a[data-tag='refund']");
+            assertThat(page.textContent("[data-figure=about]")).contains("say-hello");
+            assertThat(page.locator("tr[data-conversation='" + conversation + "']")
+                            .count())
+                    .isEqualTo(1);
+
             // Closed
             page.navigate(base() + "/console/conversations/" + conversation);
             page.click("form.inline button");

@@ -3,6 +3,7 @@ package dev.onramp.engine;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
@@ -131,6 +132,48 @@ class ConversationsTest {
                 .body("messages.author", org.hamcrest.Matchers.contains("user", "belle"))
                 .body("messages[1].name", equalTo("Belle"))
                 .body("conversation.messages", equalTo(2));
+
+        // Assigned and tagged by hand over what routes.yaml decided; a field left out stays as it is
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"assignee\":\"belle\",\"tags\":[\"Invites\",\"invites\",\"how-to\"]}")
+                .patch("/v1/conversations/{id}", conversation)
+                .then()
+                .statusCode(200)
+                .body("assignee", equalTo("belle"))
+                .body("tags", org.hamcrest.Matchers.contains("invites", "how-to"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"assignee\":null}")
+                .patch("/v1/conversations/{id}", conversation)
+                .then()
+                .statusCode(200)
+                .body("assignee", org.hamcrest.Matchers.nullValue())
+                .body("tags", org.hamcrest.Matchers.contains("invites", "how-to"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"assignee\":\"nobody-here\"}")
+                .patch("/v1/conversations/{id}", conversation)
+                .then()
+                .statusCode(400)
+                .body("errors[0].pointer", equalTo("/assignee"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType("application/json")
+                .body("{\"tags\":[\"ok\",\"not a tag!\"]}")
+                .patch("/v1/conversations/{id}", conversation)
+                .then()
+                .statusCode(400)
+                .body("errors[0].pointer", equalTo("/tags/1"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().auth()
+                .oauth2(TOKEN)
+                .get("/v1/users/{user}/journeys", user)
+                .then()
+                .body(containsString("assigned to belle; tagged invites, how-to by the admin API"))
+                .body(containsString("unassigned by the admin API")));
 
         // Closed by the team; the user writing again opens it again.
         given().auth()

@@ -64,8 +64,10 @@ public class ConsoleResource {
             ExplainResource explain,
             ObjectMapper json,
             InstantSource clock,
-            TemplatePreviews previews) {
+            TemplatePreviews previews,
+            dev.onramp.engine.conversation.StepTalk talk) {
         this.previews = previews;
+        this.talk = talk;
         this.sessions = sessions;
         this.journeys = journeys;
         this.figures = figures;
@@ -73,6 +75,23 @@ public class ConsoleResource {
         this.explain = explain;
         this.json = json;
         this.clock = clock;
+    }
+
+    private final dev.onramp.engine.conversation.StepTalk talk;
+
+    /** What users said about each step in the period (conversations opened then); none when it cannot be read. */
+    private List<dev.onramp.engine.conversation.StepTalk.Row> talkOf(String journey, PeriodView period) {
+        try {
+            return talk.of(
+                    journey,
+                    period.from().atStartOfDay(java.time.ZoneOffset.UTC).toInstant(),
+                    period.to()
+                            .plusDays(1)
+                            .atStartOfDay(java.time.ZoneOffset.UTC)
+                            .toInstant());
+        } catch (java.sql.SQLException e) {
+            return List.of();
+        }
     }
 
     @CheckedTemplate
@@ -138,6 +157,7 @@ public class ConsoleResource {
             Cell holdoutEntered,
             List<StepRow> steps,
             List<ChannelRow> channels,
+            List<dev.onramp.engine.conversation.StepTalk.Row> talk,
             Cell treatmentConverted,
             Cell holdoutConverted,
             String lift,
@@ -321,6 +341,7 @@ public class ConsoleResource {
                 Cell.of(h.entered(), h.entered()),
                 steps,
                 channels,
+                talkOf(id, period),
                 Cell.of(t.converted(), t.entered()),
                 Cell.of(h.converted(), h.entered()),
                 lift.relative().map(ConsoleResource::signedPercent).orElse("–"),

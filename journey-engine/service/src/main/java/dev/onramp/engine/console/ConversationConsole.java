@@ -52,10 +52,16 @@ public class ConversationConsole {
     }
 
     /** What the list shows: a status ({@code open}, {@code closed}, {@code all}), a team and a tag, each optional. */
-    public record Filter(String status, String team, String tag) {
+    public record Filter(String status, String team, String tag, String journey, String step) {
+        public Filter(String status, String team, String tag) {
+            this(status, team, tag, null, null);
+        }
+
         public boolean shows(ConversationStore.Conversation c) {
             return (team == null || team.equals(c.team()))
-                    && (tag == null || c.tags().contains(tag));
+                    && (tag == null || c.tags().contains(tag))
+                    && (journey == null || journey.equals(c.journey()))
+                    && (step == null || step.equals(c.step()));
         }
     }
 
@@ -90,13 +96,15 @@ public class ConversationConsole {
             @QueryParam("status") String status,
             @QueryParam("team") String team,
             @QueryParam("tag") String tag,
+            @QueryParam("journey") String journey,
+            @QueryParam("step") String step,
             @CookieParam(ConsoleResource.SESSION) String session)
             throws SQLException {
         if (!sessions.valid(session)) {
             return ConsoleResource.redirect("/console/login").build();
         }
         String shown = status == null || !List.of("open", "closed", "all").contains(status) ? "open" : status;
-        Filter filter = new Filter(shown, blank(team), blank(tag));
+        Filter filter = new Filter(shown, blank(team), blank(tag), blank(journey), blank(step));
         try (Connection c = dataSource.getConnection()) {
             List<ConversationStore.Conversation> found = store.list(c, shown.equals("all") ? null : shown, 500).stream()
                     .filter(filter::shows)
@@ -123,6 +131,7 @@ public class ConversationConsole {
                 switch (sent == null ? "" : sent) {
                     case "yes" -> "Sent to the user.";
                     case "again" -> "This page's answer was already sent; nothing was sent twice.";
+                    case "triaged" -> "Owner and tags saved.";
                     default -> null;
                 };
         return show(session, id, null, notice, 200);
@@ -153,6 +162,42 @@ public class ConversationConsole {
                 return show(session, id, null, null, 404);
             }
             return show(session, id, e.problem().detail(), null, 400);
+        }
+    }
+
+    @POST
+    @Path("{id}/triage")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Transactional(rollbackOn = Exception.class)
+    public Response triage(
+            @PathParam("id") String id,
+            @FormParam("csrf") String csrf,
+            @FormParam("assignee") String assignee,
+            @FormParam("tags") String tags,
+            @CookieParam(ConsoleResource.SESSION) String session)
+            throws SQLException {
+        if (!sessions.csrfValid(session, csrf)) {
+            return ConsoleResource.redirect("/console/login").build();
+        }
+        List<String> given = tags == null
+                ? List.of()
+                : java.util.Arrays.stream(tags.split("[,\\s]+"))
+                        .filter(t -> !t.isBlank())
+                        .toList();
+        try {
+            answering.triage(id, assignee, given, "the console");
+            return ConsoleResource.redirect("/console/conversations/" + id + "?sent=triaged")
+                    .build();
+        } catch (ProblemException e) {
+            if (e.problem().status() == 404) {
+                return show(session, id, null, null, 404);
+            }
+            var errors = e.problem().errors();
+            String why = errors == null || errors.isEmpty()
+                    ? e.problem().detail()
+                    : (errors.getFirst().pointer().startsWith("/tags") ? "Tags " : "Owner ")
+                            + errors.getFirst().detail();
+            return show(session, id, why, null, 400);
         }
     }
 

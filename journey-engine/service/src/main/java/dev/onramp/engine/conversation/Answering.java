@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -72,6 +73,46 @@ public class Answering {
             Map<String, Object> traits = profile == null ? Map.of() : profile.traits;
             Teammate teammate = team.teammate(teammateId).orElseThrow();
             return new Answer(store.answer(c, conversation, teammate, answer, key, traits, clock.instant()), teammate);
+        }
+    }
+
+    private static final Pattern TAG = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
+
+    /**
+     * Sets a conversation's assignee (a teammate of team.yaml, or nobody) and its tags, in the caller's transaction.
+     *
+     * @param tags lowercase words ({@code billing}, {@code bug-report}), at most 20; repeats are kept once
+     * @throws ProblemException 404 for no such conversation; 400 naming {@code /assignee} or {@code /tags}
+     */
+    public ConversationStore.Conversation triage(String conversationId, String assignee, List<String> tags, String by)
+            throws SQLException {
+        Roster team = team();
+        String owner = assignee == null || assignee.isBlank() ? null : assignee.strip();
+        if (owner != null && team.teammate(owner).isEmpty()) {
+            throw ProblemException.badField(
+                    "/assignee",
+                    "names a teammate of team.yaml (" + String.join(", ", team.teammateIds()) + ") or null");
+        }
+        List<String> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < tags.size(); i++) {
+            String tag = tags.get(i) == null ? "" : tags.get(i).strip().toLowerCase(java.util.Locale.ROOT);
+            if (!TAG.matcher(tag).matches()) {
+                throw ProblemException.badField(
+                        "/tags/" + i, "is a word of lowercase letters, digits, - and _ (at most 40)");
+            }
+            if (!kept.contains(tag)) {
+                kept.add(tag);
+            }
+        }
+        if (kept.size() > 20) {
+            throw ProblemException.badField("/tags", "has at most 20 tags");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            ConversationStore.Conversation conversation = store.find(c, conversationId, true)
+                    .orElseThrow(() -> new ProblemException(Problem.of(
+                            404, "not-found", "Not found", "There is no conversation '" + conversationId + "'.")));
+            store.triage(c, conversation, owner, kept, by, clock.instant());
+            return store.find(c, conversationId, false).orElseThrow();
         }
     }
 

@@ -230,6 +230,47 @@ public class ConversationStore {
         return new Answered(new Message(id, teammate.id(), text, now), false);
     }
 
+    /**
+     * A teammate sets who owns it and its tags (by hand, over what routes.yaml decided), in the caller's transaction;
+     * the change is a line on the user's timeline.
+     *
+     * @param assignee a teammate's id; null for nobody
+     * @param by who changed it, as the line says
+     */
+    public void triage(
+            Connection c, Conversation conversation, String assignee, List<String> tags, String by, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE conversations SET assignee = ?, tags = ?, updated_at = greatest(updated_at, ?) WHERE id = ?")) {
+            ps.setString(1, assignee);
+            ps.setArray(2, c.createArrayOf("text", tags.toArray()));
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setString(4, conversation.id());
+            ps.executeUpdate();
+        }
+        List<String> changes = new ArrayList<>();
+        if (!java.util.Objects.equals(assignee, conversation.assignee())) {
+            changes.add(assignee == null ? "unassigned" : "assigned to " + assignee);
+        }
+        if (!tags.equals(conversation.tags())) {
+            changes.add(tags.isEmpty() ? "tags cleared" : "tagged " + String.join(", ", tags));
+        }
+        if (changes.isEmpty()) {
+            return;
+        }
+        state.appendDecisions(
+                c,
+                List.of(new Decision(
+                        now,
+                        conversation.userId(),
+                        ConversationLog.LOG_PREFIX + conversation.id(),
+                        0,
+                        conversation.step(),
+                        Decision.Kind.ROUTED,
+                        String.join("; ", changes) + " by " + by,
+                        null)));
+    }
+
     /** Closes a conversation; the user writing again opens it again. */
     public void close(Connection c, String id, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(

@@ -11,6 +11,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -136,6 +137,53 @@ public class ConversationsResource {
         return Response.status(answer.answered().repeated() ? 200 : 201)
                 .entity(new Entry(m.id(), m.author(), answer.teammate().name(), m.text(), m.at()))
                 .build();
+    }
+
+    /**
+     * Sets who owns it and its tags, over what routes.yaml decided: {@code {"assignee": "joel", "tags": ["billing"]}}
+     * ({@code "assignee": null} for nobody; a field left out stays as it is).
+     */
+    @PATCH
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Transactional(rollbackOn = Exception.class)
+    public ConversationStore.Conversation triage(@PathParam("id") String id, JsonNode body) throws SQLException {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.badRequest("The body is a JSON object: {\"assignee\": ..., \"tags\": [...]}.");
+        }
+        var names = body.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!List.of("assignee", "tags").contains(name)) {
+                throw ProblemException.badField("/" + name, "is not a field (assignee, tags)");
+            }
+        }
+        JsonNode assignee = body.get("assignee");
+        if (assignee != null && !assignee.isNull() && !assignee.isTextual()) {
+            throw ProblemException.badField("/assignee", "is a teammate's id, or null");
+        }
+        JsonNode tags = body.get("tags");
+        if (tags != null && !tags.isArray()) {
+            throw ProblemException.badField("/tags", "is an array of words");
+        }
+        ConversationStore.Conversation now;
+        try (Connection c = dataSource.getConnection()) {
+            now = found(store.find(c, id, false), id);
+        }
+        List<String> given = new java.util.ArrayList<>();
+        if (tags != null) {
+            for (int i = 0; i < tags.size(); i++) {
+                if (!tags.get(i).isTextual()) {
+                    throw ProblemException.badField("/tags/" + i, "is a word");
+                }
+                given.add(tags.get(i).asText());
+            }
+        }
+        return answering.triage(
+                id,
+                assignee == null ? now.assignee() : assignee.isNull() ? null : assignee.asText(),
+                tags == null ? now.tags() : given,
+                "the admin API");
     }
 
     @POST
