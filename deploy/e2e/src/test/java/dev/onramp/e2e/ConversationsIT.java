@@ -46,6 +46,9 @@ class ConversationsIT {
     /** A stand-in for Zendesk's Tickets API: each ticket's body as posted, by the ticket id it was given. */
     static final Map<Integer, String> TICKETS = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The comments the stand-in received: the path (which ticket) and the body. */
+    static final java.util.List<String> COMMENTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     static com.sun.net.httpserver.HttpServer zendesk;
     static final String SIGNING_SECRET = "e2e-zendesk-webhook-signing-secret";
     static ThreeServices services;
@@ -72,6 +75,8 @@ class ConversationsIT {
                 status = 200;
                 answer = "{\"tickets\":[]}";
             } else {
+                COMMENTS.add(exchange.getRequestMethod() + " "
+                        + exchange.getRequestURI().getPath() + " " + body);
                 status = 200;
                 answer = "{}";
             }
@@ -201,6 +206,36 @@ class ConversationsIT {
                         .contains("not handed to slack-reliability: destination 'slack-reliability' is not"
                                 + " configured: set onramp.dispatch.destinations.slack-reliability.url");
             });
+
+            // When Ada writes again in the same conversation, it is a comment on the same ticket, not a new ticket
+            int first = TICKETS.entrySet().stream()
+                    .filter(t -> t.getValue().contains(reply.get("id").asText()))
+                    .findFirst()
+                    .orElseThrow()
+                    .getKey();
+            HttpResponse<String> again = http.send(
+                    HttpRequest.newBuilder(URI.create(dispatch.url() + "/v1/inbox/" + user + "/conversations"))
+                            .header("X-Onramp-User-Hash", hash)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"text\":\"Also: can I change it later?\",\"replyTo\":\"" + nudge + "\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(again.statusCode()).as(again.body()).isBetween(200, 201);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(COMMENTS)
+                    .anyMatch(c -> c.startsWith("PUT /api/v2/tickets/" + first)
+                            && c.contains("Also: can I change it later?")));
+            assertThat(TICKETS.values().stream()
+                            .filter(t -> t.contains(reply.get("id").asText())))
+                    .as("one ticket per conversation")
+                    .hasSize(1);
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(json
+                                    .readTree(get(engine.url() + "/v1/users/" + user + "/journeys"))
+                                    .findValues("detail")
+                                    .stream()
+                                    .map(JsonNode::asText))
+                            .contains("handed to zendesk: commented on ticket " + first));
 
             // When Belle answers through the admin API, it arrives in the widget live, under her name
             HttpResponse<String> answered = http.send(

@@ -35,12 +35,18 @@ public final class FreePorts {
                 }
             }
         }
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                // The kernel gives a port just released again: never hand the same one out twice.
+                if (GIVEN.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free port", e);
+            }
         }
+        throw new IllegalStateException("no free port that was not handed out already");
     }
 
     private static boolean available(int port) {
@@ -56,8 +62,11 @@ public final class FreePorts {
     /** The first port of the ephemeral range (Linux: ip_local_port_range; 32768 elsewhere, the usual default). */
     private static int ephemeralStart() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
-                    .trim();
+            // Not Files.readString: a /proc file reports size 0, and that read returned only its first byte ("3").
+            String range;
+            try (var in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+                range = in.readLine().trim();
+            }
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32_768;
