@@ -8,6 +8,8 @@ import dev.onramp.dispatch.inapp.InboxMessage;
 import dev.onramp.dispatch.ledger.Delivery;
 import dev.onramp.dispatch.outbox.Outbox;
 import dev.onramp.pipeline.StableIds;
+import dev.onramp.pipeline.problem.Problem;
+import dev.onramp.pipeline.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.sql.SQLException;
@@ -16,6 +18,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.hibernate.Session;
@@ -63,8 +66,19 @@ public class Conversations {
     /** The message replied to takes no replies. */
     public record NotReplyable() implements Outcome {}
 
-    /** The user wrote too much in the last minute. */
-    public record TooMany(int limit) implements Outcome {}
+    /** The user wrote too much in the last minute, wherever they wrote from. */
+    public record TooMany(int limit) implements Outcome, ChannelReply {
+        /** The answer to whoever called: 429, try again in a minute. */
+        public ProblemException problem() {
+            return new ProblemException(
+                    Problem.of(
+                            429,
+                            "too-many-messages",
+                            "Too many messages",
+                            "A user may write " + limit + " messages a minute; try again in a minute."),
+                    Map.of("Retry-After", "60"));
+        }
+    }
 
     /** Takes what the user wrote, in the caller's transaction. */
     public Outcome write(String userId, Written written, Instant now) throws SQLException {
@@ -154,9 +168,6 @@ public class Conversations {
     /** In this conversation; {@code repeated} when the provider had sent the same reply before. */
     public record Replied(String conversationId, boolean repeated) implements ChannelReply {}
 
-    /** The user wrote more than the per-user limit in the last minute: not taken. */
-    public record Limited(int limit) implements ChannelReply {}
-
     /**
      * A reply by SMS (Twilio's inbound webhook, after STOP and START): to the latest message sent to the number.
      *
@@ -210,7 +221,7 @@ public class Conversations {
                                 .getSingleResult())
                         .longValue();
         if (recent >= config.conversations().perUserPerMinute()) {
-            return new Limited(config.conversations().perUserPerMinute());
+            return new TooMany(config.conversations().perUserPerMinute());
         }
         Object answered = last.request == null ? null : last.request.get("conversation");
         Object broadcast = last.request == null ? null : last.request.get("broadcast");

@@ -19,7 +19,6 @@ import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -87,14 +86,7 @@ public class ConversationsResource {
                         "Message '" + written.replyTo() + "' does not take replies (a step's or broadcast's"
                                 + " replies option); send feedback instead.",
                         List.of(new Problem.FieldError("/replyTo", "takes no replies"))));
-            case Conversations.TooMany many ->
-                throw new ProblemException(
-                        Problem.of(
-                                429,
-                                "too-many-messages",
-                                "Too many messages",
-                                "A user may write " + many.limit() + " messages a minute; try again in a minute."),
-                        Map.of("Retry-After", "60"));
+            case Conversations.TooMany many -> throw many.problem();
         };
     }
 

@@ -113,15 +113,9 @@ public class EmailInbound {
                 body.put("repeated", replied.repeated());
                 yield Response.ok(body).build();
             }
-            case Conversations.Limited limited -> {
-                LOG.infof("an email reply to %s waits: the user is over %d a minute", messageId, limited.limit());
-                throw new ProblemException(
-                        Problem.of(
-                                429,
-                                "too-many-messages",
-                                "Too many messages",
-                                "A user may write " + limited.limit() + " messages a minute; try again in a minute."),
-                        Map.of("Retry-After", "60"));
+            case Conversations.TooMany many -> {
+                LOG.infof("an email reply to %s waits: the user is over %d a minute", messageId, many.limit());
+                throw many.problem();
             }
         };
     }

@@ -137,9 +137,9 @@ public class SmsResource {
             // Any other text is a reply: it joins the conversation of the latest message sent to the number.
             if (config.conversations().enabled() && !body.isBlank()) {
                 var taken = conversations.fromSms(from, body, form.getFirst("MessageSid"), clock.instant());
-                if (taken.isPresent() && taken.get() instanceof Conversations.Limited limited) {
+                if (taken.isPresent() && taken.get() instanceof Conversations.TooMany many) {
                     // Twilio does not retry a refused webhook: the reply is answered with nothing, and said here.
-                    LOG.warnf("an SMS reply from a user over the limit of %d a minute was not taken", limited.limit());
+                    LOG.warnf("an SMS reply from a user over the limit of %d a minute was not taken", many.limit());
                 }
             }
             return Response.ok(EMPTY_TWIML).build();
