@@ -92,6 +92,13 @@ public interface EngineConfig {
         @WithDefault("90d")
         Duration broadcastRecipients();
 
+        /**
+         * A conversation in which nothing happened for this long (no message from the user or a teammate, no
+         * assignment, no closing) is deleted with its messages, open or closed; 0 keeps them forever.
+         */
+        @WithDefault("365d")
+        Duration conversations();
+
         /** How often the purge runs when the last one found nothing more to delete. */
         @WithDefault("1h")
         Duration interval();

@@ -11,7 +11,10 @@ import java.time.InstantSource;
 import java.util.List;
 import javax.sql.DataSource;
 
-/** Deletes journey-log entries older than {@code onramp.engine.retention.decisions} (docs/security.md). */
+/**
+ * Deletes journey-log entries older than {@code onramp.engine.retention.decisions} and conversations nobody wrote in for
+ * {@code onramp.engine.retention.conversations} (docs/security.md).
+ */
 @ApplicationScoped
 public class RetentionPurge {
 
@@ -21,8 +24,15 @@ public class RetentionPurge {
         this.retention = new Retention(
                 dataSource,
                 clock,
-                List.of(new Retention.Rule(
-                        "decisions", "at", "", config.retention().decisions())),
+                List.of(
+                        new Retention.Rule(
+                                "decisions", "at", "", config.retention().decisions()),
+                        // A conversation goes with its messages (ON DELETE CASCADE), when nothing was written in it.
+                        new Retention.Rule(
+                                "conversations",
+                                "updated_at",
+                                "",
+                                config.retention().conversations())),
                 10_000,
                 config.retention().interval(),
                 stalls);
