@@ -389,6 +389,25 @@ class ConversationsIT {
                                 .stream()
                                 .map(JsonNode::asText))
                 .contains("handed to zendesk: opened ticket " + ticket.id()));
+
+        // When Joel answers through the admin API, the answer goes back by SMS, to Sam's number
+        HttpResponse<String> answered = http.send(
+                HttpRequest.newBuilder(URI.create(engine.url() + "/v1/conversations/"
+                                + sms.get("id").asText() + "/messages"))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", UUID.randomUUID().toString())
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"teammate\":\"joel\",\"text\":\"Refunded the second charge, sorry!\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(standIn.findAll(postRequestedFor(
+                                urlPathEqualTo("/2010-04-01/Accounts/" + TWILIO_SID + "/Messages.json"))
+                        .withRequestBody(containing("To=" + java.net.URLEncoder.encode(phone, StandardCharsets.UTF_8)))
+                        .withRequestBody(containing(java.net.URLEncoder.encode(
+                                "Refunded the second charge, sorry!", StandardCharsets.UTF_8)))))
+                .hasSize(1));
     }
 
     /** Twilio calling message-dispatch's inbound webhook with this form and signature. */
