@@ -123,6 +123,8 @@ class ConversationsIT {
                 "1s",
                 "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_WEBHOOK_SECRET",
                 SIGNING_SECRET,
+                "ONRAMP_DISPATCH_DESTINATIONS_ZENDESK_GROUPS_PRODUCT",
+                "360003",
                 "ONRAMP_DISPATCH_HANDOFFS_FIRST_RETRY",
                 "500ms",
                 "ONRAMP_DISPATCH_OUTBOUND_ALLOWED_NETWORKS",
@@ -243,6 +245,12 @@ class ConversationsIT {
             ZendeskTickets.Ticket bugTicket = ZENDESK.of(bug.get("id").asText()).getFirst();
             assertThat(bugTicket.created().get("tags").toString()).isEqualTo("[\"bug\"]");
             assertThat(bugTicket.created().get("priority").asText()).isEqualTo("high");
+            assertThat(ticket.created().get("group_id").asLong())
+                    .as("the product team's Zendesk group")
+                    .isEqualTo(360003L);
+            assertThat(bugTicket.created().has("group_id"))
+                    .as("reliability has no group here")
+                    .isFalse();
             // And the user's timeline (the explain API) has the ticket id of each
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode story = json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys"));

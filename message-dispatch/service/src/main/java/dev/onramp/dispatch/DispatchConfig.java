@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Everything message-dispatch can be told; every setting can also come from an environment variable. */
@@ -111,6 +112,13 @@ public interface DispatchConfig {
          * help desk cannot answer through Onramp.
          */
         Optional<String> webhookSecret();
+
+        /**
+         * A help desk's group for each team of team.yaml ({@code groups.revenue=360001}, Zendesk's group ids): the
+         * ticket of a conversation that team owns is opened in its group ({@code group_id}); a team without one leaves
+         * the ticket to the help desk's own rules.
+         */
+        Map<String, Long> groups();
 
         /** How long one call may take. */
         @WithDefault("10s")

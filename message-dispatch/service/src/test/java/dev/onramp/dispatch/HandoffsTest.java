@@ -132,6 +132,7 @@ class HandoffsTest {
         assertThat(ticket.at("/requester/name").asText()).isEqualTo("Ada");
         assertThat(ticket.get("tags").toString()).isEqualTo("[\"billing\",\"refund\"]");
         assertThat(ticket.get("priority").asText()).isEqualTo("high");
+        assertThat(ticket.get("group_id").asLong()).as("the team's group").isEqualTo(360001L);
         assertThat(ticket.get("subject").asText()).isEqualTo("[invite-teammate] I was charged twice");
 
         // A follow-up in the same conversation: a public comment on that ticket, no new ticket.

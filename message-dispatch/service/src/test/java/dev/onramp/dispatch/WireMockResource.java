@@ -29,6 +29,7 @@ public class WireMockResource implements QuarkusTestResourceLifecycleManager {
                 Map.entry("onramp.dispatch.destinations.zendesk.email", "support@acme.example"),
                 Map.entry("onramp.dispatch.destinations.zendesk.token", "zd-test-token"),
                 Map.entry("onramp.dispatch.destinations.zendesk.timeout", "1s"),
+                Map.entry("onramp.dispatch.destinations.zendesk.groups.revenue", "360001"),
                 Map.entry("onramp.dispatch.destinations.zendesk.webhook-secret", HandoffsTest.ZENDESK_SIGNING_SECRET),
                 Map.entry("onramp.dispatch.destinations.product-inbox.url", base + "/hooks/product"),
                 Map.entry("onramp.dispatch.destinations.product-inbox.secret", HandoffsTest.WEBHOOK_SECRET),

@@ -67,6 +67,10 @@ final class HelpDesk {
         if (h.priority() != null) {
             t.put("priority", h.priority().equals("normal") ? "normal" : h.priority());
         }
+        Long group = h.team() == null ? null : config.groups().get(h.team());
+        if (group != null) {
+            t.put("group_id", group);
+        }
         t.put("external_id", h.conversation());
         HttpResponse<String> response = send(
                 config,
