@@ -252,13 +252,10 @@ class ConversationsIT {
                     .as("reliability has no group here")
                     .isFalse();
             // And the user's timeline (the explain API) has the ticket id of each
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                JsonNode story = json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys"));
-                assertThat(story.findValues("detail").stream().map(JsonNode::asText))
-                        .contains("handed to zendesk: ticket " + ticket.id() + " was opened by an earlier attempt")
-                        .contains("handed to zendesk: opened ticket " + bugTicket.id())
-                        .anyMatch(d -> d.startsWith("handed to slack-reliability"));
-            });
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(timeline(user))
+                    .contains("handed to zendesk: ticket " + ticket.id() + " was opened by an earlier attempt")
+                    .contains("handed to zendesk: opened ticket " + bugTicket.id())
+                    .anyMatch(d -> d.startsWith("handed to slack-reliability")));
 
             var creates = standIn.findAll(postRequestedFor(urlPathEqualTo("/api/v2/tickets"))
                     .withRequestBody(matchingJsonPath("$.ticket.external_id", equalTo(replyId))));
@@ -293,26 +290,12 @@ class ConversationsIT {
             await().atMost(Duration.ofSeconds(30))
                     .untilAsserted(() -> assertThat(ticket.comments()).contains("Also: can I change it later?"));
             assertThat(ZENDESK.of(replyId)).as("one ticket per conversation").hasSize(1);
-            await().atMost(Duration.ofSeconds(30))
-                    .untilAsserted(() -> assertThat(json
-                                    .readTree(get(engine.url() + "/v1/users/" + user + "/journeys"))
-                                    .findValues("detail")
-                                    .stream()
-                                    .map(JsonNode::asText))
-                            .contains("handed to zendesk: commented on ticket " + ticket.id()));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(timeline(user))
+                    .contains("handed to zendesk: commented on ticket " + ticket.id()));
 
             // When Belle answers through the admin API, it arrives in the widget live, under her name
-            HttpResponse<String> answered = http.send(
-                    HttpRequest.newBuilder(URI.create(engine.url() + "/v1/conversations/"
-                                    + reply.get("id").asText() + "/messages"))
-                            .header("Authorization", "Bearer " + ADMIN_TOKEN)
-                            .header("Content-Type", "application/json")
-                            .header("Idempotency-Key", UUID.randomUUID().toString())
-                            .POST(
-                                    HttpRequest.BodyPublishers.ofString(
-                                            "{\"teammate\":\"belle\",\"text\":\"Click your picture, then Profile → Display name.\"}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answered =
+                    answer(reply.get("id").asText(), "belle", "Click your picture, then Profile → Display name.");
             assertThat(answered.statusCode()).as(answered.body()).isEqualTo(201);
             Locator answer = card.locator(".onramp-bubble:not(.onramp-mine)");
             assertThat(answer).containsText("Click your picture, then Profile → Display name.");
@@ -390,25 +373,11 @@ class ConversationsIT {
                 .untilAsserted(() -> assertThat(standIn.findAll(postRequestedFor(urlPathEqualTo(SLACK_REVENUE))
                                 .withRequestBody(containing("I was charged twice this month"))))
                         .hasSize(1));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                        json
-                                .readTree(get(engine.url() + "/v1/users/" + user + "/journeys"))
-                                .findValues("detail")
-                                .stream()
-                                .map(JsonNode::asText))
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(timeline(user))
                 .contains("handed to zendesk: opened ticket " + ticket.id()));
 
         // When Joel answers through the admin API, the answer goes back by SMS, to Sam's number
-        HttpResponse<String> answered = http.send(
-                HttpRequest.newBuilder(URI.create(engine.url() + "/v1/conversations/"
-                                + sms.get("id").asText() + "/messages"))
-                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
-                        .header("Content-Type", "application/json")
-                        .header("Idempotency-Key", UUID.randomUUID().toString())
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"teammate\":\"joel\",\"text\":\"Refunded the second charge, sorry!\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answered = answer(sms.get("id").asText(), "joel", "Refunded the second charge, sorry!");
         assertThat(answered.statusCode()).as(answered.body()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(standIn.findAll(postRequestedFor(
                                 urlPathEqualTo("/2010-04-01/Accounts/" + TWILIO_SID + "/Messages.json"))
@@ -416,6 +385,28 @@ class ConversationsIT {
                         .withRequestBody(containing(java.net.URLEncoder.encode(
                                 "Refunded the second charge, sorry!", StandardCharsets.UTF_8)))))
                 .hasSize(1));
+    }
+
+    /** A teammate's answer through journey-engine's admin API. */
+    private HttpResponse<String> answer(String conversation, String teammate, String text) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(engine.url() + "/v1/conversations/" + conversation + "/messages"))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", UUID.randomUUID().toString())
+                        .POST(HttpRequest.BodyPublishers.ofString(json.createObjectNode()
+                                .put("teammate", teammate)
+                                .put("text", text)
+                                .toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The lines of the user's story (the explain API), as its {@code detail}s. */
+    private java.util.List<String> timeline(String user) throws Exception {
+        return json.readTree(get(engine.url() + "/v1/users/" + user + "/journeys")).findValues("detail").stream()
+                .map(JsonNode::asText)
+                .toList();
     }
 
     /** Twilio calling message-dispatch's inbound webhook with this form and signature. */
