@@ -12,8 +12,8 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * Deletes journey-log entries older than {@code onramp.engine.retention.decisions} and conversations nobody wrote in for
- * {@code onramp.engine.retention.conversations} (docs/security.md).
+ * Deletes journey-log entries older than {@code onramp.engine.retention.decisions} and conversations in which nothing
+ * happened for {@code onramp.engine.retention.conversations} (docs/security.md).
  */
 @ApplicationScoped
 public class RetentionPurge {
@@ -27,7 +27,7 @@ public class RetentionPurge {
                 List.of(
                         new Retention.Rule(
                                 "decisions", "at", "", config.retention().decisions()),
-                        // A conversation goes with its messages (ON DELETE CASCADE), when nothing was written in it.
+                        // A conversation goes with its messages (ON DELETE CASCADE), by its last activity.
                         new Retention.Rule(
                                 "conversations",
                                 "updated_at",
